@@ -1,0 +1,24 @@
+# The README's two commands: `make demo` and `make test`. Each runs the steps before it,
+# so a fresh Debian machine (as root) needs nothing else.
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+DEB_PACKAGES = g++ make cmake libtorch-dev libopenblas0-openmp libcli11-dev nlohmann-json3-dev \
+               libgtest-dev libbenchmark-dev
+
+.PHONY: setup build demo test clean
+
+setup:
+	@scripts/setup.sh $(DEB_PACKAGES)
+
+build: setup
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+demo: build
+	scripts/demo.sh $(BUILD_DIR)/armed
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+clean:
+	rm -rf $(BUILD_DIR)

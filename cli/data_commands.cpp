@@ -1,0 +1,87 @@
+// armed simulate spiral, armed split.
+#include <filesystem>
+#include <fstream>
+
+#include "armed/data/csv.h"
+#include "armed/data/split.h"
+#include "armed/error.h"
+#include "armed/io/atomic_file.h"
+#include "armed/sim/spiral.h"
+#include "commands.h"
+
+namespace armed::cli {
+
+void add_simulate(CLI::App& app, const GlobalOptions& global) {
+  auto* simulate = app.add_subcommand("simulate", "generate synthetic clustered data");
+  simulate->require_subcommand(1);
+  auto* spiral = simulate->add_subcommand("spiral", "the paper's two-class spirals in equal-sized clusters");
+  auto opts = std::make_shared<SpiralOptions>();
+  auto out = std::make_shared<std::string>();
+  spiral->add_option("--clusters", opts->clusters, "number of clusters")->capture_default_str();
+  spiral->add_option("--points-per-cluster", opts->points_per_cluster, "rows per cluster")->capture_default_str();
+  spiral->add_option("--variant", opts->variant, "random effect: radius (per-cluster radius) | slope (on x2)")->capture_default_str();
+  spiral->add_option("--radius-sd", opts->radius_sd, "SD of the per-cluster radius around 1")->capture_default_str();
+  spiral->add_option("--slope-sd", opts->slope_sd, "SD of the per-cluster slope (variant slope)")->capture_default_str();
+  spiral->add_option("--noise", opts->noise, "SD of Gaussian noise on x1, x2")->capture_default_str();
+  spiral->add_option("--degrees", opts->degrees, "length of each spiral arm in degrees")->capture_default_str();
+  spiral->add_option("--confounders", opts->confounders, "extra features drawn around each cluster's class ratio")->capture_default_str();
+  spiral->add_option("--confound-sd", opts->confound_sd, "SD of the per-cluster class ratio around 0.5 (clipped to [0.1, 0.9])")->capture_default_str();
+  spiral->add_option("--seed", opts->seed, "random seed")->capture_default_str();
+  spiral->add_option("--out", *out, "output CSV (x1,x2,conf1..N,y,cluster); truth goes to OUT with .truth.json")->required();
+  spiral->callback([opts, out, &global] {
+    global.apply();
+    const SpiralData sim = simulate_spiral(*opts);
+    write_clustered_csv(*out, sim.data);
+    const std::string truth = std::filesystem::path(*out).replace_extension(".truth.json").string();
+    write_file_atomic(truth, [&](std::ostream& os) { os << truth_to_json(*opts, sim.truth).dump(2) << '\n'; });
+    if (global.progress())
+      *global.progress() << "wrote " << sim.data.rows() << " rows in " << opts->clusters << " clusters to " << *out
+                         << " (truth: " << truth << ")" << std::endl;
+  });
+}
+
+void add_split(CLI::App& app, const GlobalOptions& global) {
+  struct Args {
+    std::string data, cluster, target, by = "rows", train_out, test_out;
+    double test_fraction = 0.2;
+    uint64_t seed = 48;
+  };
+  auto a = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand("split", "write train/test CSV files, within clusters or by whole clusters");
+  cmd->add_option("--data", a->data, "input CSV")->required();
+  cmd->add_option("--cluster", a->cluster, "cluster column")->required();
+  cmd->add_option("--target", a->target, "target column to stratify by within clusters (--by rows)");
+  cmd->add_option("--by", a->by, "rows: hold out rows of every cluster (seen-cluster test) | clusters: hold out whole clusters (unseen-cluster test)")->capture_default_str();
+  cmd->add_option("--test-fraction", a->test_fraction, "share of rows (or clusters) in the test file")->capture_default_str();
+  cmd->add_option("--seed", a->seed, "random seed")->capture_default_str();
+  cmd->add_option("--train-out", a->train_out, "training CSV to write")->required();
+  cmd->add_option("--test-out", a->test_out, "test CSV to write")->required();
+  cmd->callback([a, &global] {
+    global.apply();
+    if (a->by != "rows" && a->by != "clusters") throw Error("--by must be 'rows' or 'clusters', not '" + a->by + "'");
+    const CsvTable table = read_csv(a->data);
+    const size_t cc = table.column(a->cluster);
+    std::vector<std::string> clusters;
+    for (const auto& row : table.rows) clusters.push_back(row[cc]);
+    std::vector<int64_t> strata;
+    if (!a->target.empty()) {
+      const size_t tc = table.column(a->target);
+      for (size_t r = 0; r < table.rows.size(); ++r) strata.push_back(static_cast<int64_t>(std::llround(table.number(r, tc))));
+    }
+    const Split split = a->by == "rows" ? split_within_clusters(clusters, strata, a->test_fraction, a->seed)
+                                        : split_by_clusters(clusters, a->test_fraction, a->seed);
+    auto rows_of = [&](const std::vector<int64_t>& index) {
+      std::vector<std::vector<std::string>> rows;
+      for (int64_t i : index) rows.push_back(table.rows[i]);
+      return rows;
+    };
+    if (split.test.empty()) throw Error("--test-fraction " + std::to_string(a->test_fraction) + " puts no row in the test file");
+    write_csv(a->train_out, table.header, rows_of(split.train));
+    write_csv(a->test_out, table.header, rows_of(split.test));
+    if (global.progress())
+      *global.progress() << "wrote " << split.train.size() << " training rows to " << a->train_out << " and "
+                         << split.test.size() << " test rows to " << a->test_out << std::endl;
+  });
+}
+
+}  // namespace armed::cli

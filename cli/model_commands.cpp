@@ -1,0 +1,146 @@
+// armed train, predict, evaluate.
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <type_traits>
+
+#include "armed/data/csv.h"
+#include "armed/error.h"
+#include "armed/models/model.h"
+#include "commands.h"
+
+namespace armed::cli {
+namespace {
+
+template <typename T>
+struct is_vector : std::false_type {};
+template <typename T>
+struct is_vector<std::vector<T>> : std::true_type {};
+
+std::string dashed(std::string name) {
+  std::replace(name.begin(), name.end(), '_', '-');
+  return "--" + name;
+}
+
+// One flag per ModelConfig field, bound to the struct, so the CLI has no defaults of its own.
+void add_config_options(CLI::App* cmd, ModelConfig& config) {
+  for_each_field(config, [cmd](const char* name, auto& field, const char* help) {
+    using T = std::decay_t<decltype(field)>;
+    if constexpr (std::is_same_v<T, bool>) {
+      cmd->add_flag(dashed(name), field, help);
+    } else {
+      auto* opt = cmd->add_option(dashed(name), field, help)->capture_default_str();
+      if constexpr (is_vector<T>::value) opt->delimiter(',');
+    }
+  });
+}
+
+// A JSON config file (--config FILE) provides the values the flags then override, so it is read
+// before CLI11 parses the flags into the same struct.
+void preload_config(int argc, char** argv, ModelConfig& config) {
+  for (int i = 1; i < argc; ++i) {
+    std::string path;
+    if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) path = argv[i + 1];
+    else if (std::strncmp(argv[i], "--config=", 9) == 0) path = argv[i] + 9;
+    if (path.empty()) continue;
+    std::ifstream in(path);
+    if (!in) throw Error("--config: cannot open '" + path + "'");
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(in);
+    } catch (const nlohmann::json::exception&) {
+      throw Error(path + ": not valid JSON");
+    }
+    // A model's config.json holds the configuration under "config".
+    config = config_from_json(j.contains("config") && j.contains("format") ? j.at("config") : j, path);
+  }
+}
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string item; std::getline(ss, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+ClusteredData load_for_model(const MixedEffectsModel& model, const std::string& path) {
+  return load_clustered_csv(path, model.data_spec());
+}
+
+}  // namespace
+
+void add_train(CLI::App& app, const GlobalOptions& global, int argc, char** argv) {
+  struct Args {
+    ModelConfig config;
+    std::string data, target, cluster, features, out, config_file;
+  };
+  auto a = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand("train", "train a model on a CSV file and save it to a directory");
+  cmd->add_option("--data", a->data, "training CSV with a header")->required();
+  cmd->add_option("--target", a->target, "target column")->required();
+  cmd->add_option("--cluster", a->cluster, "cluster column (string or integer labels)")->required();
+  cmd->add_option("--features", a->features, "feature columns, comma-separated (default: every other column)");
+  cmd->add_option("--out", a->out, "model directory to write")->required();
+  cmd->add_option("--config", a->config_file, "JSON file of options (a model's config.json works); flags override it");
+  try {
+    preload_config(argc, argv, a->config);
+  } catch (const Error& e) {
+    // Reported when the command runs, so `--help` still works.
+    cmd->callback([msg = std::string(e.what())] { throw Error(msg); });
+    add_config_options(cmd, a->config);
+    return;
+  }
+  add_config_options(cmd, a->config);
+  cmd->callback([a, &global] {
+    global.apply();
+    a->config.validate();
+    const DataSpec spec{a->target, a->cluster, split_list(a->features), a->config.task};
+    const ClusteredData data = load_clustered_csv(a->data, spec);
+    const auto model = MixedEffectsModel::fit(a->config, data, global.progress());
+    model.save(a->out);
+    if (global.progress()) *global.progress() << "saved " << a->config.model << " model to " << a->out << std::endl;
+  });
+}
+
+void add_predict(CLI::App& app, const GlobalOptions& global) {
+  struct Args {
+    std::string model, data, out, mode = "auto";
+  };
+  auto a = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand("predict", "write one prediction per input row");
+  cmd->add_option("--model", a->model, "model directory written by armed train")->required();
+  cmd->add_option("--data", a->data, "CSV with the model's feature columns (target optional)")->required();
+  cmd->add_option("--out", a->out, "predictions CSV to write (cluster, prediction, mode)")->required();
+  cmd->add_option("--mode", a->mode, "auto: mixed for seen clusters, fixed otherwise | mixed | fixed")->capture_default_str();
+  cmd->callback([a, &global] {
+    global.apply();
+    const PredictMode mode = parse_predict_mode(a->mode);
+    const auto model = MixedEffectsModel::load(a->model);
+    const ClusteredData data = load_for_model(model, a->data);
+    const Predictions p = model.predict(data, mode);
+    std::vector<std::vector<std::string>> rows;
+    for (int64_t i = 0; i < data.rows(); ++i)
+      rows.push_back({data.has_clusters() ? data.clusters[i] : "", format_number(p.value[i]), p.mode[i]});
+    write_csv(a->out, {model.cluster_name(), "prediction", "mode"}, rows);
+  });
+}
+
+void add_evaluate(CLI::App& app, const GlobalOptions& global) {
+  struct Args {
+    std::string model, data, mode = "auto";
+  };
+  auto a = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand("evaluate", "print metrics (overall and per cluster) as JSON on stdout");
+  cmd->add_option("--model", a->model, "model directory written by armed train")->required();
+  cmd->add_option("--data", a->data, "CSV with the model's feature and target columns")->required();
+  cmd->add_option("--mode", a->mode, "auto | mixed | fixed (see predict)")->capture_default_str();
+  cmd->callback([a, &global] {
+    global.apply();
+    const PredictMode mode = parse_predict_mode(a->mode);
+    const auto model = MixedEffectsModel::load(a->model);
+    std::cout << model.evaluate(load_for_model(model, a->data), mode).dump(2) << std::endl;
+  });
+}
+
+}  // namespace armed::cli

@@ -1,0 +1,27 @@
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace armed {
+
+// Binary-classification metrics take scores (probabilities) and 0/1 labels; a metric that is
+// undefined for the data (AUROC with one class present) is NaN, written as null in JSON.
+double auroc(const std::vector<double>& score, const std::vector<double>& label);  // ties count 1/2
+double accuracy(const std::vector<double>& score, const std::vector<double>& label, double threshold = 0.5);
+double balanced_accuracy(const std::vector<double>& score, const std::vector<double>& label, double threshold = 0.5);
+double binary_cross_entropy(const std::vector<double>& prob, const std::vector<double>& label);
+
+double rmse(const std::vector<double>& prediction, const std::vector<double>& target);
+double r_squared(const std::vector<double>& prediction, const std::vector<double>& target);
+
+// {"n", "auroc", "accuracy", "balanced_accuracy", "bce"} or {"n", "rmse", "r2", "mae"}.
+nlohmann::json task_metrics(const std::string& task, const std::vector<double>& prediction,
+                            const std::vector<double>& target);
+
+// {"overall": {...}, "clusters": {"<label>": {...}, ...}}.
+nlohmann::json metrics_by_cluster(const std::string& task, const std::vector<double>& prediction,
+                                  const std::vector<double>& target, const std::vector<std::string>& clusters);
+
+}  // namespace armed

@@ -1,0 +1,18 @@
+#pragma once
+#include <functional>
+#include <ostream>
+#include <string>
+
+namespace armed {
+
+// Writes a file through `writer` into a temporary sibling and renames it into place, so a crash
+// or an exception never leaves a half-written file at `path`.
+void write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& writer);
+
+// Replaces directory `dir` by `staged` (a complete sibling directory) with renames only.
+void replace_directory(const std::string& staged, const std::string& dir);
+
+// A sibling path of `path` unique to this process, for staging.
+std::string staging_path(const std::string& path);
+
+}  // namespace armed

@@ -1,0 +1,68 @@
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "armed/data/cluster_encoder.h"
+#include "armed/data/clustered_data.h"
+#include "armed/data/standardizer.h"
+#include "armed/models/config.h"
+#include "armed/models/network.h"
+#include "armed/train/trainer.h"
+
+namespace armed {
+
+// How a row's cluster enters the prediction. `automatic`: mixed where the cluster was seen in
+// training (and the model uses clusters), fixed otherwise.
+enum class PredictMode { automatic, mixed, fixed };
+PredictMode parse_predict_mode(const std::string& name);
+
+struct Predictions {
+  std::vector<double> value;       // probability of class 1, or the regression prediction
+  std::vector<std::string> mode;   // "mixed" or "fixed": what served each row
+};
+
+// A trained model with everything needed to apply it to new data: configuration, feature names,
+// cluster vocabulary, standardization and weights.
+class MixedEffectsModel {
+ public:
+  // Trains on `data` (features on their original scale). Progress lines go to `progress`.
+  static MixedEffectsModel fit(const ModelConfig& config, const ClusteredData& data, std::ostream* progress = nullptr);
+
+  Predictions predict(const ClusteredData& data, PredictMode mode = PredictMode::automatic) const;
+  // {"model", "rows", "modes": {...}, "overall": {...}, "clusters": {...}}; needs a target.
+  nlohmann::json evaluate(const ClusteredData& data, PredictMode mode = PredictMode::automatic) const;
+
+  // Writes DIR/config.json and DIR/weights.pt into a staging directory renamed into place.
+  void save(const std::string& dir) const;
+  // Throws armed::Error for a missing, corrupt or mismatched model directory.
+  static MixedEffectsModel load(const std::string& dir);
+
+  const ModelConfig& config() const { return config_; }
+  const std::vector<std::string>& feature_names() const { return features_; }
+  const std::string& target_name() const { return target_; }
+  const std::string& cluster_name() const { return cluster_; }
+  const ClusterEncoder& clusters() const { return encoder_; }
+  const TrainingHistory& history() const { return history_; }
+  // The data spec to read prediction data with: the training columns, no task check.
+  DataSpec data_spec() const { return {target_, cluster_, features_, ""}; }
+
+ private:
+  MixedEffectsModel() = default;
+  void build_network();
+  torch::Tensor model_target(const torch::Tensor& y) const;
+  TrainingTensors tensors(const ClusteredData& data) const;
+
+  ModelConfig config_;
+  std::vector<std::string> features_;
+  std::string target_, cluster_;
+  ClusterEncoder encoder_;
+  Standardizer standardizer_;
+  double target_mean_ = 0.0, target_sd_ = 1.0;  // regression targets are standardized for training
+  TrainingHistory history_;
+  mutable Network net_{nullptr};
+};
+
+}  // namespace armed

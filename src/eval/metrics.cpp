@@ -1,0 +1,138 @@
+#include "armed/eval/metrics.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <numeric>
+
+#include "armed/error.h"
+
+namespace armed {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+void check_sizes(const std::vector<double>& a, const std::vector<double>& b) {
+  if (a.size() != b.size()) throw Error("metrics: predictions and targets differ in length");
+}
+
+nlohmann::json number_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+
+}  // namespace
+
+double auroc(const std::vector<double>& score, const std::vector<double>& label) {
+  check_sizes(score, label);
+  const size_t n = score.size();
+  std::vector<size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return score[a] < score[b]; });
+  // Mann-Whitney U with mid-ranks for tied scores.
+  double rank_sum_pos = 0.0, n_pos = 0.0;
+  for (size_t i = 0; i < n;) {
+    size_t j = i;
+    while (j + 1 < n && score[order[j + 1]] == score[order[i]]) ++j;
+    const double mid_rank = 0.5 * static_cast<double>(i + j) + 1.0;
+    for (size_t k = i; k <= j; ++k)
+      if (label[order[k]] > 0.5) {
+        rank_sum_pos += mid_rank;
+        n_pos += 1.0;
+      }
+    i = j + 1;
+  }
+  const double n_neg = static_cast<double>(n) - n_pos;
+  if (n_pos == 0.0 || n_neg == 0.0) return kNaN;
+  return (rank_sum_pos - n_pos * (n_pos + 1.0) / 2.0) / (n_pos * n_neg);
+}
+
+double accuracy(const std::vector<double>& score, const std::vector<double>& label, double threshold) {
+  check_sizes(score, label);
+  if (score.empty()) return kNaN;
+  double correct = 0.0;
+  for (size_t i = 0; i < score.size(); ++i) correct += ((score[i] >= threshold) == (label[i] > 0.5));
+  return correct / static_cast<double>(score.size());
+}
+
+double balanced_accuracy(const std::vector<double>& score, const std::vector<double>& label, double threshold) {
+  check_sizes(score, label);
+  double hit[2] = {0, 0}, count[2] = {0, 0};
+  for (size_t i = 0; i < score.size(); ++i) {
+    const int c = label[i] > 0.5;
+    count[c] += 1;
+    hit[c] += ((score[i] >= threshold) == (c == 1));
+  }
+  double sum = 0.0, classes = 0.0;
+  for (int c = 0; c < 2; ++c)
+    if (count[c] > 0) {
+      sum += hit[c] / count[c];
+      classes += 1;
+    }
+  return classes > 0 ? sum / classes : kNaN;
+}
+
+double binary_cross_entropy(const std::vector<double>& prob, const std::vector<double>& label) {
+  check_sizes(prob, label);
+  if (prob.empty()) return kNaN;
+  constexpr double eps = 1e-7;
+  double sum = 0.0;
+  for (size_t i = 0; i < prob.size(); ++i) {
+    const double p = std::clamp(prob[i], eps, 1.0 - eps);
+    sum -= label[i] > 0.5 ? std::log(p) : std::log(1.0 - p);
+  }
+  return sum / static_cast<double>(prob.size());
+}
+
+double rmse(const std::vector<double>& prediction, const std::vector<double>& target) {
+  check_sizes(prediction, target);
+  if (prediction.empty()) return kNaN;
+  double sum = 0.0;
+  for (size_t i = 0; i < prediction.size(); ++i) sum += (prediction[i] - target[i]) * (prediction[i] - target[i]);
+  return std::sqrt(sum / static_cast<double>(prediction.size()));
+}
+
+double r_squared(const std::vector<double>& prediction, const std::vector<double>& target) {
+  check_sizes(prediction, target);
+  if (prediction.size() < 2) return kNaN;
+  const double mean = std::accumulate(target.begin(), target.end(), 0.0) / static_cast<double>(target.size());
+  double ss_res = 0.0, ss_tot = 0.0;
+  for (size_t i = 0; i < target.size(); ++i) {
+    ss_res += (target[i] - prediction[i]) * (target[i] - prediction[i]);
+    ss_tot += (target[i] - mean) * (target[i] - mean);
+  }
+  return ss_tot > 0 ? 1.0 - ss_res / ss_tot : kNaN;
+}
+
+nlohmann::json task_metrics(const std::string& task, const std::vector<double>& prediction,
+                            const std::vector<double>& target) {
+  nlohmann::json j = {{"n", prediction.size()}};
+  if (task == "classification") {
+    j["auroc"] = number_or_null(auroc(prediction, target));
+    j["accuracy"] = number_or_null(accuracy(prediction, target));
+    j["balanced_accuracy"] = number_or_null(balanced_accuracy(prediction, target));
+    j["bce"] = number_or_null(binary_cross_entropy(prediction, target));
+  } else {
+    double abs_sum = 0.0;
+    for (size_t i = 0; i < prediction.size(); ++i) abs_sum += std::abs(prediction[i] - target[i]);
+    j["rmse"] = number_or_null(rmse(prediction, target));
+    j["r2"] = number_or_null(r_squared(prediction, target));
+    j["mae"] = number_or_null(prediction.empty() ? kNaN : abs_sum / static_cast<double>(prediction.size()));
+  }
+  return j;
+}
+
+nlohmann::json metrics_by_cluster(const std::string& task, const std::vector<double>& prediction,
+                                  const std::vector<double>& target, const std::vector<std::string>& clusters) {
+  nlohmann::json out = {{"overall", task_metrics(task, prediction, target)}};
+  if (clusters.empty()) return out;
+  std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> groups;
+  for (size_t i = 0; i < clusters.size(); ++i) {
+    groups[clusters[i]].first.push_back(prediction[i]);
+    groups[clusters[i]].second.push_back(target[i]);
+  }
+  nlohmann::json per = nlohmann::json::object();
+  for (const auto& [label, pt] : groups) per[label] = task_metrics(task, pt.first, pt.second);
+  out["clusters"] = per;
+  return out;
+}
+
+}  // namespace armed

@@ -1,0 +1,58 @@
+#include "armed/io/atomic_file.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "armed/error.h"
+
+namespace armed {
+namespace fs = std::filesystem;
+
+std::string staging_path(const std::string& path) {
+  fs::path p(path);
+  return (p.parent_path() / ("." + p.filename().string() + ".tmp." + std::to_string(::getpid()))).string();
+}
+
+void write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& writer) {
+  const std::string tmp = staging_path(path);
+  try {
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      if (!out) throw Error(path + ": cannot write (does the directory exist?)");
+      writer(out);
+      out.flush();
+      if (!out) throw Error(path + ": write failed (disk full?)");
+    }
+    fs::rename(tmp, path);
+  } catch (const fs::filesystem_error& e) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    throw Error(path + ": cannot write (" + e.code().message() + ")");
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    throw;
+  }
+}
+
+void replace_directory(const std::string& staged, const std::string& dir) {
+  std::error_code ec;
+  const std::string old = staging_path(dir) + ".old";
+  const bool existed = fs::exists(dir);
+  if (existed) {
+    if (!fs::is_directory(dir)) throw Error(dir + ": exists and is not a directory");
+    fs::rename(dir, old, ec);
+    if (ec) throw Error(dir + ": cannot replace (" + ec.message() + ")");
+  }
+  fs::rename(staged, dir, ec);
+  if (ec) {
+    if (existed) fs::rename(old, dir);
+    throw Error(dir + ": cannot write (" + ec.message() + ")");
+  }
+  if (existed) fs::remove_all(old, ec);
+}
+
+}  // namespace armed

@@ -1,0 +1,109 @@
+// Model directory format: config.json (configuration, columns, cluster vocabulary, standardization,
+// training history, weight file size) and weights.pt (LibTorch archive of the network).
+#include <filesystem>
+#include <fstream>
+
+#include "armed/error.h"
+#include "armed/io/atomic_file.h"
+#include "armed/models/model.h"
+
+namespace armed {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr int kFormat = 1;
+
+nlohmann::json history_to_json(const TrainingHistory& h) {
+  auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
+  nlohmann::json epochs = nlohmann::json::array();
+  for (const auto& e : h.epochs)
+    epochs.push_back({{"epoch", e.epoch}, {"loss", num(e.loss)}, {"metric", num(e.metric)}, {"val_loss", num(e.val_loss)},
+                      {"val_metric", num(e.val_metric)}, {"samples_per_second", num(e.samples_per_second)}});
+  return {{"best_epoch", h.best_epoch}, {"epochs", epochs}};
+}
+
+TrainingHistory history_from_json(const nlohmann::json& j) {
+  auto num = [](const nlohmann::json& v) { return v.is_null() ? NAN : v.get<double>(); };
+  TrainingHistory h;
+  h.best_epoch = j.at("best_epoch").get<int64_t>();
+  for (const auto& e : j.at("epochs"))
+    h.epochs.push_back({e.at("epoch").get<int64_t>(), num(e.at("loss")), num(e.at("metric")), num(e.at("val_loss")),
+                        num(e.at("val_metric")), num(e.at("samples_per_second"))});
+  return h;
+}
+
+}  // namespace
+
+void MixedEffectsModel::save(const std::string& dir) const {
+  if (dir.empty()) throw Error("--out: empty model directory name");
+  const std::string staged = staging_path(dir);
+  std::error_code ec;
+  fs::remove_all(staged, ec);
+  if (!fs::create_directories(staged, ec) || ec) throw Error(dir + ": cannot create model directory (" + ec.message() + ")");
+  try {
+    const std::string weights = (fs::path(staged) / "weights.pt").string();
+    torch::save(net_, weights);
+    nlohmann::json j = {
+        {"format", kFormat},
+        {"armed_version", ARMED_VERSION},
+        {"config", config_to_json(config_)},
+        {"data", {{"target", target_}, {"cluster", cluster_}, {"features", features_}}},
+        {"clusters", encoder_.vocabulary()},
+        {"standardization", {{"mean", standardizer_.mean}, {"sd", standardizer_.sd}}},
+        {"target_standardization", {{"mean", target_mean_}, {"sd", target_sd_}}},
+        {"training", history_to_json(history_)},
+        {"weights", {{"file", "weights.pt"}, {"bytes", fs::file_size(weights)}}},
+    };
+    write_file_atomic((fs::path(staged) / "config.json").string(), [&](std::ostream& out) { out << j.dump(2) << '\n'; });
+    replace_directory(staged, dir);
+  } catch (...) {
+    fs::remove_all(staged, ec);
+    throw;
+  }
+}
+
+MixedEffectsModel MixedEffectsModel::load(const std::string& dir) {
+  const fs::path config_path = fs::path(dir) / "config.json", weights_path = fs::path(dir) / "weights.pt";
+  if (!fs::is_directory(dir)) throw Error(dir + ": no such model directory");
+  if (!fs::exists(config_path)) throw Error(dir + ": not a model directory (no config.json)");
+  nlohmann::json j;
+  try {
+    std::ifstream in(config_path);
+    j = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(config_path.string() + ": corrupt model file (not valid JSON)");
+  }
+  MixedEffectsModel m;
+  try {
+    if (j.at("format").get<int>() != kFormat)
+      throw Error(config_path.string() + ": model format " + j.at("format").dump() + " is not supported by this armed");
+    m.config_ = config_from_json(j.at("config"), config_path.string());
+    m.config_.validate();
+    m.target_ = j.at("data").at("target").get<std::string>();
+    m.cluster_ = j.at("data").at("cluster").get<std::string>();
+    m.features_ = j.at("data").at("features").get<std::vector<std::string>>();
+    m.encoder_ = ClusterEncoder(j.at("clusters").get<std::vector<std::string>>());
+    m.standardizer_.mean = j.at("standardization").at("mean").get<std::vector<double>>();
+    m.standardizer_.sd = j.at("standardization").at("sd").get<std::vector<double>>();
+    m.target_mean_ = j.at("target_standardization").at("mean").get<double>();
+    m.target_sd_ = j.at("target_standardization").at("sd").get<double>();
+    m.history_ = history_from_json(j.at("training"));
+    if (m.standardizer_.mean.size() != m.features_.size() || m.standardizer_.sd.size() != m.features_.size())
+      throw Error(config_path.string() + ": corrupt model file (standardization does not match the features)");
+    if (!fs::exists(weights_path)) throw Error(dir + ": model has no weights.pt");
+    if (fs::file_size(weights_path) != j.at("weights").at("bytes").get<uintmax_t>())
+      throw Error(weights_path.string() + ": corrupt model file (size differs from config.json)");
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(config_path.string() + ": corrupt model file (" + e.what() + ")");
+  }
+  m.build_network();
+  try {
+    torch::load(m.net_, weights_path.string());
+  } catch (const c10::Error&) {
+    throw Error(weights_path.string() + ": corrupt model file (weights do not load or do not match config.json)");
+  }
+  m.net_->eval();
+  return m;
+}
+
+}  // namespace armed

@@ -1,0 +1,65 @@
+#include "armed/models/config.h"
+
+#include <algorithm>
+#include <set>
+
+#include "armed/error.h"
+
+namespace armed {
+namespace {
+
+std::string flag(const std::string& name) {
+  std::string f = "--" + name;
+  std::replace(f.begin(), f.end(), '_', '-');
+  return f;
+}
+
+template <typename T>
+bool one_of(const T& value, std::initializer_list<T> allowed) {
+  return std::find(allowed.begin(), allowed.end(), value) != allowed.end();
+}
+
+}  // namespace
+
+void ModelConfig::validate() const {
+  if (!one_of<std::string>(model, {"conventional", "cluster-input"}))
+    throw Error(flag("model") + ": unknown model '" + model + "' (conventional, cluster-input)");
+  if (!one_of<std::string>(task, {"classification", "regression"}))
+    throw Error(flag("task") + ": unknown task '" + task + "' (classification, regression)");
+  if (hidden.empty()) throw Error(flag("hidden") + ": needs at least one hidden layer");
+  for (int64_t h : hidden)
+    if (h < 1) throw Error(flag("hidden") + ": layer widths must be positive");
+  if (epochs < 1) throw Error(flag("epochs") + ": must be at least 1");
+  if (batch_size < 1) throw Error(flag("batch_size") + ": must be at least 1");
+  if (!(lr > 0)) throw Error(flag("lr") + ": must be positive");
+  if (!(validation_fraction >= 0 && validation_fraction < 1))
+    throw Error(flag("validation_fraction") + ": must be in [0, 1)");
+  if (patience < 1) throw Error(flag("patience") + ": must be at least 1");
+}
+
+nlohmann::json config_to_json(const ModelConfig& config) {
+  nlohmann::json j = nlohmann::json::object();
+  ModelConfig copy = config;
+  for_each_field(copy, [&](const char* name, auto& field, const char*) { j[name] = field; });
+  return j;
+}
+
+ModelConfig config_from_json(const nlohmann::json& j, const std::string& source) {
+  if (!j.is_object()) throw Error(source + ": the model configuration must be a JSON object");
+  ModelConfig config;
+  std::set<std::string> known;
+  for_each_field(config, [&](const char* name, auto& field, const char*) {
+    known.insert(name);
+    if (!j.contains(name)) return;
+    try {
+      j.at(name).get_to(field);
+    } catch (const nlohmann::json::exception&) {
+      throw Error(source + ": '" + name + "' has the wrong type (" + j.at(name).dump() + ")");
+    }
+  });
+  for (const auto& item : j.items())
+    if (!known.count(item.key())) throw Error(source + ": unknown option '" + item.key() + "'");
+  return config;
+}
+
+}  // namespace armed

@@ -1,0 +1,114 @@
+#include "armed/models/model.h"
+
+#include "armed/data/split.h"
+#include "armed/error.h"
+#include "armed/eval/metrics.h"
+
+namespace armed {
+
+PredictMode parse_predict_mode(const std::string& name) {
+  if (name == "auto") return PredictMode::automatic;
+  if (name == "mixed") return PredictMode::mixed;
+  if (name == "fixed") return PredictMode::fixed;
+  throw Error("--mode: unknown mode '" + name + "' (auto, mixed, fixed)");
+}
+
+void MixedEffectsModel::build_network() {
+  net_ = Network(config_, static_cast<int64_t>(features_.size()), encoder_.size());
+}
+
+torch::Tensor MixedEffectsModel::model_target(const torch::Tensor& y) const {
+  return config_.task == "regression" ? (y - target_mean_) / target_sd_ : y;
+}
+
+TrainingTensors MixedEffectsModel::tensors(const ClusteredData& data) const {
+  TrainingTensors t;
+  t.x = standardizer_.transform(data.x);
+  if (data.has_target()) t.y = model_target(data.y);
+  t.z = data.has_clusters() ? ClusterDesign{encoder_.encode(data.clusters), {}} : ClusterDesign::unknown(data.rows());
+  return t;
+}
+
+MixedEffectsModel MixedEffectsModel::fit(const ModelConfig& config, const ClusteredData& data, std::ostream* progress) {
+  config.validate();
+  check_trainable(data, config.task);
+  MixedEffectsModel m;
+  m.config_ = config;
+  m.features_ = data.feature_names;
+  m.target_ = data.target_name;
+  m.cluster_ = data.cluster_name;
+  m.encoder_ = ClusterEncoder::fit(data.clusters);
+
+  ClusteredData train = data, valid;
+  if (config.validation_fraction > 0) {
+    std::vector<int64_t> strata;
+    if (config.task == "classification") {
+      auto y = data.y.to(torch::kInt64).contiguous();
+      strata.assign(y.data_ptr<int64_t>(), y.data_ptr<int64_t>() + y.numel());
+    }
+    const Split split = split_within_clusters(data.clusters, strata, config.validation_fraction, config.seed);
+    if (split.test.empty() || split.train.empty())
+      throw Error("--validation-fraction " + std::to_string(config.validation_fraction) + " leaves no validation or training rows");
+    train = subset(data, split.train);
+    valid = subset(data, split.test);
+  }
+  m.standardizer_ = Standardizer::fit(train.x);
+  if (config.task == "regression") {
+    m.target_mean_ = train.y.to(torch::kFloat64).mean().item<double>();
+    const double sd = train.y.to(torch::kFloat64).std(/*unbiased=*/false).item<double>();
+    m.target_sd_ = sd > 1e-12 ? sd : 1.0;
+  }
+
+  torch::manual_seed(config.seed);
+  m.build_network();
+  const TrainingTensors train_t = m.tensors(train);
+  const TrainingTensors valid_t = valid.x.defined() ? m.tensors(valid) : TrainingTensors{};
+  m.history_ = train_network(m.net_, train_t, valid.x.defined() ? &valid_t : nullptr, m.target_sd_, progress);
+  return m;
+}
+
+Predictions MixedEffectsModel::predict(const ClusteredData& data, PredictMode mode) const {
+  if (data.feature_names != features_) {
+    std::string expected;
+    for (const auto& f : features_) expected += (expected.empty() ? "" : ",") + f;
+    throw Error(data.source + ": features do not match the model's (" + expected + ")");
+  }
+  if (mode == PredictMode::mixed && !net_->uses_clusters())
+    throw Error("--mode mixed: a '" + config_.model + "' model has no cluster-specific part; use --mode fixed");
+  TrainingTensors t = tensors(data);
+  const int64_t n = data.rows();
+  if (mode == PredictMode::mixed) {
+    if (!data.has_clusters()) throw Error(data.source + ": --mode mixed needs the cluster column '" + cluster_ + "'");
+    auto ids = t.z.ids.accessor<int64_t, 1>();
+    for (int64_t i = 0; i < n; ++i)
+      if (ids[i] < 0)
+        throw Error(data.source + " data row " + std::to_string(i + 1) + ": cluster '" + data.clusters[i] +
+                    "' was not seen in training; --mode mixed needs known clusters (use --mode fixed)");
+  }
+  if (mode == PredictMode::fixed || !net_->uses_clusters()) t.z = ClusterDesign::unknown(n);
+
+  auto out = network_output(net_, t.x, t.z).to(torch::kFloat64);
+  out = config_.task == "classification" ? torch::sigmoid(out) : out * target_sd_ + target_mean_;
+  Predictions p;
+  p.value.assign(out.data_ptr<double>(), out.data_ptr<double>() + n);
+  auto ids = t.z.ids.accessor<int64_t, 1>();
+  for (int64_t i = 0; i < n; ++i) p.mode.push_back(ids[i] >= 0 ? "mixed" : "fixed");
+  return p;
+}
+
+nlohmann::json MixedEffectsModel::evaluate(const ClusteredData& data, PredictMode mode) const {
+  if (!data.has_target()) throw Error(data.source + ": no target column '" + target_ + "' to evaluate against");
+  const Predictions p = predict(data, mode);
+  auto y = data.y.to(torch::kFloat64).contiguous();
+  std::vector<double> target(y.data_ptr<double>(), y.data_ptr<double>() + y.numel());
+  nlohmann::json j = metrics_by_cluster(config_.task, p.value, target, data.clusters);
+  nlohmann::json modes = nlohmann::json::object();
+  for (const auto& m : p.mode) modes[m] = modes.value(m, 0) + 1;
+  j["model"] = config_.model;
+  j["task"] = config_.task;
+  j["rows"] = data.rows();
+  j["modes"] = modes;
+  return j;
+}
+
+}  // namespace armed

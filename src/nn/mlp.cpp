@@ -1,0 +1,33 @@
+#include "armed/nn/mlp.h"
+
+#include "armed/error.h"
+
+namespace armed {
+
+MLPImpl::MLPImpl(MLPOptions options_) : options(std::move(options_)) { reset(); }
+
+void MLPImpl::reset() {
+  if (options.in_features() < 1 || options.out_features() < 1) throw Error("MLP needs at least one input and output");
+  layers.clear();
+  int64_t width = options.in_features();
+  for (size_t i = 0; i < options.hidden().size(); ++i) {
+    const int64_t h = options.hidden()[i];
+    if (h < 1) throw Error("hidden layer widths must be positive");
+    layers.push_back(register_module("hidden" + std::to_string(i), torch::nn::Linear(width, h)));
+    width = h;
+  }
+  output = register_module("output", torch::nn::Linear(width, options.out_features()));
+}
+
+MLPOutput MLPImpl::forward(const torch::Tensor& x) {
+  MLPOutput out;
+  torch::Tensor h = x;
+  for (auto& layer : layers) {
+    h = torch::relu(layer->forward(h));
+    out.hidden.push_back(h);
+  }
+  out.output = output->forward(h);
+  return out;
+}
+
+}  // namespace armed

@@ -1,0 +1,124 @@
+// End-to-end tests of the armed executable on a small spiral.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+
+#include "armed/data/csv.h"
+#include "test_util.h"
+
+namespace armed {
+
+using test::read_text;
+using test::run_cli;
+using test::TempDir;
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    spiral_ = dir_.file("spiral.csv");
+    ASSERT_EQ(run_cli("--quiet simulate spiral --clusters 5 --points-per-cluster 400 --seed 3 --out " + spiral_).exit_code, 0);
+    auto r = run_cli("--quiet split --data " + spiral_ + " --cluster cluster --target y --train-out " + dir_.file("train.csv") +
+                     " --test-out " + dir_.file("test.csv"));
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+  }
+  // Expects failure with a single line naming `needle`.
+  void expect_error(const std::string& args, const std::string& needle) {
+    auto r = run_cli(args);
+    EXPECT_NE(r.exit_code, 0) << args;
+    EXPECT_NE(r.out.find(needle), std::string::npos) << args << "\n" << r.out;
+    EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+  }
+  std::string train_args(const std::string& model) {
+    return "--quiet train --data " + dir_.file("train.csv") + " --target y --cluster cluster --epochs 25 --model " + model +
+           " --out " + dir_.file(model);
+  }
+  TempDir dir_;
+  std::string spiral_;
+};
+
+TEST_F(Cli, SimulateWritesDataAndTruth) {
+  const CsvTable t = read_csv(spiral_);
+  EXPECT_EQ(t.header, (std::vector<std::string>{"x1", "x2", "y", "cluster"}));
+  EXPECT_EQ(t.rows.size(), 2000u);
+  auto truth = nlohmann::json::parse(read_text(dir_.file("spiral.truth.json")));
+  EXPECT_EQ(truth["clusters"].size(), 5u);
+  EXPECT_EQ(read_csv(dir_.file("test.csv")).rows.size(), 400u);
+}
+
+TEST_F(Cli, TrainEvaluatePredictOnSpiral) {
+  auto r = run_cli(train_args("conventional"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  r = run_cli("evaluate --model " + dir_.file("conventional") + " --data " + dir_.file("test.csv"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto metrics = nlohmann::json::parse(r.out);
+  EXPECT_GT(metrics["overall"]["auroc"].get<double>(), 0.7);
+  EXPECT_EQ(metrics["clusters"].size(), 5u);
+
+  r = run_cli("predict --model " + dir_.file("conventional") + " --data " + dir_.file("test.csv") + " --out " +
+              dir_.file("preds.csv"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const CsvTable preds = read_csv(dir_.file("preds.csv"));
+  EXPECT_EQ(preds.header, (std::vector<std::string>{"cluster", "prediction", "mode"}));
+  EXPECT_EQ(preds.rows.size(), 400u);
+  const double p = preds.number(0, 1);
+  EXPECT_TRUE(p >= 0.0 && p <= 1.0);
+}
+
+TEST_F(Cli, ConfigFileFillsTheSameOptions) {
+  ASSERT_EQ(run_cli(train_args("cluster-input") + " --hidden 6,3").exit_code, 0);
+  auto saved = nlohmann::json::parse(read_text(dir_.file("cluster-input/config.json")));
+  EXPECT_EQ(saved["config"]["hidden"], nlohmann::json({6, 3}));
+  EXPECT_EQ(saved["clusters"].size(), 5u);
+  // Reusing a model's config.json; the flag overrides one value.
+  auto r = run_cli("--quiet train --data " + dir_.file("train.csv") + " --target y --cluster cluster --config " +
+                   dir_.file("cluster-input/config.json") + " --epochs 2 --out " + dir_.file("again"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto again = nlohmann::json::parse(read_text(dir_.file("again/config.json")));
+  EXPECT_EQ(again["config"]["hidden"], nlohmann::json({6, 3}));
+  EXPECT_EQ(again["config"]["model"], "cluster-input");
+  EXPECT_EQ(again["config"]["epochs"], 2);
+}
+
+TEST_F(Cli, BadInputGivesOneLineErrors) {
+  const std::string train = "train --target y --cluster cluster --out " + dir_.file("m") + " --data ";
+  expect_error(train + dir_.file("absent.csv"), "absent.csv: cannot open file");
+  expect_error(train + dir_.write("bad.csv", "x1,y,cluster\n1,0,a\nfoo,1,b\n"), "line 3, column 'x1': 'foo' is not a number");
+  expect_error(train + dir_.write("one.csv", "x1,y,cluster\n1,1,a\n2,1,b\n"), "single class");
+  expect_error(train + dir_.write("nan.csv", "x1,y,cluster\n1,0,a\nnan,1,b\n"), "not a finite number");
+  expect_error(train + dir_.write("empty.csv", "x1,y,cluster\n"), "no data rows");
+  expect_error(train + dir_.write("ragged.csv", "x1,y,cluster\n1,0\n"), "line 2: 2 fields");
+  expect_error("train --target nope --cluster cluster --out " + dir_.file("m") + " --data " + spiral_, "no column 'nope'");
+  expect_error(train + spiral_ + " --model forest", "--model: unknown model 'forest'");
+  expect_error(train + spiral_ + " --epochs 0", "--epochs");
+  expect_error(train + spiral_ + " --bogus 3", "bogus");
+  expect_error(train + spiral_ + " --config " + dir_.write("c.json", "{\"epochz\": 3}"), "unknown option 'epochz'");
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("m")));  // nothing half-written
+}
+
+TEST_F(Cli, PredictErrors) {
+  ASSERT_EQ(run_cli(train_args("cluster-input") + " --epochs 1").exit_code, 0);
+  const std::string model = dir_.file("cluster-input");
+  expect_error("predict --model " + dir_.file("nomodel") + " --data " + spiral_ + " --out " + dir_.file("p.csv"),
+               "no such model directory");
+  expect_error("predict --model " + model + " --data " + dir_.write("n.csv", "x1,y,cluster\n1,0,a\n") + " --out " +
+                   dir_.file("p.csv"),
+               "no column 'x2'");
+  expect_error("predict --mode mixed --model " + model + " --data " + dir_.write("u.csv", "x1,x2,cluster\n1,0,zz\n") +
+                   " --out " + dir_.file("p.csv"),
+               "cluster 'zz' was not seen in training");
+  expect_error("predict --mode sideways --model " + model + " --data " + spiral_ + " --out " + dir_.file("p.csv"),
+               "--mode: unknown mode");
+  dir_.write("cluster-input/weights.pt", "garbage");
+  expect_error("evaluate --model " + model + " --data " + spiral_, "weights.pt: corrupt model file");
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("p.csv")));
+}
+
+TEST_F(Cli, HelpListsDefaults) {
+  auto r = run_cli("train --help");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("--batch-size"), std::string::npos);
+  EXPECT_NE(r.out.find("32"), std::string::npos);
+}
+
+}  // namespace armed

@@ -1,0 +1,68 @@
+#include "armed/data/clustered_data.h"
+
+#include <gtest/gtest.h>
+
+#include "armed/data/cluster_encoder.h"
+#include "armed/data/standardizer.h"
+#include "armed/error.h"
+#include "test_util.h"
+
+namespace armed {
+
+using test::TempDir;
+
+std::string load_error(const std::string& path, const DataSpec& spec) {
+  try {
+    check_trainable(load_clustered_csv(path, spec), spec.task);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ClusteredData, LoadsDefaultFeaturesAndStringClusters) {
+  TempDir dir;
+  const auto path = dir.write("d.csv", "x1,site,x2,y\n1,a,2,0\n3,b,4,1\n");
+  const auto d = load_clustered_csv(path, {"y", "site", {}, "classification"});
+  EXPECT_EQ(d.feature_names, (std::vector<std::string>{"x1", "x2"}));
+  EXPECT_EQ(d.clusters, (std::vector<std::string>{"a", "b"}));
+  EXPECT_FLOAT_EQ(d.x[1][1].item<float>(), 4.0f);
+  EXPECT_FLOAT_EQ(d.y[1].item<float>(), 1.0f);
+}
+
+TEST(ClusteredData, BadInputGivesOneLineErrors) {
+  TempDir dir;
+  const DataSpec spec{"y", "c", {}, "classification"};
+  EXPECT_NE(load_error(dir.write("a.csv", "x,y,c\n1,0,a\n2,1,b\n"), {"y", "c", {"x", "nope"}, ""}).find("no column 'nope'"),
+            std::string::npos);
+  EXPECT_NE(load_error(dir.write("b.csv", "x,y,c\n1,2,a\n2,1,b\n"), spec).find("b.csv line 2, column 'y': '2' is not 0 or 1"),
+            std::string::npos);
+  EXPECT_NE(load_error(dir.write("c.csv", "x,y,c\n1,1,a\n2,1,b\n"), spec).find("single class"), std::string::npos);
+  EXPECT_NE(load_error(dir.write("d.csv", "x,y,c\n1,0,a\n2,1,a\n"), spec).find("single cluster ('a')"), std::string::npos);
+  EXPECT_NE(load_error(dir.write("e.csv", "x,y,c\n1,0,a\nNaN,1,b\n"), spec).find("line 3, column 'x'"), std::string::npos);
+  EXPECT_NE(load_error(dir.write("f.csv", "x,y,c\n1,0,a\n2,1,\n"), spec).find("empty cluster label"), std::string::npos);
+  EXPECT_NE(load_error(dir.write("g.csv", "y,c\n0,a\n1,b\n"), spec).find("no feature columns"), std::string::npos);
+}
+
+TEST(ClusterEncoder, SortsNumericLabelsNumericallyAndMarksUnknown) {
+  const auto enc = ClusterEncoder::fit({"10", "9", "308", "9"});
+  EXPECT_EQ(enc.vocabulary(), (std::vector<std::string>{"9", "10", "308"}));
+  auto ids = enc.encode({"308", "new", "9"});
+  EXPECT_EQ(ids[0].item<int64_t>(), 2);
+  EXPECT_EQ(ids[1].item<int64_t>(), -1);
+  EXPECT_EQ(ids[2].item<int64_t>(), 0);
+  EXPECT_EQ(ClusterEncoder::fit({"b", "a"}).vocabulary(), (std::vector<std::string>{"a", "b"}));
+}
+
+TEST(Standardizer, UsesTrainingStatisticsAndKeepsConstantColumns) {
+  auto x = torch::tensor({{1.0f, 5.0f}, {3.0f, 5.0f}});
+  const auto s = Standardizer::fit(x);
+  EXPECT_DOUBLE_EQ(s.mean[0], 2.0);
+  EXPECT_DOUBLE_EQ(s.sd[0], 1.0);
+  EXPECT_DOUBLE_EQ(s.sd[1], 1.0);  // constant column: sd kept at 1
+  auto z = s.transform(torch::tensor({{4.0f, 6.0f}}));
+  EXPECT_FLOAT_EQ(z[0][0].item<float>(), 2.0f);
+  EXPECT_FLOAT_EQ(z[0][1].item<float>(), 1.0f);
+}
+
+}  // namespace armed

@@ -1,0 +1,140 @@
+#include "armed/models/model.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "armed/error.h"
+#include "armed/sim/spiral.h"
+#include "test_util.h"
+
+namespace armed {
+
+using test::TempDir;
+
+ClusteredData small_spiral(uint64_t seed = 48) {
+  SpiralOptions o;
+  o.clusters = 4;
+  o.points_per_cluster = 200;
+  o.seed = seed;
+  return simulate_spiral(o).data;
+}
+
+ModelConfig quick(const std::string& model) {
+  ModelConfig c;
+  c.model = model;
+  c.epochs = 3;
+  return c;
+}
+
+TEST(ClusterDesign, DenseIsOneHotWithZeroRowsForUnknown) {
+  ClusterDesign z{torch::tensor({2, -1, 0}, torch::kInt64), {}};
+  auto d = z.dense(3);
+  EXPECT_TRUE(torch::equal(d, torch::tensor({{0.f, 0.f, 1.f}, {0.f, 0.f, 0.f}, {1.f, 0.f, 0.f}})));
+}
+
+TEST(Model, SaveLoadPredictsIdentically) {
+  TempDir dir;
+  const auto data = small_spiral();
+  for (const std::string kind : {"conventional", "cluster-input"}) {
+    const auto model = MixedEffectsModel::fit(quick(kind), data);
+    model.save(dir.file(kind));
+    const auto loaded = MixedEffectsModel::load(dir.file(kind));
+    EXPECT_EQ(model.predict(data).value, loaded.predict(data).value) << kind;
+    EXPECT_EQ(loaded.clusters().vocabulary(), model.clusters().vocabulary());
+    EXPECT_EQ(loaded.history().epochs.size(), 3u);
+  }
+}
+
+TEST(Model, SameSeedSameModelOtherSeedOther) {
+  const auto data = small_spiral();
+  auto a = MixedEffectsModel::fit(quick("conventional"), data).predict(data).value;
+  auto b = MixedEffectsModel::fit(quick("conventional"), data).predict(data).value;
+  auto config = quick("conventional");
+  config.seed = 7;
+  auto c = MixedEffectsModel::fit(config, data).predict(data).value;
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, c);
+}
+
+TEST(Model, ClusterInputUsesClusterOnlyInMixedMode) {
+  auto data = small_spiral();
+  const auto model = MixedEffectsModel::fit(quick("cluster-input"), data);
+  auto mixed = model.predict(data, PredictMode::mixed);
+  auto fixed = model.predict(data, PredictMode::fixed);
+  EXPECT_NE(mixed.value, fixed.value);
+  EXPECT_EQ(mixed.mode.front(), "mixed");
+  EXPECT_EQ(fixed.mode.front(), "fixed");
+  data.clusters[0] = "never-seen";
+  auto automatic = model.predict(data);
+  EXPECT_EQ(automatic.mode[0], "fixed");
+  EXPECT_EQ(automatic.mode[1], "mixed");
+  EXPECT_DOUBLE_EQ(automatic.value[0], fixed.value[0]);
+  try {
+    model.predict(data, PredictMode::mixed);
+    FAIL() << "an unknown cluster in mixed mode must be an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("data row 1: cluster 'never-seen' was not seen"), std::string::npos);
+  }
+}
+
+TEST(Model, RegressionPredictsOnTheTargetScale) {
+  auto data = small_spiral();
+  data.y = 100.0f + 10.0f * data.x.select(1, 0);  // linear in x1, far from zero
+  ModelConfig config = quick("conventional");
+  config.task = "regression";
+  config.epochs = 30;
+  const auto model = MixedEffectsModel::fit(config, data);
+  auto j = model.evaluate(data);
+  EXPECT_GT(j["overall"]["r2"].get<double>(), 0.9);
+}
+
+TEST(Model, EarlyStoppingKeepsBestEpoch) {
+  ModelConfig config = quick("conventional");
+  config.epochs = 50;
+  config.validation_fraction = 0.25;
+  config.patience = 2;
+  config.lr = 0.05;
+  const auto model = MixedEffectsModel::fit(config, small_spiral());
+  const auto& h = model.history();
+  ASSERT_FALSE(h.epochs.empty());
+  double best = INFINITY;
+  for (const auto& e : h.epochs) best = std::min(best, e.val_loss);
+  EXPECT_DOUBLE_EQ(h.epochs[h.best_epoch - 1].val_loss, best);
+  EXPECT_LE(h.epochs.size(), static_cast<size_t>(h.best_epoch + config.patience));
+}
+
+TEST(Model, LoadRejectsCorruptFiles) {
+  TempDir dir;
+  const auto model = MixedEffectsModel::fit(quick("conventional"), small_spiral());
+  model.save(dir.file("m"));
+  EXPECT_THROW(MixedEffectsModel::load(dir.file("nothing")), Error);
+  // Truncated weights.
+  const auto weights = dir.file("m/weights.pt");
+  std::filesystem::resize_file(weights, std::filesystem::file_size(weights) / 2);
+  EXPECT_THROW(MixedEffectsModel::load(dir.file("m")), Error);
+  model.save(dir.file("m"));  // replaces the damaged directory
+  EXPECT_NO_THROW(MixedEffectsModel::load(dir.file("m")));
+  dir.write("m/config.json", "{ not json");
+  try {
+    MixedEffectsModel::load(dir.file("m"));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("config.json: corrupt model file"), std::string::npos);
+  }
+}
+
+TEST(ModelConfig, JsonRoundTripAndUnknownKeys) {
+  ModelConfig c;
+  c.hidden = {8, 2};
+  c.lr = 0.01;
+  const auto back = config_from_json(config_to_json(c), "test");
+  EXPECT_EQ(back.hidden, c.hidden);
+  EXPECT_DOUBLE_EQ(back.lr, 0.01);
+  EXPECT_THROW(config_from_json({{"epochz", 3}}, "test"), Error);
+  EXPECT_THROW(config_from_json({{"epochs", "many"}}, "test"), Error);
+  c.model = "forest";
+  EXPECT_THROW(c.validate(), Error);
+}
+
+}  // namespace armed
