@@ -17,16 +17,7 @@ void add_simulate(CLI::App& app, const GlobalOptions& global) {
   auto* spiral = simulate->add_subcommand("spiral", "the paper's two-class spirals in equal-sized clusters");
   auto opts = std::make_shared<SpiralOptions>();
   auto out = std::make_shared<std::string>();
-  spiral->add_option("--clusters", opts->clusters, "number of clusters")->capture_default_str();
-  spiral->add_option("--points-per-cluster", opts->points_per_cluster, "rows per cluster")->capture_default_str();
-  spiral->add_option("--variant", opts->variant, "random effect: radius (per-cluster radius) | slope (on x2)")->capture_default_str();
-  spiral->add_option("--radius-sd", opts->radius_sd, "SD of the per-cluster radius around 1")->capture_default_str();
-  spiral->add_option("--slope-sd", opts->slope_sd, "SD of the per-cluster slope (variant slope)")->capture_default_str();
-  spiral->add_option("--noise", opts->noise, "SD of Gaussian noise on x1, x2")->capture_default_str();
-  spiral->add_option("--degrees", opts->degrees, "length of each spiral arm in degrees")->capture_default_str();
-  spiral->add_option("--confounders", opts->confounders, "extra features drawn around each cluster's class ratio")->capture_default_str();
-  spiral->add_option("--confound-sd", opts->confound_sd, "SD of the per-cluster class ratio around 0.5 (clipped to [0.1, 0.9])")->capture_default_str();
-  spiral->add_option("--seed", opts->seed, "random seed")->capture_default_str();
+  add_spiral_options(spiral, *opts, /*with_seed=*/true);
   spiral->add_option("--out", *out, "output CSV (x1,x2,conf1..N,y,cluster); truth goes to OUT with .truth.json")->required();
   spiral->callback([opts, out, &global] {
     global.apply();

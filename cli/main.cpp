@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   // A flag given twice (e.g. after --config or in a script) takes its last value.
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.set_version_flag("--version", ARMED_VERSION);
+  app.fallthrough();  // --threads and --quiet may also follow the subcommand
   GlobalOptions global;
   app.add_option("--threads", global.threads, "CPU threads (0: LibTorch default)")->capture_default_str();
   app.add_flag("--quiet", global.quiet, "no progress lines on stderr");
@@ -37,6 +38,8 @@ int main(int argc, char** argv) {
   add_train(app, global, argc, argv);
   add_predict(app, global);
   add_evaluate(app, global);
+  add_effects(app, global);
+  add_benchmark(app, global);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

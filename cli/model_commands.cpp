@@ -2,7 +2,6 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
-#include <type_traits>
 
 #include "armed/data/csv.h"
 #include "armed/error.h"
@@ -11,29 +10,6 @@
 
 namespace armed::cli {
 namespace {
-
-template <typename T>
-struct is_vector : std::false_type {};
-template <typename T>
-struct is_vector<std::vector<T>> : std::true_type {};
-
-std::string dashed(std::string name) {
-  std::replace(name.begin(), name.end(), '_', '-');
-  return "--" + name;
-}
-
-// One flag per ModelConfig field, bound to the struct, so the CLI has no defaults of its own.
-void add_config_options(CLI::App* cmd, ModelConfig& config) {
-  for_each_field(config, [cmd](const char* name, auto& field, const char* help) {
-    using T = std::decay_t<decltype(field)>;
-    if constexpr (std::is_same_v<T, bool>) {
-      cmd->add_flag(dashed(name), field, help);
-    } else {
-      auto* opt = cmd->add_option(dashed(name), field, help)->capture_default_str();
-      if constexpr (is_vector<T>::value) opt->delimiter(',');
-    }
-  });
-}
 
 // A JSON config file (--config FILE) provides the values the flags then override, so it is read
 // before CLI11 parses the flags into the same struct.
@@ -140,6 +116,20 @@ void add_evaluate(CLI::App& app, const GlobalOptions& global) {
     const PredictMode mode = parse_predict_mode(a->mode);
     const auto model = MixedEffectsModel::load(a->model);
     std::cout << model.evaluate(load_for_model(model, a->data), mode).dump(2) << std::endl;
+  });
+}
+
+}  // namespace armed::cli
+
+namespace armed::cli {
+
+void add_effects(CLI::App& app, const GlobalOptions& global) {
+  auto model_dir = std::make_shared<std::string>();
+  auto* cmd = app.add_subcommand("effects", "print the random effects (per cluster, variance components) as JSON");
+  cmd->add_option("--model", *model_dir, "model directory written by armed train")->required();
+  cmd->callback([model_dir, &global] {
+    global.apply();
+    std::cout << MixedEffectsModel::load(*model_dir).effects().dump(2) << std::endl;
   });
 }
 

@@ -16,9 +16,12 @@ constexpr int kFormat = 1;
 nlohmann::json history_to_json(const TrainingHistory& h) {
   auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
   nlohmann::json epochs = nlohmann::json::array();
-  for (const auto& e : h.epochs)
+  for (const auto& e : h.epochs) {
+    nlohmann::json terms = nlohmann::json::object();
+    for (const auto& [name, value] : e.terms) terms[name] = num(value);
     epochs.push_back({{"epoch", e.epoch}, {"loss", num(e.loss)}, {"metric", num(e.metric)}, {"val_loss", num(e.val_loss)},
-                      {"val_metric", num(e.val_metric)}, {"samples_per_second", num(e.samples_per_second)}});
+                      {"val_metric", num(e.val_metric)}, {"samples_per_second", num(e.samples_per_second)}, {"terms", terms}});
+  }
   return {{"best_epoch", h.best_epoch}, {"epochs", epochs}};
 }
 
@@ -26,9 +29,12 @@ TrainingHistory history_from_json(const nlohmann::json& j) {
   auto num = [](const nlohmann::json& v) { return v.is_null() ? NAN : v.get<double>(); };
   TrainingHistory h;
   h.best_epoch = j.at("best_epoch").get<int64_t>();
-  for (const auto& e : j.at("epochs"))
-    h.epochs.push_back({e.at("epoch").get<int64_t>(), num(e.at("loss")), num(e.at("metric")), num(e.at("val_loss")),
-                        num(e.at("val_metric")), num(e.at("samples_per_second"))});
+  for (const auto& e : j.at("epochs")) {
+    EpochRecord rec{e.at("epoch").get<int64_t>(), num(e.at("loss")), num(e.at("metric")), num(e.at("val_loss")),
+                    num(e.at("val_metric")), num(e.at("samples_per_second")), {}};
+    for (const auto& term : e.at("terms").items()) rec.terms[term.key()] = num(term.value());
+    h.epochs.push_back(rec);
+  }
   return h;
 }
 

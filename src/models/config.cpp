@@ -22,13 +22,29 @@ bool one_of(const T& value, std::initializer_list<T> allowed) {
 }  // namespace
 
 void ModelConfig::validate() const {
-  if (!one_of<std::string>(model, {"conventional", "cluster-input"}))
-    throw Error(flag("model") + ": unknown model '" + model + "' (conventional, cluster-input)");
+  if (!one_of<std::string>(model, {"conventional", "cluster-input", "adversarial", "armed"}))
+    throw Error(flag("model") + ": unknown model '" + model + "' (conventional, cluster-input, adversarial, armed)");
   if (!one_of<std::string>(task, {"classification", "regression"}))
     throw Error(flag("task") + ": unknown task '" + task + "' (classification, regression)");
   if (hidden.empty()) throw Error(flag("hidden") + ": needs at least one hidden layer");
-  for (int64_t h : hidden)
-    if (h < 1) throw Error(flag("hidden") + ": layer widths must be positive");
+  for (const auto* widths : {&hidden, &adversary_hidden})
+    for (int64_t h : *widths)
+      if (h < 1) throw Error(flag(widths == &hidden ? "hidden" : "adversary_hidden") + ": layer widths must be positive");
+  if (!one_of<std::string>(random_slopes, {"hidden", "inputs", "none"}))
+    throw Error(flag("random_slopes") + ": '" + random_slopes + "' is not hidden, inputs or none");
+  if (!one_of<std::string>(re_prior, {"fixed", "learned"}))
+    throw Error(flag("re_prior") + ": '" + re_prior + "' is not fixed or learned");
+  if (no_adversary && model != "armed" && model != "adversarial")
+    throw Error(flag("no_adversary") + ": only armed and adversarial models have an adversary");
+  if (no_random_effects && model != "armed") throw Error(flag("no_random_effects") + ": only armed models have random effects");
+  for (auto [name, value] : {std::pair{"slope_prior_scale", slope_prior_scale}, {"intercept_prior_scale", intercept_prior_scale},
+                             {"posterior_scale_init_min", posterior_scale_init_min}})
+    if (!(value > 0)) throw Error(flag(name) + ": must be positive");
+  for (auto [name, value] : {std::pair{"slope_posterior_init_scale", slope_posterior_init_scale},
+                             {"intercept_posterior_init_scale", intercept_posterior_init_scale},
+                             {"posterior_scale_init_range", posterior_scale_init_range}, {"weight_mixed", weight_mixed},
+                             {"weight_fixed", weight_fixed}, {"weight_adversary", weight_adversary}, {"kl_weight", kl_weight}})
+    if (!(value >= 0)) throw Error(flag(name) + ": must be >= 0");
   if (epochs < 1) throw Error(flag("epochs") + ": must be at least 1");
   if (batch_size < 1) throw Error(flag("batch_size") + ": must be at least 1");
   if (!(lr > 0)) throw Error(flag("lr") + ": must be positive");

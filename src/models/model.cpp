@@ -63,7 +63,7 @@ MixedEffectsModel MixedEffectsModel::fit(const ModelConfig& config, const Cluste
   m.build_network();
   const TrainingTensors train_t = m.tensors(train);
   const TrainingTensors valid_t = valid.x.defined() ? m.tensors(valid) : TrainingTensors{};
-  m.history_ = train_network(m.net_, train_t, valid.x.defined() ? &valid_t : nullptr, m.target_sd_, progress);
+  m.history_ = Trainer(m.net_).fit(train_t, valid.x.defined() ? &valid_t : nullptr, m.target_sd_, progress);
   return m;
 }
 

@@ -17,6 +17,15 @@ void MLPImpl::reset() {
     width = h;
   }
   output = register_module("output", torch::nn::Linear(width, options.out_features()));
+  // Glorot-uniform weights and zero biases (Keras' default, used by the paper): with layers as
+  // narrow as 4 units, LibTorch's default uniform biases leave whole layers dead more often.
+  torch::NoGradGuard no_grad;
+  for (auto& layer : layers) {
+    torch::nn::init::xavier_uniform_(layer->weight);
+    torch::nn::init::zeros_(layer->bias);
+  }
+  torch::nn::init::xavier_uniform_(output->weight);
+  torch::nn::init::zeros_(output->bias);
 }
 
 MLPOutput MLPImpl::forward(const torch::Tensor& x) {

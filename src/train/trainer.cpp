@@ -36,6 +36,20 @@ void restore(torch::nn::Module& m, const std::vector<torch::Tensor>& saved) {
   for (auto& b : m.buffers()) b.copy_(saved[i++]);
 }
 
+std::string progress_line(const EpochRecord& rec, int64_t epochs, const char* metric, bool has_valid) {
+  char line[512];
+  int len = std::snprintf(line, sizeof line, "epoch %3lld/%lld  loss %.4f  %s %.4f", static_cast<long long>(rec.epoch),
+                          static_cast<long long>(epochs), rec.loss, metric, rec.metric);
+  for (const char* term : {"adversary_accuracy", "kl"}) {
+    auto it = rec.terms.find(term);
+    if (it != rec.terms.end()) len += std::snprintf(line + len, sizeof line - len, "  %s %.4g", term, it->second);
+  }
+  if (has_valid)
+    len += std::snprintf(line + len, sizeof line - len, "  val_loss %.4f  val_%s %.4f", rec.val_loss, metric, rec.val_metric);
+  std::snprintf(line + len, sizeof line - len, "  %.0f samples/s", rec.samples_per_second);
+  return line;
+}
+
 }  // namespace
 
 torch::Tensor network_output(Network& net, const torch::Tensor& x, const ClusterDesign& z) {
@@ -52,10 +66,53 @@ torch::Tensor network_output(Network& net, const torch::Tensor& x, const Cluster
   return parts.empty() ? torch::empty({0}) : torch::cat(parts);
 }
 
-TrainingHistory train_network(Network& net, const TrainingTensors& train, const TrainingTensors* valid,
-                              double target_scale, std::ostream* progress) {
-  const ModelConfig& cfg = net->config;
-  torch::optim::Adam optimizer(net->parameters(), torch::optim::AdamOptions(cfg.lr));
+Trainer::Trainer(Network net)
+    : net_(std::move(net)), main_optimizer_(net_->main_parameters(), torch::optim::AdamOptions(net_->config.lr)) {
+  if (net_->adversary)
+    adversary_optimizer_ = std::make_unique<torch::optim::Adam>(net_->adversary->parameters(),
+                                                                torch::optim::AdamOptions(net_->config.lr));
+}
+
+std::map<std::string, double> Trainer::step(const torch::Tensor& x, const torch::Tensor& y, const ClusterDesign& z) {
+  const ModelConfig& cfg = net_->config;
+  std::map<std::string, double> terms;
+  NetworkOutput out = net_->forward(x, z);
+
+  // (a) The adversary learns to recognise the cluster from the (fixed) hidden activations.
+  if (net_->adversary) {
+    auto logits = net_->adversary_logits(out.hidden.detach());
+    auto adversary_loss = torch::cross_entropy_loss(logits, z.ids);
+    adversary_optimizer_->zero_grad();
+    adversary_loss.backward();
+    adversary_optimizer_->step();
+    terms["adversary"] = adversary_loss.item<double>();
+    terms["adversary_accuracy"] = logits.argmax(1).eq(z.ids).to(torch::kFloat64).mean().item<double>();
+  }
+
+  // (b) The main networks fit the target while defeating the updated adversary.
+  torch::Tensor loss;
+  if (net_->config.has_random_effects()) {
+    auto mixed = task_loss(cfg.task, out.output, y), fixed = task_loss(cfg.task, out.fixed, y);
+    auto kl = net_->kl_divergence();
+    loss = cfg.weight_mixed * mixed + cfg.weight_fixed * fixed + cfg.kl_weight * kl;
+    terms["mixed"] = mixed.item<double>();
+    terms["fixed"] = fixed.item<double>();
+    terms["kl"] = kl.item<double>();
+  } else {
+    loss = task_loss(cfg.task, out.output, y);
+    terms["mixed"] = loss.item<double>();
+  }
+  if (net_->adversary) loss = loss - cfg.weight_adversary * torch::cross_entropy_loss(net_->adversary_logits(out.hidden), z.ids);
+  main_optimizer_.zero_grad();
+  loss.backward();
+  main_optimizer_.step();
+  terms["total"] = loss.item<double>();
+  return terms;
+}
+
+TrainingHistory Trainer::fit(const TrainingTensors& train, const TrainingTensors* valid, double target_scale,
+                             std::ostream* progress) {
+  const ModelConfig& cfg = net_->config;
   const int64_t n = train.x.size(0);
   const char* metric_name = cfg.task == "classification" ? "auroc" : "rmse";
 
@@ -66,50 +123,36 @@ TrainingHistory train_network(Network& net, const TrainingTensors& train, const 
 
   for (int64_t epoch = 1; epoch <= cfg.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
-    net->train();
+    net_->train();
     auto order = torch::randperm(n, torch::kInt64);
-    auto epoch_outputs = torch::empty({n});
-    double loss_sum = 0.0;
-    for (int64_t b = 0; b < n; b += cfg.batch_size) {
-      auto index = order.narrow(0, b, std::min(cfg.batch_size, n - b));
-      auto y = train.y.index_select(0, index);
-      NetworkOutput out = net->forward(train.x.index_select(0, index), train.z.rows(index));
-      auto loss = task_loss(cfg.task, out.output, y);
-      optimizer.zero_grad();
-      loss.backward();
-      optimizer.step();
-      loss_sum += loss.item<double>() * static_cast<double>(index.size(0));
-      epoch_outputs.index_copy_(0, index, out.output.detach());
-    }
     EpochRecord rec;
     rec.epoch = epoch;
-    rec.loss = loss_sum / static_cast<double>(n);
-    rec.metric = task_metric(cfg.task, epoch_outputs, train.y, target_scale);
+    for (int64_t b = 0; b < n; b += cfg.batch_size) {
+      auto index = order.narrow(0, b, std::min(cfg.batch_size, n - b));
+      auto terms = step(train.x.index_select(0, index), train.y.index_select(0, index), train.z.rows(index));
+      const double w = static_cast<double>(index.size(0)) / static_cast<double>(n);
+      rec.loss += terms["total"] * w;
+      terms.erase("total");
+      for (const auto& [name, value] : terms) rec.terms[name] += value * w;
+    }
+    // The training metric is measured after the epoch, in evaluation mode, like the validation one.
+    rec.metric = task_metric(cfg.task, network_output(net_, train.x, train.z), train.y, target_scale);
     rec.samples_per_second =
         static_cast<double>(n) / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (valid) {
-      auto out = network_output(net, valid->x, valid->z);
+      auto out = network_output(net_, valid->x, valid->z);
       rec.val_loss = task_loss(cfg.task, out, valid->y).item<double>();
       rec.val_metric = task_metric(cfg.task, out, valid->y, target_scale);
     }
     history.epochs.push_back(rec);
-    if (progress) {
-      char line[256];
-      int len = std::snprintf(line, sizeof line, "epoch %3lld/%lld  loss %.4f  %s %.4f", static_cast<long long>(epoch),
-                              static_cast<long long>(cfg.epochs), rec.loss, metric_name, rec.metric);
-      if (valid)
-        len += std::snprintf(line + len, sizeof line - len, "  val_loss %.4f  val_%s %.4f", rec.val_loss, metric_name,
-                             rec.val_metric);
-      std::snprintf(line + len, sizeof line - len, "  %.0f samples/s", rec.samples_per_second);
-      *progress << line << std::endl;
-    }
+    if (progress) *progress << progress_line(rec, cfg.epochs, metric_name, valid != nullptr) << std::endl;
     if (!valid) {
       history.best_epoch = epoch;
       continue;
     }
     if (rec.val_loss < best_val) {
       best_val = rec.val_loss;
-      best_weights = snapshot(*net);
+      best_weights = snapshot(*net_);
       history.best_epoch = epoch;
       since_best = 0;
     } else if (++since_best >= cfg.patience) {
@@ -117,8 +160,8 @@ TrainingHistory train_network(Network& net, const TrainingTensors& train, const 
       break;
     }
   }
-  if (!best_weights.empty()) restore(*net, best_weights);
-  net->eval();
+  if (!best_weights.empty()) restore(*net_, best_weights);
+  net_->eval();
   return history;
 }
 

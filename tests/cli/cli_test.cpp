@@ -114,6 +114,38 @@ TEST_F(Cli, PredictErrors) {
   EXPECT_FALSE(std::filesystem::exists(dir_.file("p.csv")));
 }
 
+TEST_F(Cli, ArmedModelEffectsAndModes) {
+  auto r = run_cli(train_args("armed") + " --epochs 3 --re-prior learned");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  r = run_cli("effects --model " + dir_.file("armed"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto effects = nlohmann::json::parse(r.out);
+  EXPECT_EQ(effects["random_effects"][0]["name"], "(Intercept)");
+  EXPECT_EQ(effects["random_effects"][0]["prior"], "learned");
+  EXPECT_EQ(effects["random_effects"][0]["clusters"].size(), 5u);
+  for (const char* mode : {"mixed", "fixed"}) {
+    r = run_cli("predict --mode " + std::string(mode) + " --model " + dir_.file("armed") + " --data " +
+                dir_.file("test.csv") + " --out " + dir_.file(std::string(mode) + ".csv"));
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    EXPECT_EQ(read_csv(dir_.file(std::string(mode) + ".csv")).rows[0][2], mode);
+  }
+  EXPECT_NE(read_text(dir_.file("mixed.csv")), read_text(dir_.file("fixed.csv")));
+  ASSERT_EQ(run_cli(train_args("conventional") + " --epochs 1").exit_code, 0);
+  expect_error("effects --model " + dir_.file("conventional"), "has no random effects");
+  expect_error(train_args("conventional") + " --no-adversary", "--no-adversary: only armed and adversarial");
+}
+
+TEST_F(Cli, BenchmarkWritesTableAndJson) {
+  auto r = run_cli("benchmark spiral --quiet --clusters 3 --points-per-cluster 100 --epochs 2 --repeats 1 --models "
+                   "conventional,armed --confounders 1 --confound-sd 0.2 --json " + dir_.file("b.json"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("seen AUROC"), std::string::npos);
+  auto j = nlohmann::json::parse(read_text(dir_.file("b.json")));
+  EXPECT_TRUE(j["models"]["armed"]["seen"]["accuracy"].is_number());
+  EXPECT_TRUE(j["models"]["conventional"]["gradients"]["conf1"].is_number());
+  expect_error("benchmark spiral --quiet --repeats 0", "--repeats must be at least 1");
+}
+
 TEST_F(Cli, HelpListsDefaults) {
   auto r = run_cli("train --help");
   EXPECT_EQ(r.exit_code, 0);

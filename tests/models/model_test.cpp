@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "armed/error.h"
+#include "armed/data/split.h"
 #include "armed/sim/spiral.h"
 #include "test_util.h"
 
@@ -135,6 +136,70 @@ TEST(ModelConfig, JsonRoundTripAndUnknownKeys) {
   EXPECT_THROW(config_from_json({{"epochs", "many"}}, "test"), Error);
   c.model = "forest";
   EXPECT_THROW(c.validate(), Error);
+}
+
+}  // namespace armed
+
+namespace armed {
+
+TEST(Armed, EffectsListEveryClusterAndSaveLoadKeepsThem) {
+  TempDir dir;
+  const auto data = small_spiral();
+  const auto model = MixedEffectsModel::fit(quick("armed"), data);
+  const auto effects = model.effects();
+  ASSERT_EQ(effects["random_effects"].size(), 5u);  // intercept + 4 slopes on the last hidden layer
+  const auto& intercept = effects["random_effects"][0];
+  EXPECT_EQ(intercept["name"], "(Intercept)");
+  EXPECT_EQ(intercept["clusters"].size(), 4u);
+  EXPECT_GT(intercept["clusters"]["0"]["sd"].get<double>(), 0.0);
+  EXPECT_NEAR(intercept["prior_sd"].get<double>(), 0.1, 1e-6);
+  model.save(dir.file("m"));
+  EXPECT_EQ(MixedEffectsModel::load(dir.file("m")).effects(), effects);
+  EXPECT_THROW(MixedEffectsModel::fit(quick("conventional"), data).effects(), Error);
+}
+
+TEST(Armed, FixedModeIsTheFixedEffectsAlone) {
+  const auto data = small_spiral();
+  const auto model = MixedEffectsModel::fit(quick("armed"), data);
+  const auto mixed = model.predict(data, PredictMode::mixed), fixed = model.predict(data, PredictMode::fixed);
+  EXPECT_NE(mixed.value, fixed.value);
+  auto config = quick("armed");
+  config.random_slopes = "inputs";
+  config.re_prior = "learned";
+  const auto inputs = MixedEffectsModel::fit(config, data).effects();
+  EXPECT_EQ(inputs["random_effects"][1]["name"], "x1");
+  EXPECT_EQ(inputs["random_effects"][0]["prior"], "learned");
+}
+
+TEST(Armed, AblationFlagsMustFitTheModel) {
+  auto config = quick("conventional");
+  config.no_adversary = true;
+  EXPECT_THROW(config.validate(), Error);
+  config = quick("armed");
+  config.no_adversary = config.no_random_effects = true;
+  EXPECT_NO_THROW(config.validate());
+  config.random_slopes = "sideways";
+  EXPECT_THROW(config.validate(), Error);
+}
+
+}  // namespace armed
+
+namespace armed {
+
+TEST(Armed, RegressionRandomInterceptsImproveMixedPredictions) {
+  auto data = small_spiral();
+  torch::manual_seed(9);
+  auto offsets = torch::randn({4}) * 3.0;  // a large per-cluster intercept
+  auto ids = torch::tensor(std::vector<int64_t>(data.clusters.size()), torch::kInt64);
+  for (size_t i = 0; i < data.clusters.size(); ++i) ids[i] = static_cast<int64_t>(std::stoll(data.clusters[i]));
+  data.y = (2.0 * data.x.select(1, 0) + offsets.index_select(0, ids) + 0.1 * torch::randn({data.rows()})).to(torch::kFloat32);
+  auto config = quick("armed");
+  config.task = "regression";
+  config.epochs = 40;
+  const auto model = MixedEffectsModel::fit(config, data);
+  const double mixed = model.evaluate(data, PredictMode::mixed)["overall"]["rmse"].get<double>();
+  const double fixed = model.evaluate(data, PredictMode::fixed)["overall"]["rmse"].get<double>();
+  EXPECT_LT(mixed, 0.5 * fixed) << "mixed " << mixed << " fixed " << fixed;
 }
 
 }  // namespace armed

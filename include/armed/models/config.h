@@ -8,32 +8,70 @@
 namespace armed {
 
 // Every hyperparameter of a model and its training, with its default. The CLI flags, JSON config
-// files and the C++ API all fill this one struct (through for_each_field below).
+// files and the C++ API all fill this one struct (through for_each_field below). Defaults follow
+// the paper's spiral experiment.
 struct ModelConfig {
-  std::string model = "conventional";   // conventional | cluster-input
+  std::string model = "conventional";   // conventional | cluster-input | adversarial | armed
   std::string task = "classification";  // classification (0/1 target, BCE) | regression (MSE)
-  std::vector<int64_t> hidden = {4, 4, 4};  // the paper's spiral MLP: 3 hidden layers of 4 ReLU units
+  std::vector<int64_t> hidden = {4, 4, 4};       // fixed-effects MLP: 3 hidden layers of 4 ReLU units
+  std::vector<int64_t> adversary_hidden = {4, 4};
 
-  int64_t epochs = 40;
+  // Random effects (armed): slopes on the last hidden layer's activations ("hidden"), on the
+  // inputs ("inputs") or none ("none"), plus a random intercept.
+  std::string random_slopes = "hidden";
+  std::string re_prior = "fixed";       // fixed prior SDs | learned (empirical Bayes variance components)
+  double slope_prior_scale = 0.3;
+  double slope_posterior_init_scale = 0.3;
+  double intercept_prior_scale = 0.1;
+  double intercept_posterior_init_scale = 0.1;
+  double posterior_scale_init_min = 0.05;
+  double posterior_scale_init_range = 0.05;
+  bool no_adversary = false;            // ablations of armed
+  bool no_random_effects = false;
+
+  // Loss: w_mixed L(y, mixed) + w_fixed L(y, fixed) - w_adversary CE(Z, adversary(h)) + kl_weight KL
+  double weight_mixed = 1.0;
+  double weight_fixed = 1.0;
+  double weight_adversary = 0.5;
+  double kl_weight = 1e-5;
+
+  int64_t epochs = 100;                 // the 4-4-4 spiral MLPs still improve between 40 and 100
   int64_t batch_size = 32;
-  double lr = 1e-3;                     // Adam learning rate
-  uint64_t seed = 48;                   // weight initialization, shuffling, validation split
+  double lr = 1e-3;                     // Adam learning rate (main and adversary optimizers)
+  uint64_t seed = 48;                   // weight initialization, shuffling, sampling, validation split
   double validation_fraction = 0.0;     // share of each cluster's rows held out for early stopping
   int64_t patience = 10;                // epochs without validation improvement before stopping
 
+  bool has_adversary() const { return (model == "adversarial" || model == "armed") && !no_adversary; }
+  bool has_random_effects() const { return model == "armed" && !no_random_effects; }
   void validate() const;  // throws armed::Error naming the option
 };
 
 // Visits (name, field, help) for every field; names are snake_case JSON keys, shown as --dashed-flags.
 template <typename Visitor>
 void for_each_field(ModelConfig& c, Visitor&& v) {
-  v("model", c.model, "model: conventional | cluster-input");
+  v("model", c.model, "conventional | cluster-input (one-hot cluster as input) | adversarial | armed");
   v("task", c.task, "classification (0/1 target) | regression");
   v("hidden", c.hidden, "hidden layer widths of the fixed-effects MLP, comma-separated");
+  v("adversary_hidden", c.adversary_hidden, "hidden layer widths of the adversary (cluster classifier)");
+  v("random_slopes", c.random_slopes, "random slopes on: hidden (last FE hidden layer) | inputs | none");
+  v("re_prior", c.re_prior, "random-effect prior SD: fixed | learned (estimates the variance components)");
+  v("slope_prior_scale", c.slope_prior_scale, "prior SD of random slopes");
+  v("slope_posterior_init_scale", c.slope_posterior_init_scale, "SD of the initial random-slope posterior means");
+  v("intercept_prior_scale", c.intercept_prior_scale, "prior SD of random intercepts");
+  v("intercept_posterior_init_scale", c.intercept_posterior_init_scale, "SD of the initial random-intercept posterior means");
+  v("posterior_scale_init_min", c.posterior_scale_init_min, "posterior SDs start uniform in [min, min + range]");
+  v("posterior_scale_init_range", c.posterior_scale_init_range, "see posterior-scale-init-min");
+  v("no_adversary", c.no_adversary, "armed/adversarial without the adversary (ablation)");
+  v("no_random_effects", c.no_random_effects, "armed without random effects (ablation)");
+  v("weight_mixed", c.weight_mixed, "loss weight of the mixed (FE + RE) prediction");
+  v("weight_fixed", c.weight_fixed, "loss weight of the fixed-effects prediction");
+  v("weight_adversary", c.weight_adversary, "weight of the adversary's loss subtracted from the main loss");
+  v("kl_weight", c.kl_weight, "weight of the random effects' KL divergence");
   v("epochs", c.epochs, "training epochs (at most, with early stopping)");
   v("batch_size", c.batch_size, "minibatch size");
   v("lr", c.lr, "Adam learning rate");
-  v("seed", c.seed, "random seed (initialization, shuffling, validation split)");
+  v("seed", c.seed, "random seed (initialization, shuffling, sampling, validation split)");
   v("validation_fraction", c.validation_fraction, "share of each cluster's rows held out for early stopping (0: none)");
   v("patience", c.patience, "early stopping: epochs without validation improvement");
 }

@@ -35,6 +35,14 @@ class MixedEffectsModel {
   // {"model", "rows", "modes": {...}, "overall": {...}, "clusters": {...}}; needs a target.
   nlohmann::json evaluate(const ClusteredData& data, PredictMode mode = PredictMode::automatic) const;
 
+  // Random effects as JSON: for every random effect (intercept, each slope), every cluster's
+  // posterior mean and SD, the prior SD (fixed or learned) and the inter-cluster SD estimate.
+  nlohmann::json effects() const;
+
+  // Gradient of the fixed-effects prediction (probability, or value) with respect to each
+  // standardized input feature, at the point `x` given on the original scale, with Z = 0.
+  std::vector<double> fixed_effects_gradient(const std::vector<double>& x) const;
+
   // Writes DIR/config.json and DIR/weights.pt into a staging directory renamed into place.
   void save(const std::string& dir) const;
   // Throws armed::Error for a missing, corrupt or mismatched model directory.

@@ -1,39 +1,36 @@
 #pragma once
 #include <torch/torch.h>
 
+#include "armed/data/cluster_design.h"
 #include "armed/models/config.h"
 #include "armed/nn/mlp.h"
+#include "armed/nn/random_effects.h"
 
 namespace armed {
 
-// The cluster design matrix Z, held sparsely: a cluster id per row (one-hot), or soft
-// membership probabilities. A row with id -1 and no soft membership has Z = 0, which yields
-// the fixed-effects prediction.
-struct ClusterDesign {
-  torch::Tensor ids;   // int64 [n]; -1: cluster unknown
-  torch::Tensor soft;  // optional float [n, K]; when defined it replaces ids
-
-  static ClusterDesign unknown(int64_t rows);
-  torch::Tensor dense(int64_t clusters) const;  // [n, K] float
-  ClusterDesign rows(const torch::Tensor& index) const;
-};
-
 struct NetworkOutput {
-  torch::Tensor output;  // [n] logit (classification) or standardized value (regression), given Z
-  torch::Tensor hidden;  // [n, sum(hidden)] concatenated fixed-effects hidden activations
+  torch::Tensor output;  // [n] the model's prediction given Z (mixed for armed): logit or standardized value
+  torch::Tensor fixed;   // [n] the fixed-effects part alone
+  torch::Tensor hidden;  // [n, sum(hidden)] concatenated fixed-effects hidden activations (the adversary's input)
 };
 
-// The network behind every model kind: `conventional` ignores Z, `cluster-input` concatenates
-// the dense Z to the features.
+// The network behind every model kind. conventional: an MLP that ignores Z; cluster-input: the MLP
+// on [x, Z]; adversarial: the MLP plus an adversary predicting the cluster from its hidden
+// activations; armed: adversary plus random slopes and intercept, combined on the logit scale:
+// mixed = fixed + slopes(Z) . h + intercept(Z), where h is the last hidden layer (or the inputs).
 class NetworkImpl : public torch::nn::Module {
  public:
   NetworkImpl(ModelConfig config, int64_t features, int64_t clusters);
   NetworkOutput forward(const torch::Tensor& x, const ClusterDesign& z);
-  bool uses_clusters() const { return config.model != "conventional"; }
+  torch::Tensor adversary_logits(const torch::Tensor& hidden);  // [n, clusters]
+  torch::Tensor kl_divergence();                                  // of all random effects; 0 without them
+  std::vector<torch::Tensor> main_parameters();                   // everything but the adversary
+  bool uses_clusters() const { return config.model == "cluster-input" || config.has_random_effects(); }
 
   ModelConfig config;
   int64_t features, clusters;
-  MLP fixed_effects{nullptr};
+  MLP fixed_effects{nullptr}, adversary{nullptr};
+  RandomEffects slopes{nullptr}, intercept{nullptr};
 };
 TORCH_MODULE(Network);
 

@@ -1,7 +1,10 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <map>
+#include <memory>
 #include <ostream>
+#include <string>
 #include <vector>
 
 #include "armed/models/network.h"
@@ -16,9 +19,10 @@ struct TrainingTensors {
 
 struct EpochRecord {
   int64_t epoch = 0;
-  double loss = 0, metric = 0;          // training loss and metric (AUROC, or RMSE on the target's scale)
-  double val_loss = NAN, val_metric = NAN;
+  double loss = 0, metric = 0;              // training objective, and AUROC (or RMSE on the target's scale)
+  double val_loss = NAN, val_metric = NAN;  // task loss and metric of the prediction on validation rows
   double samples_per_second = 0;
+  std::map<std::string, double> terms;      // loss terms: mixed, fixed, adversary, adversary_accuracy, kl
 };
 
 struct TrainingHistory {
@@ -26,11 +30,28 @@ struct TrainingHistory {
   int64_t best_epoch = 0;  // the epoch whose weights were kept
 };
 
-// Minibatch Adam over `train`; with `valid`, early stopping on validation loss restores the best
-// weights. One progress line per epoch goes to `progress` when it is not null. `target_scale`
-// converts regression RMSE back to the target's units for reporting.
-TrainingHistory train_network(Network& net, const TrainingTensors& train, const TrainingTensors* valid,
-                              double target_scale, std::ostream* progress);
+// Trains a Network. Each step alternates (a) one adversary step minimizing CE(Z, adversary(h))
+// with the adversary's own optimizer, and (b) one main step minimizing
+// w_mixed L(y, mixed) + w_fixed L(y, fixed) - w_adversary CE(Z, adversary(h)) + kl_weight KL
+// (models without random effects use L(y, output) alone).
+class Trainer {
+ public:
+  explicit Trainer(Network net);
+
+  // One step on a batch; returns the batch's loss terms (as in EpochRecord::terms, plus "total").
+  std::map<std::string, double> step(const torch::Tensor& x, const torch::Tensor& y, const ClusterDesign& z);
+
+  // Minibatch epochs over `train`; with `valid`, early stopping on validation loss restores the
+  // best weights. One progress line per epoch goes to `progress` when it is not null.
+  // `target_scale` converts regression RMSE back to the target's units for reporting.
+  TrainingHistory fit(const TrainingTensors& train, const TrainingTensors* valid, double target_scale,
+                      std::ostream* progress);
+
+ private:
+  Network net_;
+  torch::optim::Adam main_optimizer_;
+  std::unique_ptr<torch::optim::Adam> adversary_optimizer_;
+};
 
 // Network outputs in evaluation mode, without autograd, in chunks to bound memory.
 torch::Tensor network_output(Network& net, const torch::Tensor& x, const ClusterDesign& z);

@@ -1,0 +1,49 @@
+#include <algorithm>
+#include <type_traits>
+#include <vector>
+
+#include "commands.h"
+
+namespace armed::cli {
+namespace {
+
+template <typename T>
+struct is_vector : std::false_type {};
+template <typename T>
+struct is_vector<std::vector<T>> : std::true_type {};
+
+std::string dashed(std::string name) {
+  std::replace(name.begin(), name.end(), '_', '-');
+  return "--" + name;
+}
+
+}  // namespace
+
+void add_config_options(CLI::App* cmd, ModelConfig& config, const std::set<std::string>& skip) {
+  for_each_field(config, [&](const char* name, auto& field, const char* help) {
+    using T = std::decay_t<decltype(field)>;
+    if (skip.count(name)) return;
+    if constexpr (std::is_same_v<T, bool>) {
+      cmd->add_flag(dashed(name), field, help);
+    } else {
+      auto* opt = cmd->add_option(dashed(name), field, help)->capture_default_str();
+      if constexpr (is_vector<T>::value) opt->delimiter(',');
+    }
+  });
+}
+
+void add_spiral_options(CLI::App* cmd, SpiralOptions& o, bool with_seed) {
+  cmd->add_option("--clusters", o.clusters, "number of clusters")->capture_default_str();
+  cmd->add_option("--points-per-cluster", o.points_per_cluster, "rows per cluster")->capture_default_str();
+  cmd->add_option("--variant", o.variant, "random effect: radius (per-cluster radius) | slope (on x2)")->capture_default_str();
+  cmd->add_option("--radius-sd", o.radius_sd, "SD of the per-cluster radius around 1")->capture_default_str();
+  cmd->add_option("--slope-sd", o.slope_sd, "SD of the per-cluster slope (variant slope)")->capture_default_str();
+  cmd->add_option("--noise", o.noise, "SD of Gaussian noise on x1, x2")->capture_default_str();
+  cmd->add_option("--degrees", o.degrees, "length of each spiral arm in degrees")->capture_default_str();
+  cmd->add_option("--confounders", o.confounders, "extra features drawn around each cluster's class ratio")->capture_default_str();
+  cmd->add_option("--confound-sd", o.confound_sd, "SD of the per-cluster class ratio around 0.5 (clipped to [0.1, 0.9])")
+      ->capture_default_str();
+  if (with_seed) cmd->add_option("--seed", o.seed, "random seed")->capture_default_str();
+}
+
+}  // namespace armed::cli

@@ -1,0 +1,79 @@
+#include "armed/nn/random_effects.h"
+
+#include <gtest/gtest.h>
+
+namespace armed {
+
+RandomEffects make_re(int64_t clusters, int64_t units, bool learned = false) {
+  torch::manual_seed(1);
+  return RandomEffects(RandomEffectsOptions(clusters, units)
+                           .posterior_loc_init_scale(0.5)
+                           .posterior_scale_init_min(0.2)
+                           .posterior_scale_init_range(0.3)
+                           .prior_scale(0.7)
+                           .learn_prior_scale(learned));
+}
+
+TEST(RandomEffects, KlMatchesMonteCarlo) {
+  auto re = make_re(3, 2);
+  torch::NoGradGuard no_grad;
+  auto m = re->loc, s = re->posterior_scale(), p = re->prior_scale();
+  torch::manual_seed(2);
+  const int64_t draws = 200000;
+  auto u = m.unsqueeze(0) + s.unsqueeze(0) * torch::randn({draws, 3, 2});
+  // log q(u) - log p(u) for Gaussians, summed over clusters and units.
+  auto log_q = -torch::log(s) - 0.5 * ((u - m) / s).square();
+  auto log_p = -torch::log(p) - 0.5 * (u / p).square();
+  const double mc = (log_q - log_p).sum({1, 2}).mean().item<double>();
+  const double exact = re->kl_divergence().item<double>();
+  EXPECT_GT(exact, 0.0);
+  EXPECT_NEAR(mc, exact, 0.02 * exact + 0.01);
+}
+
+TEST(RandomEffects, EvalUsesPosteriorMeansTrainingSamples) {
+  auto re = make_re(4, 3);
+  ClusterDesign z{torch::tensor({2, 0, 2}, torch::kInt64), {}};
+  re->eval();
+  auto out = re->forward(z);
+  EXPECT_TRUE(torch::allclose(out[0], re->loc[2]));
+  EXPECT_TRUE(torch::allclose(out[1], re->loc[0]));
+  EXPECT_TRUE(torch::equal(out, re->forward(z)));
+  re->train();
+  auto a = re->forward(z), b = re->forward(z);
+  EXPECT_FALSE(torch::allclose(a, b));
+  EXPECT_FALSE(torch::allclose(a, out));
+}
+
+TEST(RandomEffects, UnknownClusterGivesZeroAndSoftMembershipMixes) {
+  auto re = make_re(3, 2);
+  re->eval();
+  auto out = re->forward(ClusterDesign{torch::tensor({-1, 1}, torch::kInt64), {}});
+  EXPECT_TRUE(torch::equal(out[0], torch::zeros({2})));
+  auto soft = torch::tensor({{0.25f, 0.75f, 0.0f}});
+  auto mixed = re->forward(ClusterDesign{{}, soft});
+  EXPECT_TRUE(torch::allclose(mixed[0], 0.25 * re->loc[0] + 0.75 * re->loc[1]));
+}
+
+TEST(RandomEffects, OnlyClustersInTheBatchGetDataGradients) {
+  auto re = make_re(5, 2);
+  re->train();
+  re->forward(ClusterDesign{torch::tensor({1, 3, 3}, torch::kInt64), {}}).sum().backward();
+  auto row_norm = re->loc.grad().abs().sum(1);
+  auto scale_norm = re->raw_scale.grad().abs().sum(1);
+  for (int64_t k : {0, 2, 4}) {
+    EXPECT_EQ(row_norm[k].item<double>(), 0.0) << k;
+    EXPECT_EQ(scale_norm[k].item<double>(), 0.0) << k;
+  }
+  for (int64_t k : {1, 3}) EXPECT_GT(row_norm[k].item<double>(), 0.0) << k;
+}
+
+TEST(RandomEffects, PriorScaleIsTrainedOnlyWhenLearned) {
+  auto fixed = make_re(3, 2, false), learned = make_re(3, 2, true);
+  EXPECT_EQ(fixed->parameters().size(), 2u);
+  EXPECT_EQ(learned->parameters().size(), 3u);
+  EXPECT_NEAR(fixed->prior_scale()[0].item<double>(), 0.7, 1e-6);
+  learned->kl_divergence().backward();
+  EXPECT_NE(learned->raw_prior_scale.grad()[0].item<double>(), 0.0);
+}
+
+}  // namespace armed
