@@ -33,23 +33,29 @@ void add_simulate(CLI::App& app, const GlobalOptions& global) {
 
 void add_split(CLI::App& app, const GlobalOptions& global) {
   struct Args {
-    std::string data, cluster, target, by = "rows", train_out, test_out;
+    std::string data, cluster, target, by = "rows", train_out, test_out, out_prefix;
     double test_fraction = 0.2;
+    int64_t folds = 0;
     uint64_t seed = 48;
   };
   auto a = std::make_shared<Args>();
-  auto* cmd = app.add_subcommand("split", "write train/test CSV files, within clusters or by whole clusters");
+  auto* cmd = app.add_subcommand("split", "write train/test CSV files: within clusters, by whole clusters, or grouped k-fold");
   cmd->add_option("--data", a->data, "input CSV")->required();
   cmd->add_option("--cluster", a->cluster, "cluster column")->required();
   cmd->add_option("--target", a->target, "target column to stratify by within clusters (--by rows)");
   cmd->add_option("--by", a->by, "rows: hold out rows of every cluster (seen-cluster test) | clusters: hold out whole clusters (unseen-cluster test)")->capture_default_str();
   cmd->add_option("--test-fraction", a->test_fraction, "share of rows (or clusters) in the test file")->capture_default_str();
   cmd->add_option("--seed", a->seed, "random seed")->capture_default_str();
-  cmd->add_option("--train-out", a->train_out, "training CSV to write")->required();
-  cmd->add_option("--test-out", a->test_out, "test CSV to write")->required();
+  cmd->add_option("--train-out", a->train_out, "training CSV to write (--by rows or clusters)");
+  cmd->add_option("--test-out", a->test_out, "test CSV to write (--by rows or clusters)");
+  cmd->add_option("--folds", a->folds, "grouped k-fold instead: K folds partitioning the clusters");
+  cmd->add_option("--out-prefix", a->out_prefix, "with --folds: writes PREFIX.foldN.train.csv and PREFIX.foldN.test.csv");
   cmd->callback([a, &global] {
     global.apply();
     if (a->by != "rows" && a->by != "clusters") throw Error("--by must be 'rows' or 'clusters', not '" + a->by + "'");
+    if (a->folds > 0 && a->out_prefix.empty()) throw Error("--folds needs --out-prefix");
+    if (a->folds == 0 && (a->train_out.empty() || a->test_out.empty()))
+      throw Error("split needs --train-out and --test-out (or --folds K --out-prefix PREFIX)");
     const CsvTable table = read_csv(a->data);
     const size_t cc = table.column(a->cluster);
     std::vector<std::string> clusters;
@@ -59,13 +65,24 @@ void add_split(CLI::App& app, const GlobalOptions& global) {
       const size_t tc = table.column(a->target);
       for (size_t r = 0; r < table.rows.size(); ++r) strata.push_back(static_cast<int64_t>(std::llround(table.number(r, tc))));
     }
-    const Split split = a->by == "rows" ? split_within_clusters(clusters, strata, a->test_fraction, a->seed)
-                                        : split_by_clusters(clusters, a->test_fraction, a->seed);
     auto rows_of = [&](const std::vector<int64_t>& index) {
       std::vector<std::vector<std::string>> rows;
       for (int64_t i : index) rows.push_back(table.rows[i]);
       return rows;
     };
+    if (a->folds > 0) {
+      const auto folds = grouped_kfold(clusters, a->folds, a->seed);
+      for (size_t f = 0; f < folds.size(); ++f) {
+        const std::string stem = a->out_prefix + ".fold" + std::to_string(f + 1);
+        write_csv(stem + ".train.csv", table.header, rows_of(folds[f].train));
+        write_csv(stem + ".test.csv", table.header, rows_of(folds[f].test));
+      }
+      if (global.progress())
+        *global.progress() << "wrote " << folds.size() << " folds to " << a->out_prefix << ".foldN.{train,test}.csv" << std::endl;
+      return;
+    }
+    const Split split = a->by == "rows" ? split_within_clusters(clusters, strata, a->test_fraction, a->seed)
+                                        : split_by_clusters(clusters, a->test_fraction, a->seed);
     if (split.test.empty()) throw Error("--test-fraction " + std::to_string(a->test_fraction) + " puts no row in the test file");
     write_csv(a->train_out, table.header, rows_of(split.train));
     write_csv(a->test_out, table.header, rows_of(split.test));

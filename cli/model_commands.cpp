@@ -81,20 +81,25 @@ void add_train(CLI::App& app, const GlobalOptions& global, int argc, char** argv
 
 void add_predict(CLI::App& app, const GlobalOptions& global) {
   struct Args {
-    std::string model, data, out, mode = "auto";
+    std::string model, data, out, mode = "auto", unseen = "inferred";
   };
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("predict", "write one prediction per input row");
   cmd->add_option("--model", a->model, "model directory written by armed train")->required();
   cmd->add_option("--data", a->data, "CSV with the model's feature columns (target optional)")->required();
   cmd->add_option("--out", a->out, "predictions CSV to write (cluster, prediction, mode)")->required();
-  cmd->add_option("--mode", a->mode, "auto: mixed for seen clusters, fixed otherwise | mixed | fixed")->capture_default_str();
+  cmd->add_option("--mode", a->mode,
+                  "auto: mixed for seen clusters, --unseen for new ones | mixed | fixed (Z = 0) | inferred (Z predicted)")
+      ->capture_default_str();
+  cmd->add_option("--unseen", a->unseen, "with --mode auto, rows of new clusters or without a cluster: inferred | fixed")
+      ->capture_default_str();
   cmd->callback([a, &global] {
     global.apply();
     const PredictMode mode = parse_predict_mode(a->mode);
+    const UnseenMode unseen = parse_unseen_mode(a->unseen);
     const auto model = MixedEffectsModel::load(a->model);
     const ClusteredData data = load_for_model(model, a->data);
-    const Predictions p = model.predict(data, mode);
+    const Predictions p = model.predict(data, mode, unseen);
     std::vector<std::vector<std::string>> rows;
     for (int64_t i = 0; i < data.rows(); ++i)
       rows.push_back({data.has_clusters() ? data.clusters[i] : "", format_number(p.value[i]), p.mode[i]});
@@ -104,18 +109,20 @@ void add_predict(CLI::App& app, const GlobalOptions& global) {
 
 void add_evaluate(CLI::App& app, const GlobalOptions& global) {
   struct Args {
-    std::string model, data, mode = "auto";
+    std::string model, data, mode = "auto", unseen = "inferred";
   };
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("evaluate", "print metrics (overall and per cluster) as JSON on stdout");
   cmd->add_option("--model", a->model, "model directory written by armed train")->required();
   cmd->add_option("--data", a->data, "CSV with the model's feature and target columns")->required();
-  cmd->add_option("--mode", a->mode, "auto | mixed | fixed (see predict)")->capture_default_str();
+  cmd->add_option("--mode", a->mode, "auto | mixed | fixed | inferred (see predict)")->capture_default_str();
+  cmd->add_option("--unseen", a->unseen, "inferred | fixed (see predict)")->capture_default_str();
   cmd->callback([a, &global] {
     global.apply();
     const PredictMode mode = parse_predict_mode(a->mode);
+    const UnseenMode unseen = parse_unseen_mode(a->unseen);
     const auto model = MixedEffectsModel::load(a->model);
-    std::cout << model.evaluate(load_for_model(model, a->data), mode).dump(2) << std::endl;
+    std::cout << model.evaluate(load_for_model(model, a->data), mode, unseen).dump(2) << std::endl;
   });
 }
 

@@ -2,7 +2,9 @@
 
 namespace armed {
 
-ClusterDesign ClusterDesign::unknown(int64_t rows) { return {torch::full({rows}, -1, torch::kInt64), {}}; }
+ClusterDesign ClusterDesign::unknown(int64_t rows) { return {torch::full({rows}, -1, torch::kInt64), {}, false}; }
+
+ClusterDesign ClusterDesign::inferred(int64_t rows) { return {torch::full({rows}, -1, torch::kInt64), {}, true}; }
 
 torch::Tensor ClusterDesign::dense(int64_t clusters) const {
   if (soft.defined()) return soft;
@@ -15,6 +17,7 @@ torch::Tensor ClusterDesign::dense(int64_t clusters) const {
 
 ClusterDesign ClusterDesign::rows(const torch::Tensor& index) const {
   ClusterDesign out;
+  out.infer = infer;
   if (ids.defined()) out.ids = ids.index_select(0, index);
   if (soft.defined()) out.soft = soft.index_select(0, index);
   return out;

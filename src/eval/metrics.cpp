@@ -102,6 +102,24 @@ double r_squared(const std::vector<double>& prediction, const std::vector<double
   return ss_tot > 0 ? 1.0 - ss_res / ss_tot : kNaN;
 }
 
+MeanInterval mean_confidence_interval(const std::vector<double>& values) {
+  // 97.5% quantiles of Student's t for 1..30 degrees of freedom.
+  static const double t975[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+                                2.201,  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+                                2.080,  2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
+  const auto n = values.size();
+  if (n == 0) return {kNaN, kNaN, kNaN};
+  const double mean = std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(n);
+  if (n == 1) return {mean, kNaN, kNaN};
+  double ss = 0.0;
+  for (double v : values) ss += (v - mean) * (v - mean);
+  const double se = std::sqrt(ss / static_cast<double>(n - 1) / static_cast<double>(n));
+  const size_t df = n - 1;
+  // Beyond 30 degrees of freedom, the first-order Cornish-Fisher expansion around 1.96.
+  const double t = df <= 30 ? t975[df - 1] : 1.959964 + 2.3722 / static_cast<double>(df);
+  return {mean, mean - t * se, mean + t * se};
+}
+
 nlohmann::json task_metrics(const std::string& task, const std::vector<double>& prediction,
                             const std::vector<double>& target) {
   nlohmann::json j = {{"n", prediction.size()}};

@@ -4,32 +4,54 @@
 
 #include "armed/data/split.h"
 #include "armed/error.h"
+#include "armed/eval/metrics.h"
 #include "armed/models/model.h"
 
 namespace armed {
-
 namespace {
 
-double mean(const std::vector<double>& v) {
-  double sum = 0.0;
-  for (double x : v) sum += x;
-  return v.empty() ? NAN : sum / static_cast<double>(v.size());
-}
-
-struct ModelRuns {
+struct Runs {
   std::vector<double> auroc, accuracy;
+  void add(const nlohmann::json& evaluation) {
+    auroc.push_back(evaluation["overall"]["auroc"].get<double>());
+    accuracy.push_back(evaluation["overall"]["accuracy"].get<double>());
+  }
+  nlohmann::json summary() const {
+    const auto a = mean_confidence_interval(auroc), c = mean_confidence_interval(accuracy);
+    auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
+    return {{"auroc", a.mean},        {"accuracy", c.mean},
+            {"auroc_ci", {num(a.lo), num(a.hi)}}, {"accuracy_ci", {num(c.lo), num(c.hi)}},
+            {"runs", {{"auroc", auroc}, {"accuracy", accuracy}}}};
+  }
+};
+
+struct ModelResults {
+  Runs seen, unseen;
   std::vector<std::vector<double>> gradients;  // per run, per feature
 };
+
+// The reported variants of a trained model: name suffix and prediction mode.
+std::vector<std::pair<std::string, PredictMode>> variants(const std::string& model) {
+  if (model != "armed") return {{model, PredictMode::automatic}};
+  return {{"armed", PredictMode::automatic}, {"armed-fixed", PredictMode::fixed}, {"armed-inferred", PredictMode::inferred}};
+}
+
+std::vector<int64_t> labels_of(const ClusteredData& d) {
+  auto y = d.y.to(torch::kInt64).contiguous();
+  return {y.data_ptr<int64_t>(), y.data_ptr<int64_t>() + y.numel()};
+}
 
 }  // namespace
 
 nlohmann::json run_spiral_benchmark(const SpiralBenchmarkOptions& options, std::ostream* progress) {
   if (options.repeats < 1) throw Error("--repeats must be at least 1");
   if (options.models.empty()) throw Error("--models: name at least one model");
-  std::map<std::string, ModelRuns> runs;
+  std::map<std::string, ModelResults> results;
+  std::vector<std::string> names, feature_names;
+  for (const auto& model : options.models)
+    for (const auto& [name, mode] : variants(model)) names.push_back(name);
   std::vector<uint64_t> seeds;
-  std::vector<std::string> feature_names;
-  int64_t train_rows = 0, test_rows = 0;
+
   for (int64_t r = 0; r < options.repeats; ++r) {
     const uint64_t seed = options.config.seed + static_cast<uint64_t>(r);
     seeds.push_back(seed);
@@ -37,46 +59,45 @@ nlohmann::json run_spiral_benchmark(const SpiralBenchmarkOptions& options, std::
     spiral.seed = seed;
     const ClusteredData data = simulate_spiral(spiral).data;
     feature_names = data.feature_names;
-    auto y = data.y.to(torch::kInt64).contiguous();
-    const std::vector<int64_t> strata(y.data_ptr<int64_t>(), y.data_ptr<int64_t>() + y.numel());
-    const Split split = split_within_clusters(data.clusters, strata, options.test_fraction, seed);
-    const ClusteredData train = subset(data, split.train), test = subset(data, split.test);
-    train_rows = train.rows();
-    test_rows = test.rows();
-    auto mean_x = test.x.to(torch::kFloat64).mean(0).contiguous();
+    auto mean_x = data.x.to(torch::kFloat64).mean(0).contiguous();
     const std::vector<double> mean_input(mean_x.data_ptr<double>(), mean_x.data_ptr<double>() + mean_x.numel());
-
-    for (const auto& name : options.models) {
-      ModelConfig config = options.config;
-      config.model = name;
-      config.seed = seed;
-      if (progress) *progress << "== " << name << " (seed " << seed << ")" << std::endl;
-      const auto model = MixedEffectsModel::fit(config, train, progress);
-      const auto overall = model.evaluate(test)["overall"];
-      runs[name].auroc.push_back(overall["auroc"].get<double>());
-      runs[name].accuracy.push_back(overall["accuracy"].get<double>());
-      if (spiral.confounders > 0) runs[name].gradients.push_back(model.fixed_effects_gradient(mean_input));
+    const auto folds = grouped_kfold(data.clusters, options.folds, seed);
+    for (size_t f = 0; f < folds.size(); ++f) {
+      const ClusteredData seen_clusters = subset(data, folds[f].train), unseen = subset(data, folds[f].test);
+      const Split split =
+          split_within_clusters(seen_clusters.clusters, labels_of(seen_clusters), options.test_fraction, seed + f);
+      const ClusteredData train = subset(seen_clusters, split.train), seen = subset(seen_clusters, split.test);
+      for (const auto& model_name : options.models) {
+        ModelConfig config = options.config;
+        config.model = model_name;
+        config.seed = seed + f;
+        if (progress) *progress << "== " << model_name << " (seed " << seed << ", fold " << f + 1 << ")" << std::endl;
+        const auto model = MixedEffectsModel::fit(config, train, progress);
+        for (const auto& [name, mode] : variants(model_name)) {
+          results[name].seen.add(model.evaluate(seen, mode));
+          results[name].unseen.add(model.evaluate(unseen, mode));
+        }
+        if (spiral.confounders > 0) results[model_name].gradients.push_back(model.fixed_effects_gradient(mean_input));
+      }
     }
   }
 
   nlohmann::json models = nlohmann::json::object();
-  for (const auto& name : options.models) {
-    const ModelRuns& m = runs[name];
-    nlohmann::json entry = {{"seen",
-                             {{"auroc", mean(m.auroc)},
-                              {"accuracy", mean(m.accuracy)},
-                              {"runs", {{"auroc", m.auroc}, {"accuracy", m.accuracy}}}}}};
+  for (const auto& name : names) {
+    const ModelResults& m = results[name];
+    nlohmann::json entry = {{"seen", m.seen.summary()}, {"unseen", m.unseen.summary()}};
     if (!m.gradients.empty()) {
       nlohmann::json g = nlohmann::json::object();
       std::vector<double> real, conf;
       for (size_t j = 0; j < feature_names.size(); ++j) {
         std::vector<double> per_run;
         for (const auto& run : m.gradients) per_run.push_back(std::abs(run[j]));
-        g[feature_names[j]] = mean(per_run);
-        (j < 2 ? real : conf).push_back(mean(per_run));
+        const double mean = mean_confidence_interval(per_run).mean;
+        g[feature_names[j]] = mean;
+        (j < 2 ? real : conf).push_back(mean);
       }
       entry["gradients"] = g;
-      entry["confounder_ratio"] = mean(conf) / mean(real);
+      entry["confounder_ratio"] = mean_confidence_interval(conf).mean / mean_confidence_interval(real).mean;
     }
     models[name] = entry;
   }
@@ -84,8 +105,8 @@ nlohmann::json run_spiral_benchmark(const SpiralBenchmarkOptions& options, std::
   described.seed = options.config.seed;
   return {{"data", truth_to_json(described, {})["options"]},
           {"seeds", seeds},
-          {"train_rows", train_rows},
-          {"test_rows", test_rows},
+          {"folds", options.folds},
+          {"test_fraction", options.test_fraction},
           {"epochs", options.config.epochs},
           {"models", models}};
 }
@@ -93,34 +114,43 @@ nlohmann::json run_spiral_benchmark(const SpiralBenchmarkOptions& options, std::
 std::string benchmark_table(const nlohmann::json& results) {
   std::string out;
   char line[256];
+  auto num = [](const nlohmann::json& v) { return v.is_number() ? v.get<double>() : NAN; };
+  auto cell = [&](const nlohmann::json& part, const char* metric) {
+    const double mean = num(part.at(metric)), hi = num(part.at(std::string(metric) + "_ci")[1]);
+    std::snprintf(line, sizeof line, " %6.4f ±%6.4f", mean, hi - mean);
+    return std::string(line);
+  };
   const auto& models = results.at("models");
-  const bool gradients = !models.empty() && models.begin()->contains("gradients");
   std::vector<std::string> features;
-  if (gradients)
-    for (const auto& item : models.begin()->at("gradients").items()) features.push_back(item.key());
-  std::snprintf(line, sizeof line, "%-16s %10s %10s", "model", "seen AUROC", "seen acc");
+  for (const auto& item : models.items())
+    if (item.value().contains("gradients") && features.empty())
+      for (const auto& g : item.value().at("gradients").items()) features.push_back(g.key());
+  std::snprintf(line, sizeof line, "%-15s %14s %14s %14s %14s", "model", "seen AUROC", "seen acc", "unseen AUROC",
+                "unseen acc");
   out += line;
   for (const auto& f : features) {
-    std::snprintf(line, sizeof line, " %9s", ("|d/d" + f + "|").c_str());
+    std::snprintf(line, sizeof line, " %8s", ("d/d" + f).c_str());
     out += line;
   }
-  out += gradients ? "  conf/x ratio\n" : "\n";
+  out += features.empty() ? "\n" : "  conf/x\n";
   for (const auto& item : models.items()) {
-    const auto& seen = item.value().at("seen");
-    auto num = [](const nlohmann::json& v) { return v.is_number() ? v.get<double>() : NAN; };
-    std::snprintf(line, sizeof line, "%-16s %10.4f %10.4f", item.key().c_str(), num(seen.at("auroc")),
-                  num(seen.at("accuracy")));
+    const auto& m = item.value();
+    std::snprintf(line, sizeof line, "%-15s", item.key().c_str());
     out += line;
-    for (const auto& f : features) {
-      std::snprintf(line, sizeof line, " %9.4f", num(item.value().at("gradients").at(f)));
-      out += line;
-    }
-    if (gradients) {
-      std::snprintf(line, sizeof line, "  %12.4f", num(item.value().at("confounder_ratio")));
+    out += cell(m.at("seen"), "auroc") + cell(m.at("seen"), "accuracy") + cell(m.at("unseen"), "auroc") +
+           cell(m.at("unseen"), "accuracy");
+    if (m.contains("gradients")) {
+      for (const auto& f : features) {
+        std::snprintf(line, sizeof line, " %8.4f", num(m.at("gradients").at(f)));
+        out += line;
+      }
+      std::snprintf(line, sizeof line, "  %6.4f", num(m.at("confounder_ratio")));
       out += line;
     }
     out += "\n";
   }
+  out += "(means over " + std::to_string(results.at("seeds").size() * results.at("folds").get<size_t>()) +
+         " folds x repeats, ± half-width of the 95% t-interval)\n";
   return out;
 }
 

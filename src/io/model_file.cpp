@@ -22,13 +22,14 @@ nlohmann::json history_to_json(const TrainingHistory& h) {
     epochs.push_back({{"epoch", e.epoch}, {"loss", num(e.loss)}, {"metric", num(e.metric)}, {"val_loss", num(e.val_loss)},
                       {"val_metric", num(e.val_metric)}, {"samples_per_second", num(e.samples_per_second)}, {"terms", terms}});
   }
-  return {{"best_epoch", h.best_epoch}, {"epochs", epochs}};
+  return {{"best_epoch", h.best_epoch}, {"membership_accuracy", num(h.membership_accuracy)}, {"epochs", epochs}};
 }
 
 TrainingHistory history_from_json(const nlohmann::json& j) {
   auto num = [](const nlohmann::json& v) { return v.is_null() ? NAN : v.get<double>(); };
   TrainingHistory h;
   h.best_epoch = j.at("best_epoch").get<int64_t>();
+  h.membership_accuracy = num(j.at("membership_accuracy"));
   for (const auto& e : j.at("epochs")) {
     EpochRecord rec{e.at("epoch").get<int64_t>(), num(e.at("loss")), num(e.at("metric")), num(e.at("val_loss")),
                     num(e.at("val_metric")), num(e.at("samples_per_second")), {}};

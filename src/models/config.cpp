@@ -27,9 +27,10 @@ void ModelConfig::validate() const {
   if (!one_of<std::string>(task, {"classification", "regression"}))
     throw Error(flag("task") + ": unknown task '" + task + "' (classification, regression)");
   if (hidden.empty()) throw Error(flag("hidden") + ": needs at least one hidden layer");
-  for (const auto* widths : {&hidden, &adversary_hidden})
+  for (auto [name, widths] : {std::pair{"hidden", &hidden}, {"adversary_hidden", &adversary_hidden},
+                              {"membership_hidden", &membership_hidden}})
     for (int64_t h : *widths)
-      if (h < 1) throw Error(flag(widths == &hidden ? "hidden" : "adversary_hidden") + ": layer widths must be positive");
+      if (h < 1) throw Error(flag(name) + ": layer widths must be positive");
   if (!one_of<std::string>(random_slopes, {"hidden", "inputs", "none"}))
     throw Error(flag("random_slopes") + ": '" + random_slopes + "' is not hidden, inputs or none");
   if (!one_of<std::string>(re_prior, {"fixed", "learned"}))

@@ -10,7 +10,14 @@ PredictMode parse_predict_mode(const std::string& name) {
   if (name == "auto") return PredictMode::automatic;
   if (name == "mixed") return PredictMode::mixed;
   if (name == "fixed") return PredictMode::fixed;
-  throw Error("--mode: unknown mode '" + name + "' (auto, mixed, fixed)");
+  if (name == "inferred") return PredictMode::inferred;
+  throw Error("--mode: unknown mode '" + name + "' (auto, mixed, fixed, inferred)");
+}
+
+UnseenMode parse_unseen_mode(const std::string& name) {
+  if (name == "inferred") return UnseenMode::inferred;
+  if (name == "fixed") return UnseenMode::fixed;
+  throw Error("--unseen: unknown mode '" + name + "' (inferred, fixed)");
 }
 
 void MixedEffectsModel::build_network() {
@@ -63,42 +70,78 @@ MixedEffectsModel MixedEffectsModel::fit(const ModelConfig& config, const Cluste
   m.build_network();
   const TrainingTensors train_t = m.tensors(train);
   const TrainingTensors valid_t = valid.x.defined() ? m.tensors(valid) : TrainingTensors{};
-  m.history_ = Trainer(m.net_).fit(train_t, valid.x.defined() ? &valid_t : nullptr, m.target_sd_, progress);
+  Trainer trainer(m.net_);
+  m.history_ = trainer.fit(train_t, valid.x.defined() ? &valid_t : nullptr, m.target_sd_, progress);
+  if (m.net_->membership) m.history_.membership_accuracy = trainer.fit_membership(train_t, progress);
   return m;
 }
 
-Predictions MixedEffectsModel::predict(const ClusteredData& data, PredictMode mode) const {
+Predictions MixedEffectsModel::predict(const ClusteredData& data, PredictMode mode, UnseenMode unseen) const {
   if (data.feature_names != features_) {
     std::string expected;
     for (const auto& f : features_) expected += (expected.empty() ? "" : ",") + f;
     throw Error(data.source + ": features do not match the model's (" + expected + ")");
   }
+  const bool can_infer = static_cast<bool>(net_->membership);
   if (mode == PredictMode::mixed && !net_->uses_clusters())
     throw Error("--mode mixed: a '" + config_.model + "' model has no cluster-specific part; use --mode fixed");
-  TrainingTensors t = tensors(data);
-  const int64_t n = data.rows();
-  if (mode == PredictMode::mixed) {
-    if (!data.has_clusters()) throw Error(data.source + ": --mode mixed needs the cluster column '" + cluster_ + "'");
-    auto ids = t.z.ids.accessor<int64_t, 1>();
-    for (int64_t i = 0; i < n; ++i)
-      if (ids[i] < 0)
-        throw Error(data.source + " data row " + std::to_string(i + 1) + ": cluster '" + data.clusters[i] +
-                    "' was not seen in training; --mode mixed needs known clusters (use --mode fixed)");
-  }
-  if (mode == PredictMode::fixed || !net_->uses_clusters()) t.z = ClusterDesign::unknown(n);
+  if (mode == PredictMode::inferred && !can_infer)
+    throw Error("--mode inferred: only armed models with random effects infer cluster membership");
+  if (mode == PredictMode::mixed && !data.has_clusters())
+    throw Error(data.source + ": --mode mixed needs the cluster column '" + cluster_ + "'");
 
-  auto out = network_output(net_, t.x, t.z).to(torch::kFloat64);
-  out = config_.task == "classification" ? torch::sigmoid(out) : out * target_sd_ + target_mean_;
+  const int64_t n = data.rows();
+  const torch::Tensor ids = data.has_clusters() ? encoder_.encode(data.clusters) : torch::full({n}, -1, torch::kInt64);
+  const auto id = ids.accessor<int64_t, 1>();
+  const std::string for_unseen = can_infer && unseen == UnseenMode::inferred ? "inferred" : "fixed";
   Predictions p;
+  p.mode.resize(n);
+  for (int64_t i = 0; i < n; ++i) {
+    switch (mode) {
+      case PredictMode::fixed: p.mode[i] = "fixed"; break;
+      case PredictMode::inferred: p.mode[i] = "inferred"; break;
+      case PredictMode::mixed:
+        if (id[i] < 0)
+          throw Error(data.source + " data row " + std::to_string(i + 1) + ": cluster '" + data.clusters[i] +
+                      "' was not seen in training; --mode mixed needs known clusters (use --mode fixed)");
+        p.mode[i] = "mixed";
+        break;
+      case PredictMode::automatic:
+        p.mode[i] = !net_->uses_clusters() ? "fixed" : id[i] >= 0 ? "mixed" : for_unseen;
+        break;
+    }
+  }
+
+  // Rows are served in one group per mode, each with its own design matrix.
+  const torch::Tensor x = standardizer_.transform(data.x);
+  auto out = torch::empty({n}, torch::kFloat64);
+  for (const char* group : {"mixed", "inferred", "fixed"}) {
+    std::vector<int64_t> rows;
+    for (int64_t i = 0; i < n; ++i)
+      if (p.mode[i] == group) rows.push_back(i);
+    if (rows.empty()) continue;
+    auto index = torch::tensor(rows, torch::kInt64);
+    const auto m = static_cast<int64_t>(rows.size());
+    const ClusterDesign z = std::string(group) == "mixed"      ? ClusterDesign{ids.index_select(0, index), {}, false}
+                            : std::string(group) == "inferred" ? ClusterDesign::inferred(m)
+                                                               : ClusterDesign::unknown(m);
+    out.index_copy_(0, index, network_output(net_, x.index_select(0, index), z).to(torch::kFloat64));
+  }
+  out = config_.task == "classification" ? torch::sigmoid(out) : out * target_sd_ + target_mean_;
   p.value.assign(out.data_ptr<double>(), out.data_ptr<double>() + n);
-  auto ids = t.z.ids.accessor<int64_t, 1>();
-  for (int64_t i = 0; i < n; ++i) p.mode.push_back(ids[i] >= 0 ? "mixed" : "fixed");
   return p;
 }
 
-nlohmann::json MixedEffectsModel::evaluate(const ClusteredData& data, PredictMode mode) const {
+torch::Tensor MixedEffectsModel::cluster_membership(const ClusteredData& data) const {
+  if (!net_->membership) throw Error("model '" + config_.model + "' has no cluster-membership predictor (armed only)");
+  torch::NoGradGuard no_grad;
+  net_->eval();
+  return net_->membership_probabilities(standardizer_.transform(data.x));
+}
+
+nlohmann::json MixedEffectsModel::evaluate(const ClusteredData& data, PredictMode mode, UnseenMode unseen) const {
   if (!data.has_target()) throw Error(data.source + ": no target column '" + target_ + "' to evaluate against");
-  const Predictions p = predict(data, mode);
+  const Predictions p = predict(data, mode, unseen);
   auto y = data.y.to(torch::kFloat64).contiguous();
   std::vector<double> target(y.data_ptr<double>(), y.data_ptr<double>() + y.numel());
   nlohmann::json j = metrics_by_cluster(config_.task, p.value, target, data.clusters);

@@ -28,10 +28,12 @@ NetworkImpl::NetworkImpl(ModelConfig config_, int64_t features_, int64_t cluster
                                                                .posterior_scale_init_range(config.posterior_scale_init_range)
                                                                .prior_scale(config.intercept_prior_scale)
                                                                .learn_prior_scale(learned)));
+    membership = register_module("membership", MLP(MLPOptions(features, config.membership_hidden, clusters)));
   }
 }
 
-NetworkOutput NetworkImpl::forward(const torch::Tensor& x, const ClusterDesign& z) {
+NetworkOutput NetworkImpl::forward(const torch::Tensor& x, const ClusterDesign& design) {
+  const ClusterDesign z = design.infer ? ClusterDesign{{}, membership_probabilities(x), false} : design;
   const torch::Tensor input = config.model == "cluster-input" ? torch::cat({x, z.dense(clusters)}, 1) : x;
   MLPOutput fe = fixed_effects->forward(input);
   NetworkOutput out;
@@ -48,6 +50,11 @@ NetworkOutput NetworkImpl::forward(const torch::Tensor& x, const ClusterDesign& 
 
 torch::Tensor NetworkImpl::adversary_logits(const torch::Tensor& hidden) { return adversary->forward(hidden).output; }
 
+torch::Tensor NetworkImpl::membership_probabilities(const torch::Tensor& x) {
+  TORCH_CHECK(membership, "this model has no cluster-membership predictor");
+  return torch::softmax(membership->forward(x).output, 1);
+}
+
 torch::Tensor NetworkImpl::kl_divergence() {
   torch::Tensor kl = torch::zeros({});
   if (slopes) kl = kl + slopes->kl_divergence();
@@ -58,7 +65,7 @@ torch::Tensor NetworkImpl::kl_divergence() {
 std::vector<torch::Tensor> NetworkImpl::main_parameters() {
   std::vector<torch::Tensor> params;
   for (const auto& item : named_parameters())
-    if (item.key().rfind("adversary.", 0) != 0) params.push_back(item.value());
+    if (item.key().rfind("adversary.", 0) != 0 && item.key().rfind("membership.", 0) != 0) params.push_back(item.value());
   return params;
 }
 

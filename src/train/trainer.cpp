@@ -56,7 +56,8 @@ torch::Tensor network_output(Network& net, const torch::Tensor& x, const Cluster
   torch::NoGradGuard no_grad;
   const bool was_training = net->is_training();
   net->eval();
-  constexpr int64_t chunk = 65536;
+  const bool soft = z.infer || z.soft.defined();
+  const int64_t chunk = soft ? std::clamp<int64_t>((int64_t{1} << 24) / std::max<int64_t>(net->clusters, 1), 256, 65536) : 65536;
   std::vector<torch::Tensor> parts;
   for (int64_t start = 0; start < x.size(0); start += chunk) {
     auto index = torch::arange(start, std::min(start + chunk, x.size(0)), torch::kInt64);
@@ -108,6 +109,40 @@ std::map<std::string, double> Trainer::step(const torch::Tensor& x, const torch:
   main_optimizer_.step();
   terms["total"] = loss.item<double>();
   return terms;
+}
+
+double Trainer::fit_membership(const TrainingTensors& train, std::ostream* progress) {
+  auto& membership = net_->membership;
+  TORCH_CHECK(membership, "this model has no cluster-membership predictor");
+  const ModelConfig& cfg = net_->config;
+  torch::optim::Adam optimizer(membership->parameters(), torch::optim::AdamOptions(cfg.lr));
+  const int64_t n = train.x.size(0);
+  membership->train();
+  for (int64_t epoch = 1; epoch <= cfg.epochs; ++epoch) {
+    auto order = torch::randperm(n, torch::kInt64);
+    for (int64_t b = 0; b < n; b += cfg.batch_size) {
+      auto index = order.narrow(0, b, std::min(cfg.batch_size, n - b));
+      auto loss = torch::cross_entropy_loss(membership->forward(train.x.index_select(0, index)).output,
+                                            train.z.ids.index_select(0, index));
+      optimizer.zero_grad();
+      loss.backward();
+      optimizer.step();
+    }
+  }
+  membership->eval();
+  torch::NoGradGuard no_grad;
+  const int64_t chunk = std::clamp<int64_t>((int64_t{1} << 24) / net_->clusters, 256, 65536);
+  double correct = 0.0;
+  for (int64_t start = 0; start < n; start += chunk) {
+    const int64_t len = std::min(chunk, n - start);
+    correct += membership->forward(train.x.narrow(0, start, len)).output.argmax(1).eq(train.z.ids.narrow(0, start, len))
+                   .sum().item<double>();
+  }
+  const double accuracy = correct / static_cast<double>(n);
+  if (progress)
+    *progress << "cluster-membership predictor: training accuracy " << accuracy << " (chance "
+              << 1.0 / static_cast<double>(net_->clusters) << ")" << std::endl;
+  return accuracy;
 }
 
 TrainingHistory Trainer::fit(const TrainingTensors& train, const TrainingTensors* valid, double target_scale,

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <set>
 
 #include "armed/data/csv.h"
 #include "test_util.h"
@@ -136,14 +137,52 @@ TEST_F(Cli, ArmedModelEffectsAndModes) {
 }
 
 TEST_F(Cli, BenchmarkWritesTableAndJson) {
-  auto r = run_cli("benchmark spiral --quiet --clusters 3 --points-per-cluster 100 --epochs 2 --repeats 1 --models "
+  auto r = run_cli("benchmark spiral --quiet --clusters 4 --points-per-cluster 100 --epochs 2 --folds 2 --models "
                    "conventional,armed --confounders 1 --confound-sd 0.2 --json " + dir_.file("b.json"));
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.out.find("seen AUROC"), std::string::npos);
+  EXPECT_NE(r.out.find("unseen AUROC"), std::string::npos);
   auto j = nlohmann::json::parse(read_text(dir_.file("b.json")));
   EXPECT_TRUE(j["models"]["armed"]["seen"]["accuracy"].is_number());
+  EXPECT_EQ(j["models"]["armed-inferred"]["unseen"]["auroc_ci"].size(), 2u);
   EXPECT_TRUE(j["models"]["conventional"]["gradients"]["conf1"].is_number());
   expect_error("benchmark spiral --quiet --repeats 0", "--repeats must be at least 1");
+  expect_error("benchmark spiral --quiet --folds 11", "--folds must be between 2 and the number of clusters (10)");
+}
+
+TEST_F(Cli, SeenAndNewClustersInOneFileGetTheirModes) {
+  ASSERT_EQ(run_cli(train_args("armed") + " --epochs 2").exit_code, 0);
+  const std::string mixed_file = dir_.write("mix.csv", "x1,x2,y,cluster\n0.1,0.2,1,0\n0.1,0.2,1,brand-new\n");
+  auto r = run_cli("predict --model " + dir_.file("armed") + " --data " + mixed_file + " --out " + dir_.file("p.csv"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto preds = read_csv(dir_.file("p.csv"));
+  EXPECT_EQ(preds.rows[0][2], "mixed");
+  EXPECT_EQ(preds.rows[1][2], "inferred");
+  r = run_cli("predict --unseen fixed --model " + dir_.file("armed") + " --data " + mixed_file + " --out " + dir_.file("p.csv"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(read_csv(dir_.file("p.csv")).rows[1][2], "fixed");
+  // No cluster column at all: every row is inferred.
+  r = run_cli("predict --model " + dir_.file("armed") + " --data " + dir_.write("nc.csv", "x1,x2\n0.1,0.2\n") + " --out " +
+              dir_.file("p.csv"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(read_csv(dir_.file("p.csv")).rows[0][2], "inferred");
+  expect_error("predict --unseen maybe --model " + dir_.file("armed") + " --data " + mixed_file + " --out " + dir_.file("q.csv"),
+               "--unseen: unknown mode 'maybe'");
+}
+
+TEST_F(Cli, SplitFoldsNeverShareACluster) {
+  auto r = run_cli("--quiet split --data " + spiral_ + " --cluster cluster --folds 5 --out-prefix " + dir_.file("cv"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  size_t tested = 0;
+  for (int f = 1; f <= 5; ++f) {
+    const auto train = read_csv(dir_.file("cv.fold" + std::to_string(f) + ".train.csv"));
+    const auto test = read_csv(dir_.file("cv.fold" + std::to_string(f) + ".test.csv"));
+    std::set<std::string> train_clusters;
+    for (const auto& row : train.rows) train_clusters.insert(row[3]);
+    for (const auto& row : test.rows) EXPECT_FALSE(train_clusters.count(row[3])) << "fold " << f;
+    tested += test.rows.size();
+  }
+  EXPECT_EQ(tested, 2000u);
+  expect_error("split --data " + spiral_ + " --cluster cluster --folds 3", "--folds needs --out-prefix");
 }
 
 TEST_F(Cli, HelpListsDefaults) {

@@ -47,3 +47,18 @@ TEST(Metrics, ByClusterGroupsRows) {
 }
 
 }  // namespace armed
+
+namespace armed {
+
+TEST(Metrics, MeanConfidenceIntervalUsesStudentT) {
+  // mean 3, sample SD sqrt(2.5), standard error sqrt(0.5), t(0.975, 4) = 2.776.
+  const auto ci = mean_confidence_interval({1, 2, 3, 4, 5});
+  EXPECT_DOUBLE_EQ(ci.mean, 3.0);
+  EXPECT_NEAR(ci.hi - ci.mean, 2.776 * std::sqrt(0.5), 1e-9);
+  EXPECT_NEAR(ci.mean - ci.lo, 2.776 * std::sqrt(0.5), 1e-9);
+  const auto one = mean_confidence_interval({0.7});
+  EXPECT_DOUBLE_EQ(one.mean, 0.7);
+  EXPECT_TRUE(std::isnan(one.lo));
+}
+
+}  // namespace armed

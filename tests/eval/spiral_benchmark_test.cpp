@@ -2,54 +2,75 @@
 
 #include <gtest/gtest.h>
 
+#include "armed/data/split.h"
+#include "armed/models/model.h"
+
 namespace armed {
 
-SpiralBenchmarkOptions small_benchmark() {
+TEST(SpiralBenchmark, ArmedBeatsConventionalOnSeenClusters) {
+  SpiralOptions spiral;
+  spiral.clusters = 6;
+  spiral.points_per_cluster = 500;
+  spiral.radius_sd = 0.4;
+  spiral.seed = 12;
+  const auto data = simulate_spiral(spiral).data;
+  auto y = data.y.to(torch::kInt64).contiguous();
+  const Split split = split_within_clusters(data.clusters, {y.data_ptr<int64_t>(), y.data_ptr<int64_t>() + y.numel()}, 0.2, 12);
+  const auto train = subset(data, split.train), test = subset(data, split.test);
+  auto auroc = [&](const std::string& kind) {
+    ModelConfig config;
+    config.model = kind;
+    config.seed = 12;
+    config.epochs = 60;
+    return MixedEffectsModel::fit(config, train).evaluate(test)["overall"]["auroc"].get<double>();
+  };
+  const double conventional = auroc("conventional"), armed = auroc("armed");
+  EXPECT_GT(armed, conventional + 0.02) << "armed " << armed << " conventional " << conventional;
+}
+
+SpiralBenchmarkOptions tiny_benchmark() {
   SpiralBenchmarkOptions o;
   o.spiral.clusters = 6;
-  o.spiral.points_per_cluster = 500;
-  o.spiral.radius_sd = 0.4;
-  o.config.seed = 12;
-  o.config.epochs = 60;
-  o.repeats = 1;
+  o.spiral.points_per_cluster = 100;
+  o.spiral.confounders = 2;
+  o.spiral.confound_sd = 0.25;
+  o.config.epochs = 2;
+  o.folds = 3;
   o.models = {"conventional", "armed"};
   return o;
 }
 
-TEST(SpiralBenchmark, ArmedBeatsConventionalOnSeenClusters) {
-  const auto r = run_spiral_benchmark(small_benchmark(), nullptr);
-  const double conventional = r["models"]["conventional"]["seen"]["auroc"].get<double>();
-  const double armed = r["models"]["armed"]["seen"]["auroc"].get<double>();
-  EXPECT_GT(armed, conventional + 0.02) << "armed " << armed << " conventional " << conventional;
-  EXPECT_EQ(r["test_rows"].get<int64_t>(), 600);
-  EXPECT_NE(benchmark_table(r).find("armed"), std::string::npos);
-}
-
-TEST(SpiralBenchmark, RepeatsAverageRunsWithConsecutiveSeeds) {
-  auto o = small_benchmark();
-  o.config.epochs = 2;
-  o.repeats = 2;
-  o.models = {"conventional"};
-  const auto r = run_spiral_benchmark(o, nullptr);
-  EXPECT_EQ(r["seeds"], nlohmann::json({12, 13}));
-  const auto& seen = r["models"]["conventional"]["seen"];
-  const auto runs = seen["runs"]["accuracy"].get<std::vector<double>>();
-  ASSERT_EQ(runs.size(), 2u);
-  EXPECT_NE(runs[0], runs[1]);
-  EXPECT_DOUBLE_EQ(seen["accuracy"].get<double>(), (runs[0] + runs[1]) / 2);
-}
-
-TEST(SpiralBenchmark, ReportsFixedEffectGradientsWithConfounders) {
-  auto o = small_benchmark();
-  o.spiral.confounders = 2;
-  o.spiral.confound_sd = 0.25;
-  o.config.epochs = 2;
-  o.models = {"conventional"};
-  const auto r = run_spiral_benchmark(o, nullptr);
-  const auto& g = r["models"]["conventional"]["gradients"];
+TEST(SpiralBenchmark, ReportsSeenAndUnseenWithIntervalsForEveryVariant) {
+  const auto r = run_spiral_benchmark(tiny_benchmark(), nullptr);
+  const auto& models = r["models"];
+  for (const char* name : {"conventional", "armed", "armed-fixed", "armed-inferred"}) {
+    ASSERT_TRUE(models.contains(name)) << name;
+    for (const char* part : {"seen", "unseen"}) {
+      const auto& m = models[name][part];
+      EXPECT_EQ(m["runs"]["accuracy"].size(), 3u) << name << " " << part;
+      const double mean = m["accuracy"].get<double>();
+      EXPECT_LE(m["accuracy_ci"][0].get<double>(), mean);
+      EXPECT_GE(m["accuracy_ci"][1].get<double>(), mean);
+    }
+  }
+  // Fixed and inferred predictions come from the same armed model, so they differ only by Z.
+  EXPECT_NE(models["armed-fixed"]["unseen"]["runs"]["auroc"], models["armed-inferred"]["unseen"]["runs"]["auroc"]);
+  EXPECT_EQ(models["armed"]["unseen"]["runs"]["auroc"], models["armed-inferred"]["unseen"]["runs"]["auroc"]);
+  const auto& g = models["conventional"]["gradients"];
   ASSERT_EQ(g.size(), 4u);
   for (const char* f : {"x1", "x2", "conf1", "conf2"}) EXPECT_GE(g[f].get<double>(), 0.0) << f;
-  EXPECT_TRUE(r["models"]["conventional"]["confounder_ratio"].is_number());
+  EXPECT_TRUE(models["armed"]["confounder_ratio"].is_number());
+  EXPECT_NE(benchmark_table(r).find("armed-inferred"), std::string::npos);
+}
+
+TEST(SpiralBenchmark, RepeatsUseConsecutiveSeeds) {
+  auto o = tiny_benchmark();
+  o.repeats = 2;
+  o.folds = 2;
+  o.models = {"conventional"};
+  const auto r = run_spiral_benchmark(o, nullptr);
+  EXPECT_EQ(r["seeds"], nlohmann::json({48, 49}));
+  EXPECT_EQ(r["models"]["conventional"]["seen"]["runs"]["accuracy"].size(), 4u);
 }
 
 }  // namespace armed

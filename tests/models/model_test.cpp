@@ -203,3 +203,28 @@ TEST(Armed, RegressionRandomInterceptsImproveMixedPredictions) {
 }
 
 }  // namespace armed
+
+namespace armed {
+
+TEST(Armed, HeldOutClusterGetsSoftMembershipSummingToOne) {
+  SpiralOptions o;
+  o.clusters = 5;
+  o.points_per_cluster = 200;
+  const auto data = simulate_spiral(o).data;
+  const Split split = split_by_clusters(data.clusters, 0.2, 3);
+  const auto train = subset(data, split.train), held_out = subset(data, split.test);
+  const auto model = MixedEffectsModel::fit(quick("armed"), train);
+  EXPECT_EQ(model.clusters().id(held_out.clusters[0]), -1);  // truly unseen
+  const auto z = model.cluster_membership(held_out);
+  ASSERT_EQ(z.size(0), held_out.rows());
+  ASSERT_EQ(z.size(1), 4);
+  EXPECT_TRUE(torch::allclose(z.sum(1), torch::ones({held_out.rows()}), 1e-5, 1e-5));
+  EXPECT_GT(z.min().item<double>(), 0.0);  // soft, not one-hot
+  const auto p = model.predict(held_out);
+  EXPECT_EQ(p.mode[0], "inferred");
+  EXPECT_NE(p.value, model.predict(held_out, PredictMode::fixed).value);
+  EXPECT_THROW(MixedEffectsModel::fit(quick("conventional"), train).cluster_membership(held_out), Error);
+  EXPECT_GT(model.history().membership_accuracy, 0.25);  // better than chance (1/4)
+}
+
+}  // namespace armed

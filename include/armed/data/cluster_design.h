@@ -3,14 +3,17 @@
 
 namespace armed {
 
-// The cluster design matrix Z, held sparsely: a cluster id per row (one-hot), or soft
-// membership probabilities. A row with id -1 and no soft membership has Z = 0, which yields
-// the fixed-effects prediction.
+// The cluster design matrix Z, held sparsely: a cluster id per row (one-hot), soft membership
+// probabilities, or a request that the network infer soft membership from the features (for
+// clusters not seen in training). A row with id -1 and nothing else has Z = 0, which yields the
+// fixed-effects prediction.
 struct ClusterDesign {
   torch::Tensor ids;   // int64 [n]; -1: cluster unknown
   torch::Tensor soft;  // optional float [n, K]; when defined it replaces ids
+  bool infer = false;  // Z = the network's predicted membership probabilities
 
   static ClusterDesign unknown(int64_t rows);
+  static ClusterDesign inferred(int64_t rows);
   torch::Tensor dense(int64_t clusters) const;  // [n, K] float
   ClusterDesign rows(const torch::Tensor& index) const;
 };

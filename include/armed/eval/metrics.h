@@ -20,6 +20,13 @@ double r_squared(const std::vector<double>& prediction, const std::vector<double
 nlohmann::json task_metrics(const std::string& task, const std::vector<double>& prediction,
                             const std::vector<double>& target);
 
+// Mean of repeated measurements (folds, seeds) with a two-sided 95% Student-t confidence
+// interval; a single value gives an interval of NaNs.
+struct MeanInterval {
+  double mean, lo, hi;
+};
+MeanInterval mean_confidence_interval(const std::vector<double>& values);
+
 // {"overall": {...}, "clusters": {"<label>": {...}, ...}}.
 nlohmann::json metrics_by_cluster(const std::string& task, const std::vector<double>& prediction,
                                   const std::vector<double>& target, const std::vector<std::string>& clusters);

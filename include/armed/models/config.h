@@ -15,6 +15,7 @@ struct ModelConfig {
   std::string task = "classification";  // classification (0/1 target, BCE) | regression (MSE)
   std::vector<int64_t> hidden = {4, 4, 4};       // fixed-effects MLP: 3 hidden layers of 4 ReLU units
   std::vector<int64_t> adversary_hidden = {4, 4};
+  std::vector<int64_t> membership_hidden = {16, 16};  // armed: cluster-membership predictor for unseen clusters
 
   // Random effects (armed): slopes on the last hidden layer's activations ("hidden"), on the
   // inputs ("inputs") or none ("none"), plus a random intercept.
@@ -54,6 +55,7 @@ void for_each_field(ModelConfig& c, Visitor&& v) {
   v("task", c.task, "classification (0/1 target) | regression");
   v("hidden", c.hidden, "hidden layer widths of the fixed-effects MLP, comma-separated");
   v("adversary_hidden", c.adversary_hidden, "hidden layer widths of the adversary (cluster classifier)");
+  v("membership_hidden", c.membership_hidden, "hidden layer widths of the cluster-membership predictor (armed)");
   v("random_slopes", c.random_slopes, "random slopes on: hidden (last FE hidden layer) | inputs | none");
   v("re_prior", c.re_prior, "random-effect prior SD: fixed | learned (estimates the variance components)");
   v("slope_prior_scale", c.slope_prior_scale, "prior SD of random slopes");

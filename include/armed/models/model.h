@@ -14,14 +14,18 @@
 
 namespace armed {
 
-// How a row's cluster enters the prediction. `automatic`: mixed where the cluster was seen in
-// training (and the model uses clusters), fixed otherwise.
-enum class PredictMode { automatic, mixed, fixed };
+// How a row's cluster enters the prediction. mixed: the row's own (seen) cluster; fixed: Z = 0,
+// the fixed effects alone; inferred: Z = the cluster-membership predictor's probabilities (armed).
+// automatic: mixed for clusters seen in training, and for new clusters or rows without a cluster
+// the `UnseenMode` (inferred where the model can, else fixed).
+enum class PredictMode { automatic, mixed, fixed, inferred };
+enum class UnseenMode { inferred, fixed };
 PredictMode parse_predict_mode(const std::string& name);
+UnseenMode parse_unseen_mode(const std::string& name);
 
 struct Predictions {
   std::vector<double> value;       // probability of class 1, or the regression prediction
-  std::vector<std::string> mode;   // "mixed" or "fixed": what served each row
+  std::vector<std::string> mode;   // "mixed", "inferred" or "fixed": what served each row
 };
 
 // A trained model with everything needed to apply it to new data: configuration, feature names,
@@ -31,9 +35,13 @@ class MixedEffectsModel {
   // Trains on `data` (features on their original scale). Progress lines go to `progress`.
   static MixedEffectsModel fit(const ModelConfig& config, const ClusteredData& data, std::ostream* progress = nullptr);
 
-  Predictions predict(const ClusteredData& data, PredictMode mode = PredictMode::automatic) const;
+  Predictions predict(const ClusteredData& data, PredictMode mode = PredictMode::automatic,
+                      UnseenMode unseen = UnseenMode::inferred) const;
   // {"model", "rows", "modes": {...}, "overall": {...}, "clusters": {...}}; needs a target.
-  nlohmann::json evaluate(const ClusteredData& data, PredictMode mode = PredictMode::automatic) const;
+  nlohmann::json evaluate(const ClusteredData& data, PredictMode mode = PredictMode::automatic,
+                          UnseenMode unseen = UnseenMode::inferred) const;
+  // [rows, clusters] probabilities of each row belonging to each training cluster (armed models).
+  torch::Tensor cluster_membership(const ClusteredData& data) const;
 
   // Random effects as JSON: for every random effect (intercept, each slope), every cluster's
   // posterior mean and SD, the prior SD (fixed or learned) and the inter-cluster SD estimate.

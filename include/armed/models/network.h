@@ -17,19 +17,22 @@ struct NetworkOutput {
 // The network behind every model kind. conventional: an MLP that ignores Z; cluster-input: the MLP
 // on [x, Z]; adversarial: the MLP plus an adversary predicting the cluster from its hidden
 // activations; armed: adversary plus random slopes and intercept, combined on the logit scale:
-// mixed = fixed + slopes(Z) . h + intercept(Z), where h is the last hidden layer (or the inputs).
+// mixed = fixed + slopes(Z) . h + intercept(Z), where h is the last hidden layer (or the inputs);
+// armed also holds a cluster-membership predictor (an MLP from the features to the clusters)
+// that supplies a soft Z for clusters not seen in training.
 class NetworkImpl : public torch::nn::Module {
  public:
   NetworkImpl(ModelConfig config, int64_t features, int64_t clusters);
   NetworkOutput forward(const torch::Tensor& x, const ClusterDesign& z);
   torch::Tensor adversary_logits(const torch::Tensor& hidden);  // [n, clusters]
+  torch::Tensor membership_probabilities(const torch::Tensor& x);  // [n, clusters], rows sum to 1
   torch::Tensor kl_divergence();                                  // of all random effects; 0 without them
-  std::vector<torch::Tensor> main_parameters();                   // everything but the adversary
+  std::vector<torch::Tensor> main_parameters();  // everything but the adversary and the membership predictor
   bool uses_clusters() const { return config.model == "cluster-input" || config.has_random_effects(); }
 
   ModelConfig config;
   int64_t features, clusters;
-  MLP fixed_effects{nullptr}, adversary{nullptr};
+  MLP fixed_effects{nullptr}, adversary{nullptr}, membership{nullptr};
   RandomEffects slopes{nullptr}, intercept{nullptr};
 };
 TORCH_MODULE(Network);

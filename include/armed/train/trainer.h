@@ -27,7 +27,8 @@ struct EpochRecord {
 
 struct TrainingHistory {
   std::vector<EpochRecord> epochs;
-  int64_t best_epoch = 0;  // the epoch whose weights were kept
+  int64_t best_epoch = 0;            // the epoch whose weights were kept
+  double membership_accuracy = NAN;  // training accuracy of the cluster-membership predictor (armed)
 };
 
 // Trains a Network. Each step alternates (a) one adversary step minimizing CE(Z, adversary(h))
@@ -47,13 +48,18 @@ class Trainer {
   TrainingHistory fit(const TrainingTensors& train, const TrainingTensors* valid, double target_scale,
                       std::ostream* progress);
 
+  // Trains the cluster-membership predictor (armed models) to classify rows into their clusters,
+  // with the same epochs, batch size and learning rate; returns its training accuracy.
+  double fit_membership(const TrainingTensors& train, std::ostream* progress);
+
  private:
   Network net_;
   torch::optim::Adam main_optimizer_;
   std::unique_ptr<torch::optim::Adam> adversary_optimizer_;
 };
 
-// Network outputs in evaluation mode, without autograd, in chunks to bound memory.
+// Network outputs in evaluation mode, without autograd, in chunks that bound memory (a soft Z
+// holds rows x clusters values).
 torch::Tensor network_output(Network& net, const torch::Tensor& x, const ClusterDesign& z);
 
 }  // namespace armed
