@@ -49,7 +49,7 @@ ClusteredData load_for_model(const MixedEffectsModel& model, const std::string& 
 void add_train(CLI::App& app, const GlobalOptions& global, int argc, char** argv) {
   struct Args {
     ModelConfig config;
-    std::string data, target, cluster, features, out, config_file;
+    std::string data, target, cluster, features, out, config_file, trials, categorical;
   };
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("train", "train a model on a CSV file and save it to a directory");
@@ -57,6 +57,8 @@ void add_train(CLI::App& app, const GlobalOptions& global, int argc, char** argv
   cmd->add_option("--target", a->target, "target column")->required();
   cmd->add_option("--cluster", a->cluster, "cluster column (string or integer labels)")->required();
   cmd->add_option("--features", a->features, "feature columns, comma-separated (default: every other column)");
+  cmd->add_option("--trials", a->trials, "binomial target: column of trials, the target counting successes");
+  cmd->add_option("--categorical", a->categorical, "feature columns to code as dummies against their first level, comma-separated");
   cmd->add_option("--out", a->out, "model directory to write")->required();
   cmd->add_option("--config", a->config_file, "JSON file of options (a model's config.json works); flags override it");
   try {
@@ -71,7 +73,9 @@ void add_train(CLI::App& app, const GlobalOptions& global, int argc, char** argv
   cmd->callback([a, &global] {
     global.apply();
     a->config.validate();
-    const DataSpec spec{a->target, a->cluster, split_list(a->features), a->config.task};
+    DataSpec spec{a->target, a->cluster, split_list(a->features), a->config.task};
+    spec.trials = a->trials;
+    spec.categorical = split_list(a->categorical);
     const ClusteredData data = load_clustered_csv(a->data, spec);
     const auto model = MixedEffectsModel::fit(a->config, data, global.progress());
     model.save(a->out);

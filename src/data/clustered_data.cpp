@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "armed/data/cluster_encoder.h"
 #include "armed/data/csv.h"
 #include "armed/error.h"
 
@@ -11,40 +12,94 @@ ClusteredData load_clustered_csv(const std::string& path, const DataSpec& spec) 
   const CsvTable table = read_csv(path);
   const bool has_target = !spec.target.empty() && table.has_column(spec.target);
   const bool has_cluster = !spec.cluster.empty() && table.has_column(spec.cluster);
+  const std::set<std::string> categorical(spec.categorical.begin(), spec.categorical.end());
+  const int64_t n = static_cast<int64_t>(table.rows.size());
 
   ClusteredData data;
   data.source = path;
   data.target_name = spec.target;
   data.cluster_name = spec.cluster;
+  data.trials_name = spec.trials;
   std::vector<size_t> feature_cols;
   if (spec.features.empty()) {
-    for (size_t c = 0; c < table.header.size(); ++c)
-      if (table.header[c] != spec.target && table.header[c] != spec.cluster) feature_cols.push_back(c);
+    for (size_t c = 0; c < table.header.size(); ++c) {
+      const auto& name = table.header[c];
+      if (name != spec.target && name != spec.cluster && name != spec.trials) feature_cols.push_back(c);
+    }
   } else {
     std::set<std::string> seen;
     for (const auto& name : spec.features) {
       if (!seen.insert(name).second) throw Error("feature '" + name + "' is listed twice");
       if (name == spec.target) throw Error("feature '" + name + "' is also the target");
       if (name == spec.cluster) throw Error("feature '" + name + "' is also the cluster column");
+      if (name == spec.trials) throw Error("feature '" + name + "' is also the trials column");
       feature_cols.push_back(table.column(name));
     }
   }
   if (feature_cols.empty()) throw Error(path + ": no feature columns (only target and cluster)");
-  for (size_t c : feature_cols) data.feature_names.push_back(table.header[c]);
+  for (const auto& name : categorical) {
+    const size_t c = table.column(name);
+    if (std::find(feature_cols.begin(), feature_cols.end(), c) == feature_cols.end())
+      throw Error("--categorical: '" + name + "' is not a feature column");
+  }
 
-  const int64_t n = static_cast<int64_t>(table.rows.size()), p = static_cast<int64_t>(feature_cols.size());
-  data.x = torch::empty({n, p}, torch::kFloat32);
-  auto* x = data.x.data_ptr<float>();
-  for (int64_t r = 0; r < n; ++r)
-    for (int64_t j = 0; j < p; ++j) x[r * p + j] = static_cast<float>(table.number(r, feature_cols[j]));
+  // Each feature column becomes one column, or one dummy per non-reference level.
+  std::vector<torch::Tensor> columns;
+  for (size_t c : feature_cols) {
+    const std::string& name = table.header[c];
+    data.feature_columns.push_back(name);
+    if (!categorical.count(name)) {
+      auto col = torch::empty({n}, torch::kFloat32);
+      auto* v = col.data_ptr<float>();
+      for (int64_t r = 0; r < n; ++r) v[r] = static_cast<float>(table.number(r, c));
+      columns.push_back(col);
+      data.feature_names.push_back(name);
+      continue;
+    }
+    std::vector<std::string> values;
+    for (int64_t r = 0; r < n; ++r) values.push_back(table.rows[r][c]);
+    auto known = spec.levels.find(name);
+    const std::vector<std::string> levels =
+        known != spec.levels.end() ? known->second : ClusterEncoder::fit(values).vocabulary();
+    if (levels.size() < 2) throw Error(path + ": categorical column '" + name + "' has a single level");
+    const ClusterEncoder encoder(levels);
+    auto codes = encoder.encode(values);
+    const auto code = codes.accessor<int64_t, 1>();
+    for (int64_t r = 0; r < n; ++r)
+      if (code[r] < 0) {
+        std::string list;
+        for (const auto& l : levels) list += (list.empty() ? "" : ", ") + l;
+        throw Error(table.where(r, c) + ": level '" + values[r] + "' was not seen in training (levels: " + list + ")");
+      }
+    for (size_t l = 1; l < levels.size(); ++l) {
+      columns.push_back(codes.eq(static_cast<int64_t>(l)).to(torch::kFloat32));
+      data.feature_names.push_back(name + levels[l]);
+    }
+    data.levels[name] = levels;
+  }
+  data.x = torch::stack(columns, 1).contiguous();
 
+  if (!spec.trials.empty()) {
+    const size_t tc = table.column(spec.trials);
+    data.trials = torch::empty({n}, torch::kFloat32);
+    auto* t = data.trials.data_ptr<float>();
+    for (int64_t r = 0; r < n; ++r) {
+      const double v = table.number(r, tc);
+      if (v < 1 || v != std::floor(v)) throw Error(table.where(r, tc) + ": '" + table.rows[r][tc] + "' is not a positive whole number of trials");
+      t[r] = static_cast<float>(v);
+    }
+  }
   if (has_target) {
     const size_t tc = table.column(spec.target);
     data.y = torch::empty({n}, torch::kFloat32);
     auto* y = data.y.data_ptr<float>();
+    const float* t = data.trials.defined() ? data.trials.data_ptr<float>() : nullptr;
     for (int64_t r = 0; r < n; ++r) {
       const double v = table.number(r, tc);
-      if (spec.task == "classification" && v != 0.0 && v != 1.0)
+      if (spec.task == "classification" && t && (v < 0 || v > t[r] || v != std::floor(v)))
+        throw Error(table.where(r, tc) + ": '" + table.rows[r][tc] + "' is not a count of successes between 0 and " +
+                    spec.trials + " (" + format_number(t[r]) + ")");
+      if (spec.task == "classification" && !t && v != 0.0 && v != 1.0)
         throw Error(table.where(r, tc) + ": '" + table.rows[r][tc] +
                     "' is not 0 or 1 (classification needs a 0/1 target)");
       y[r] = static_cast<float>(v);
@@ -68,7 +123,8 @@ void check_trainable(const ClusteredData& data, const std::string& task) {
   if (!data.has_clusters()) throw Error(data.source + ": no column '" + data.cluster_name + "' for the cluster (--cluster)");
   if (task == "classification") {
     const double positives = data.y.sum().item<double>();
-    if (positives == 0.0 || positives == static_cast<double>(data.rows()))
+    const double trials = data.trials.defined() ? data.trials.sum().item<double>() : static_cast<double>(data.rows());
+    if (positives == 0.0 || positives == trials)
       throw Error(data.source + ": the target has a single class (" + (positives == 0.0 ? "0" : "1") +
                   "); classification needs both 0 and 1");
   }
@@ -83,10 +139,14 @@ ClusteredData subset(const ClusteredData& data, const std::vector<int64_t>& inde
   out.source = data.source;
   out.target_name = data.target_name;
   out.cluster_name = data.cluster_name;
+  out.trials_name = data.trials_name;
+  out.levels = data.levels;
+  out.feature_columns = data.feature_columns;
   out.feature_names = data.feature_names;
   auto idx = torch::tensor(index, torch::kInt64);
   out.x = data.x.index_select(0, idx);
   if (data.has_target()) out.y = data.y.index_select(0, idx);
+  if (data.trials.defined()) out.trials = data.trials.index_select(0, idx);
   if (data.has_clusters())
     for (int64_t i : index) out.clusters.push_back(data.clusters[i]);
   return out;

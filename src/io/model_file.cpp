@@ -54,7 +54,13 @@ void MixedEffectsModel::save(const std::string& dir) const {
         {"format", kFormat},
         {"armed_version", ARMED_VERSION},
         {"config", config_to_json(config_)},
-        {"data", {{"target", target_}, {"cluster", cluster_}, {"features", features_}}},
+        {"data",
+         {{"target", spec_.target},
+          {"cluster", spec_.cluster},
+          {"trials", spec_.trials},
+          {"columns", spec_.features},
+          {"categorical", spec_.levels},
+          {"features", features_}}},
         {"clusters", encoder_.vocabulary()},
         {"standardization", {{"mean", standardizer_.mean}, {"sd", standardizer_.sd}}},
         {"target_standardization", {{"mean", target_mean_}, {"sd", target_sd_}}},
@@ -86,9 +92,14 @@ MixedEffectsModel MixedEffectsModel::load(const std::string& dir) {
       throw Error(config_path.string() + ": model format " + j.at("format").dump() + " is not supported by this armed");
     m.config_ = config_from_json(j.at("config"), config_path.string());
     m.config_.validate();
-    m.target_ = j.at("data").at("target").get<std::string>();
-    m.cluster_ = j.at("data").at("cluster").get<std::string>();
-    m.features_ = j.at("data").at("features").get<std::vector<std::string>>();
+    const auto& data = j.at("data");
+    m.spec_.target = data.at("target").get<std::string>();
+    m.spec_.cluster = data.at("cluster").get<std::string>();
+    m.spec_.trials = data.at("trials").get<std::string>();
+    m.spec_.features = data.at("columns").get<std::vector<std::string>>();
+    m.spec_.levels = data.at("categorical").get<std::map<std::string, std::vector<std::string>>>();
+    for (const auto& [column, levels] : m.spec_.levels) m.spec_.categorical.push_back(column);
+    m.features_ = data.at("features").get<std::vector<std::string>>();
     m.encoder_ = ClusterEncoder(j.at("clusters").get<std::vector<std::string>>());
     m.standardizer_.mean = j.at("standardization").at("mean").get<std::vector<double>>();
     m.standardizer_.sd = j.at("standardization").at("sd").get<std::vector<double>>();

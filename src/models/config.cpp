@@ -26,13 +26,24 @@ void ModelConfig::validate() const {
     throw Error(flag("model") + ": unknown model '" + model + "' (conventional, cluster-input, adversarial, armed)");
   if (!one_of<std::string>(task, {"classification", "regression"}))
     throw Error(flag("task") + ": unknown task '" + task + "' (classification, regression)");
-  if (hidden.empty()) throw Error(flag("hidden") + ": needs at least one hidden layer");
+  if (hidden.empty() && fe == "mlp") throw Error(flag("hidden") + ": needs at least one hidden layer (or --fe linear)");
   for (auto [name, widths] : {std::pair{"hidden", &hidden}, {"adversary_hidden", &adversary_hidden},
                               {"membership_hidden", &membership_hidden}})
     for (int64_t h : *widths)
       if (h < 1) throw Error(flag(name) + ": layer widths must be positive");
-  if (!one_of<std::string>(random_slopes, {"hidden", "inputs", "none"}))
-    throw Error(flag("random_slopes") + ": '" + random_slopes + "' is not hidden, inputs or none");
+  if (random_slopes.empty()) throw Error(flag("random_slopes") + ": give hidden, inputs, none or feature names");
+  if (!one_of<std::string>(fe, {"mlp", "linear"})) throw Error(flag("fe") + ": '" + fe + "' is not mlp or linear");
+  if (fe == "linear" && has_adversary())
+    throw Error(flag("fe") + " linear: a linear fixed-effects part has no hidden layer for the adversary; add --no-adversary");
+  if (fe == "linear" && random_slopes == "hidden" && has_random_effects())
+    throw Error(flag("fe") + " linear: no hidden layer for random slopes; use --random-slopes inputs, none or feature names");
+  if (fe == "linear" && model == "cluster-input") throw Error(flag("fe") + " linear is for conventional and armed models");
+  if (!one_of<std::string>(re_covariance, {"diagonal", "full"}))
+    throw Error(flag("re_covariance") + ": '" + re_covariance + "' is not diagonal or full");
+  if (!one_of<std::string>(optimizer, {"adam", "lbfgs"}))
+    throw Error(flag("optimizer") + ": '" + optimizer + "' is not adam or lbfgs");
+  if (optimizer == "lbfgs" && has_adversary())
+    throw Error(flag("optimizer") + " lbfgs: the adversary needs alternating minibatch steps; use adam or --no-adversary");
   if (!one_of<std::string>(re_prior, {"fixed", "learned"}))
     throw Error(flag("re_prior") + ": '" + re_prior + "' is not fixed or learned");
   if (no_adversary && model != "armed" && model != "adversarial")

@@ -1,55 +1,94 @@
-// Interpretation of a fitted model: random-effect estimates and input sensitivities.
+// Interpretation of a fitted model: random-effect estimates, original-scale coefficients, and
+// input sensitivities.
 #include "armed/error.h"
 #include "armed/models/model.h"
 
 namespace armed {
-namespace {
 
-nlohmann::json describe(RandomEffectsImpl& re, const std::string& kind, const std::vector<std::string>& unit_names,
-                        const std::vector<std::string>& clusters, bool learned) {
-  torch::NoGradGuard no_grad;
-  auto mean = re.loc.to(torch::kFloat64), sd = re.posterior_scale().to(torch::kFloat64);
-  auto prior = re.prior_scale().to(torch::kFloat64);
-  // Moment estimate of the inter-cluster SD: E_k[m_k^2 + s_k^2], the value a learned prior converges to.
-  auto inter_cluster = (mean.square() + sd.square()).mean(0).sqrt();
-  auto spread = mean.std(0, /*unbiased=*/false);
-  nlohmann::json out = nlohmann::json::array();
-  for (int64_t u = 0; u < re.options.units(); ++u) {
-    nlohmann::json per_cluster = nlohmann::json::object();
-    for (size_t k = 0; k < clusters.size(); ++k)
-      per_cluster[clusters[k]] = {{"mean", mean[k][u].item<double>()}, {"sd", sd[k][u].item<double>()}};
-    out.push_back({{"name", unit_names[u]},
-                   {"effect", kind},
-                   {"prior", learned ? "learned" : "fixed"},
-                   {"prior_sd", prior[u].item<double>()},
-                   {"inter_cluster_sd", inter_cluster[u].item<double>()},
-                   {"sd_of_means", spread[u].item<double>()},
-                   {"clusters", per_cluster}});
+torch::Tensor MixedEffectsModel::original_scale_map() const {
+  const auto columns = slope_columns();
+  const int64_t units = 1 + static_cast<int64_t>(columns.size());
+  const double scale = config_.task == "regression" ? target_sd_ : 1.0;
+  auto a = torch::zeros({units, units}, torch::kFloat64);
+  a[0][0] = scale;
+  for (int64_t i = 1; i < units; ++i) {
+    const auto c = static_cast<size_t>(columns[i - 1]);
+    a[0][i] = -scale * standardizer_.mean[c] / standardizer_.sd[c];
+    a[i][i] = scale / standardizer_.sd[c];
   }
-  return out;
+  return a;
 }
-
-}  // namespace
 
 nlohmann::json MixedEffectsModel::effects() const {
   if (!config_.has_random_effects())
     throw Error("model '" + config_.model + "'" + (config_.no_random_effects ? " (--no-random-effects)" : "") +
                 " has no random effects");
+  torch::NoGradGuard no_grad;
+  auto& re = *net_->random_effects;
+  std::vector<std::string> names{"(Intercept)"};
+  if (config_.random_slopes == "hidden")
+    for (int64_t u = 0; u < config_.hidden.back(); ++u) names.push_back("h" + std::to_string(u + 1));
+  for (int64_t c : slope_columns()) names.push_back(features_[c]);
+  const auto& clusters = encoder_.vocabulary();
+
+  auto mean = re.loc.to(torch::kFloat64), sd = re.posterior_scale().to(torch::kFloat64);
+  auto post_chol = re.posterior_cholesky().to(torch::kFloat64);
+  auto prior_chol = re.prior_cholesky().to(torch::kFloat64);
+  // Moment estimate of the random effects' covariance, E_k[m_k m_k' + S_k]: what a learned prior
+  // converges to.
+  auto moment = (mean.unsqueeze(2) * mean.unsqueeze(1) + post_chol.matmul(post_chol.transpose(1, 2))).mean(0);
   const bool learned = config_.re_prior == "learned";
-  nlohmann::json list = describe(*net_->intercept, "intercept", {"(Intercept)"}, encoder_.vocabulary(), learned);
-  if (net_->slopes) {
-    std::vector<std::string> names = features_;
-    if (config_.random_slopes == "hidden") {
-      names.clear();
-      for (int64_t u = 0; u < config_.hidden.back(); ++u) names.push_back("h" + std::to_string(u + 1));
-    }
-    for (auto& e : describe(*net_->slopes, "slope", names, encoder_.vocabulary(), learned)) list.push_back(e);
+  auto covariance = learned ? prior_chol.matmul(prior_chol.t()) : moment;
+
+  nlohmann::json list = nlohmann::json::array();
+  for (size_t u = 0; u < names.size(); ++u) {
+    nlohmann::json per_cluster = nlohmann::json::object();
+    for (size_t k = 0; k < clusters.size(); ++k)
+      per_cluster[clusters[k]] = {{"mean", mean[k][u].item<double>()}, {"sd", sd[k][u].item<double>()}};
+    list.push_back({{"name", names[u]},
+                    {"effect", u == 0 ? "intercept" : "slope"},
+                    {"prior", learned ? "learned" : "fixed"},
+                    {"prior_sd", prior_chol[u].square().sum().sqrt().item<double>()},
+                    {"inter_cluster_sd", moment[u][u].sqrt().item<double>()},
+                    {"sd_of_means", mean.select(1, u).std(/*unbiased=*/false).item<double>()},
+                    {"clusters", per_cluster}});
   }
-  return {{"model", config_.model},
-          {"random_slopes", config_.random_slopes},
-          {"scale", config_.task == "classification" ? "logit" : "standardized target"},
-          {"clusters", encoder_.vocabulary()},
-          {"random_effects", list}};
+  nlohmann::json out = {{"model", config_.model},
+                        {"random_slopes", config_.random_slopes},
+                        {"scale", config_.task == "classification" ? "logit" : "standardized target"},
+                        {"clusters", clusters},
+                        {"random_effects", list}};
+
+  if (config_.random_slopes != "hidden") {
+    // Variance components on the original scale of the features and the target.
+    auto a = original_scale_map();
+    auto original = a.matmul(covariance).matmul(a.t());
+    auto sds = original.diagonal().sqrt();
+    nlohmann::json sd_json = nlohmann::json::object(), corr = nlohmann::json::object();
+    for (size_t u = 0; u < names.size(); ++u) {
+      sd_json[names[u]] = sds[u].item<double>();
+      for (size_t v = u + 1; v < names.size() && config_.re_covariance == "full"; ++v)
+        corr[names[u] + ":" + names[v]] = (original[u][v] / (sds[u] * sds[v])).item<double>();
+    }
+    out["random_effects_sd"] = sd_json;
+    if (config_.re_covariance == "full") out["random_effects_corr"] = corr;
+  }
+  if (config_.fe == "linear") {
+    auto w = net_->fixed_effects->output->weight.to(torch::kFloat64).flatten();
+    double intercept = net_->fixed_effects->output->bias.to(torch::kFloat64).item<double>();
+    const double scale = config_.task == "regression" ? target_sd_ : 1.0;
+    const double shift = config_.task == "regression" ? target_mean_ : 0.0;
+    nlohmann::json fixed = nlohmann::json::object();
+    for (size_t j = 0; j < features_.size(); ++j) {
+      const double wj = w[j].item<double>();
+      fixed[features_[j]] = scale * wj / standardizer_.sd[j];
+      intercept -= wj * standardizer_.mean[j] / standardizer_.sd[j];
+    }
+    fixed["(Intercept)"] = shift + scale * intercept;
+    out["fixed_effects"] = fixed;
+  }
+  if (config_.task == "regression") out["residual_sd"] = net_->log_residual_sd.exp().item<double>() * target_sd_;
+  return out;
 }
 
 std::vector<double> MixedEffectsModel::fixed_effects_gradient(const std::vector<double>& x) const {

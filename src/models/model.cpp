@@ -20,8 +20,28 @@ UnseenMode parse_unseen_mode(const std::string& name) {
   throw Error("--unseen: unknown mode '" + name + "' (inferred, fixed)");
 }
 
+std::vector<int64_t> MixedEffectsModel::slope_columns() const {
+  std::vector<int64_t> columns;
+  if (!config_.slopes_on_inputs()) return columns;
+  if (config_.random_slopes == "inputs") {
+    for (size_t j = 0; j < features_.size(); ++j) columns.push_back(static_cast<int64_t>(j));
+    return columns;
+  }
+  std::stringstream names(config_.random_slopes);
+  for (std::string name; std::getline(names, name, ',');) {
+    auto it = std::find(features_.begin(), features_.end(), name);
+    if (it == features_.end()) {
+      std::string list;
+      for (const auto& f : features_) list += (list.empty() ? "" : ", ") + f;
+      throw Error("--random-slopes: '" + name + "' is not a feature (features: " + list + ")");
+    }
+    columns.push_back(static_cast<int64_t>(it - features_.begin()));
+  }
+  return columns;
+}
+
 void MixedEffectsModel::build_network() {
-  net_ = Network(config_, static_cast<int64_t>(features_.size()), encoder_.size());
+  net_ = Network(config_, static_cast<int64_t>(features_.size()), encoder_.size(), slope_columns());
 }
 
 torch::Tensor MixedEffectsModel::model_target(const torch::Tensor& y) const {
@@ -32,6 +52,7 @@ TrainingTensors MixedEffectsModel::tensors(const ClusteredData& data) const {
   TrainingTensors t;
   t.x = standardizer_.transform(data.x);
   if (data.has_target()) t.y = model_target(data.y);
+  t.trials = data.trials;
   t.z = data.has_clusters() ? ClusterDesign{encoder_.encode(data.clusters), {}} : ClusterDesign::unknown(data.rows());
   return t;
 }
@@ -39,11 +60,16 @@ TrainingTensors MixedEffectsModel::tensors(const ClusteredData& data) const {
 MixedEffectsModel MixedEffectsModel::fit(const ModelConfig& config, const ClusteredData& data, std::ostream* progress) {
   config.validate();
   check_trainable(data, config.task);
+  if (data.trials.defined() && config.task != "classification") throw Error("--trials needs --task classification");
   MixedEffectsModel m;
   m.config_ = config;
   m.features_ = data.feature_names;
-  m.target_ = data.target_name;
-  m.cluster_ = data.cluster_name;
+  m.spec_.target = data.target_name;
+  m.spec_.cluster = data.cluster_name;
+  m.spec_.trials = data.trials_name;
+  m.spec_.features = data.feature_columns;
+  for (const auto& [column, levels] : data.levels) m.spec_.categorical.push_back(column);
+  m.spec_.levels = data.levels;
   m.encoder_ = ClusterEncoder::fit(data.clusters);
 
   ClusteredData train = data, valid;
@@ -88,7 +114,7 @@ Predictions MixedEffectsModel::predict(const ClusteredData& data, PredictMode mo
   if (mode == PredictMode::inferred && !can_infer)
     throw Error("--mode inferred: only armed models with random effects infer cluster membership");
   if (mode == PredictMode::mixed && !data.has_clusters())
-    throw Error(data.source + ": --mode mixed needs the cluster column '" + cluster_ + "'");
+    throw Error(data.source + ": --mode mixed needs the cluster column '" + spec_.cluster + "'");
 
   const int64_t n = data.rows();
   const torch::Tensor ids = data.has_clusters() ? encoder_.encode(data.clusters) : torch::full({n}, -1, torch::kInt64);
@@ -140,11 +166,28 @@ torch::Tensor MixedEffectsModel::cluster_membership(const ClusteredData& data) c
 }
 
 nlohmann::json MixedEffectsModel::evaluate(const ClusteredData& data, PredictMode mode, UnseenMode unseen) const {
-  if (!data.has_target()) throw Error(data.source + ": no target column '" + target_ + "' to evaluate against");
+  if (!data.has_target()) throw Error(data.source + ": no target column '" + spec_.target + "' to evaluate against");
   const Predictions p = predict(data, mode, unseen);
   auto y = data.y.to(torch::kFloat64).contiguous();
   std::vector<double> target(y.data_ptr<double>(), y.data_ptr<double>() + y.numel());
-  nlohmann::json j = metrics_by_cluster(config_.task, p.value, target, data.clusters);
+  std::vector<double> prediction = p.value;
+  std::vector<std::string> clusters = data.clusters;
+  if (data.trials.defined()) {
+    // Binomial rows are scored as their individual 0/1 trials.
+    prediction.clear();
+    target.clear();
+    clusters.clear();
+    auto t = data.trials.to(torch::kInt64).contiguous();
+    for (int64_t i = 0; i < data.rows(); ++i) {
+      const int64_t successes = data.y[i].item<int64_t>(), trials = t.data_ptr<int64_t>()[i];
+      for (int64_t k = 0; k < trials; ++k) {
+        prediction.push_back(p.value[i]);
+        target.push_back(k < successes ? 1.0 : 0.0);
+        if (data.has_clusters()) clusters.push_back(data.clusters[i]);
+      }
+    }
+  }
+  nlohmann::json j = metrics_by_cluster(config_.task, prediction, target, clusters);
   nlohmann::json modes = nlohmann::json::object();
   for (const auto& m : p.mode) modes[m] = modes.value(m, 0) + 1;
   j["model"] = config_.model;

@@ -2,34 +2,33 @@
 
 namespace armed {
 
-NetworkImpl::NetworkImpl(ModelConfig config_, int64_t features_, int64_t clusters_)
-    : config(std::move(config_)), features(features_), clusters(clusters_) {
+NetworkImpl::NetworkImpl(ModelConfig config_, int64_t features_, int64_t clusters_, std::vector<int64_t> slope_columns_)
+    : config(std::move(config_)), features(features_), clusters(clusters_), slope_columns(std::move(slope_columns_)) {
   const int64_t inputs = features + (config.model == "cluster-input" ? clusters : 0);
-  fixed_effects = register_module("fixed_effects", MLP(MLPOptions(inputs, config.hidden, 1)));
+  const std::vector<int64_t> hidden = config.fe == "linear" ? std::vector<int64_t>{} : config.hidden;
+  fixed_effects = register_module("fixed_effects", MLP(MLPOptions(inputs, hidden, 1)));
   if (config.has_adversary()) {
     int64_t width = 0;
-    for (int64_t h : config.hidden) width += h;
+    for (int64_t h : hidden) width += h;
     adversary = register_module("adversary", MLP(MLPOptions(width, config.adversary_hidden, clusters)));
   }
   if (config.has_random_effects()) {
-    const bool learned = config.re_prior == "learned";
-    if (config.random_slopes != "none") {
-      const int64_t units = config.random_slopes == "inputs" ? features : config.hidden.back();
-      slopes = register_module("slopes", RandomEffects(RandomEffectsOptions(clusters, units)
-                                                           .posterior_loc_init_scale(config.slope_posterior_init_scale)
-                                                           .posterior_scale_init_min(config.posterior_scale_init_min)
-                                                           .posterior_scale_init_range(config.posterior_scale_init_range)
-                                                           .prior_scale(config.slope_prior_scale)
-                                                           .learn_prior_scale(learned)));
-    }
-    intercept = register_module("intercept", RandomEffects(RandomEffectsOptions(clusters, 1)
-                                                               .posterior_loc_init_scale(config.intercept_posterior_init_scale)
-                                                               .posterior_scale_init_min(config.posterior_scale_init_min)
-                                                               .posterior_scale_init_range(config.posterior_scale_init_range)
-                                                               .prior_scale(config.intercept_prior_scale)
-                                                               .learn_prior_scale(learned)));
+    const int64_t slopes = config.random_slopes == "none"     ? 0
+                           : config.random_slopes == "hidden" ? hidden.back()
+                                                              : static_cast<int64_t>(slope_columns.size());
+    std::vector<double> loc_init{config.intercept_posterior_init_scale}, prior{config.intercept_prior_scale};
+    loc_init.resize(1 + slopes, config.slope_posterior_init_scale);
+    prior.resize(1 + slopes, config.slope_prior_scale);
+    random_effects = register_module("random_effects", RandomEffects(RandomEffectsOptions(clusters, 1 + slopes)
+                                                                         .posterior_loc_init_scale(loc_init)
+                                                                         .posterior_scale_init_min(config.posterior_scale_init_min)
+                                                                         .posterior_scale_init_range(config.posterior_scale_init_range)
+                                                                         .prior_scale(prior)
+                                                                         .learn_prior_scale(config.re_prior == "learned")
+                                                                         .covariance(config.re_covariance)));
     membership = register_module("membership", MLP(MLPOptions(features, config.membership_hidden, clusters)));
   }
+  if (config.task == "regression") log_residual_sd = register_parameter("log_residual_sd", torch::zeros({}));
 }
 
 NetworkOutput NetworkImpl::forward(const torch::Tensor& x, const ClusterDesign& design) {
@@ -38,13 +37,16 @@ NetworkOutput NetworkImpl::forward(const torch::Tensor& x, const ClusterDesign& 
   MLPOutput fe = fixed_effects->forward(input);
   NetworkOutput out;
   out.fixed = fe.output.squeeze(1);
-  out.hidden = fe.hidden.size() == 1 ? fe.hidden[0] : torch::cat(fe.hidden, 1);
+  if (!fe.hidden.empty()) out.hidden = fe.hidden.size() == 1 ? fe.hidden[0] : torch::cat(fe.hidden, 1);
   out.output = out.fixed;
-  if (slopes) {
-    const torch::Tensor& h = config.random_slopes == "inputs" ? x : fe.hidden.back();
-    out.output = out.output + (slopes->forward(z) * h).sum(1);
+  if (random_effects) {
+    std::vector<torch::Tensor> design_parts{torch::ones({x.size(0), 1}, x.options())};
+    if (config.random_slopes == "hidden") design_parts.push_back(fe.hidden.back());
+    else if (!slope_columns.empty())
+      design_parts.push_back(x.index_select(1, torch::tensor(slope_columns, torch::kInt64)));
+    out.re_design = torch::cat(design_parts, 1);
+    out.output = out.output + (random_effects->forward(z) * out.re_design).sum(1);
   }
-  if (intercept) out.output = out.output + intercept->forward(z).squeeze(1);
   return out;
 }
 
@@ -55,12 +57,7 @@ torch::Tensor NetworkImpl::membership_probabilities(const torch::Tensor& x) {
   return torch::softmax(membership->forward(x).output, 1);
 }
 
-torch::Tensor NetworkImpl::kl_divergence() {
-  torch::Tensor kl = torch::zeros({});
-  if (slopes) kl = kl + slopes->kl_divergence();
-  if (intercept) kl = kl + intercept->kl_divergence();
-  return kl;
-}
+torch::Tensor NetworkImpl::kl_divergence() { return random_effects ? random_effects->kl_divergence() : torch::zeros({}); }
 
 std::vector<torch::Tensor> NetworkImpl::main_parameters() {
   std::vector<torch::Tensor> params;

@@ -28,6 +28,7 @@ SpiralData simulate_spiral(const SpiralOptions& o) {
   out.data.source = "spiral";
   out.data.feature_names = {"x1", "x2"};
   for (int64_t k = 1; k <= o.confounders; ++k) out.data.feature_names.push_back("conf" + std::to_string(k));
+  out.data.feature_columns = out.data.feature_names;
   out.data.x = torch::empty({n, p}, torch::kFloat32);
   out.data.y = torch::empty({n}, torch::kFloat32);
   float* x = out.data.x.data_ptr<float>();

@@ -8,8 +8,42 @@
 namespace armed {
 namespace {
 
-torch::Tensor task_loss(const std::string& task, const torch::Tensor& output, const torch::Tensor& y) {
-  return task == "classification" ? torch::binary_cross_entropy_with_logits(output, y) : torch::mse_loss(output, y);
+// Gauss-Hermite nodes and weights (normalized to sum to 1) by Golub-Welsch: E[f(Z)] for
+// Z ~ N(0, 1/2) is sum_k w_k f(x_k).
+const std::pair<torch::Tensor, torch::Tensor>& gauss_hermite() {
+  static const auto rule = [] {
+    constexpr int64_t n = 20;
+    auto jacobi = torch::zeros({n, n}, torch::kFloat64);
+    for (int64_t k = 1; k < n; ++k) jacobi[k][k - 1] = jacobi[k - 1][k] = std::sqrt(k / 2.0);
+    auto [values, vectors] = torch::linalg_eigh(jacobi);
+    return std::make_pair(values, vectors[0].square());
+  }();
+  return rule;
+}
+
+// Mean negative log-likelihood per row of y given link-scale predictions `eta`; with `var`
+// defined, in expectation over eta ~ N(eta, var) (the random effects' posterior).
+torch::Tensor mean_nll(const std::string& task, const torch::Tensor& eta, const torch::Tensor& var, const torch::Tensor& y,
+                       const torch::Tensor& trials, const torch::Tensor& log_sd) {
+  if (task == "regression") {
+    auto sq = (y - eta).square();
+    if (var.defined()) sq = sq + var;
+    return (log_sd + 0.5 * std::log(2 * M_PI) + sq / (2 * torch::exp(2 * log_sd))).mean();
+  }
+  // -log Binomial(y | t, sigmoid(eta)) up to a constant: t softplus(eta) - y eta.
+  torch::Tensor softplus;
+  if (var.defined()) {
+    const auto& [nodes, weights] = gauss_hermite();
+    auto shifts = (2 * var).sqrt().unsqueeze(1) * nodes.to(eta.scalar_type()).unsqueeze(0);
+    softplus = (torch::nn::functional::softplus(eta.unsqueeze(1) + shifts) * weights.to(eta.scalar_type())).sum(1);
+  } else {
+    softplus = torch::nn::functional::softplus(eta);
+  }
+  return ((trials.defined() ? trials * softplus : softplus) - y * eta).mean();
+}
+
+torch::Tensor task_loss(Network& net, const torch::Tensor& output, const TrainingTensors& data) {
+  return mean_nll(net->config.task, output, {}, data.y, data.trials, net->log_residual_sd);
 }
 
 std::vector<double> to_vector(const torch::Tensor& t) {
@@ -17,9 +51,14 @@ std::vector<double> to_vector(const torch::Tensor& t) {
   return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
 }
 
-double task_metric(const std::string& task, const torch::Tensor& output, const torch::Tensor& y, double scale) {
-  if (task == "classification") return auroc(to_vector(output), to_vector(y));
-  return rmse(to_vector(output), to_vector(y)) * scale;
+double task_metric(const std::string& task, const torch::Tensor& output, const TrainingTensors& data, double scale) {
+  if (task == "regression") return rmse(to_vector(output), to_vector(data.y)) * scale;
+  if (!data.trials.defined()) return auroc(to_vector(output), to_vector(data.y));
+  // Binomial rows are scored as their individual trials: y successes and trials - y failures.
+  auto successes = data.y.to(torch::kInt64), failures = (data.trials - data.y).to(torch::kInt64);
+  auto scores = torch::cat({output.repeat_interleave(successes), output.repeat_interleave(failures)});
+  auto labels = torch::cat({torch::ones({successes.sum().item<int64_t>()}), torch::zeros({failures.sum().item<int64_t>()})});
+  return auroc(to_vector(scores), to_vector(labels));
 }
 
 std::vector<torch::Tensor> snapshot(torch::nn::Module& m) {
@@ -68,13 +107,39 @@ torch::Tensor network_output(Network& net, const torch::Tensor& x, const Cluster
 }
 
 Trainer::Trainer(Network net)
-    : net_(std::move(net)), main_optimizer_(net_->main_parameters(), torch::optim::AdamOptions(net_->config.lr)) {
+    : net_(std::move(net)),
+      kl_scale_(net_->config.kl_weight),
+      main_optimizer_(net_->main_parameters(), torch::optim::AdamOptions(net_->config.lr)) {
   if (net_->adversary)
     adversary_optimizer_ = std::make_unique<torch::optim::Adam>(net_->adversary->parameters(),
                                                                 torch::optim::AdamOptions(net_->config.lr));
 }
 
-std::map<std::string, double> Trainer::step(const torch::Tensor& x, const torch::Tensor& y, const ClusterDesign& z) {
+torch::Tensor Trainer::objective_terms(const NetworkOutput& out, const TrainingTensors& batch, bool expected,
+                                       std::map<std::string, double>& terms) {
+  const ModelConfig& cfg = net_->config;
+  if (!net_->random_effects) {
+    auto loss = task_loss(net_, out.output, batch);
+    terms["mixed"] = loss.item<double>();
+    return loss;
+  }
+  torch::Tensor mixed;
+  if (expected) {
+    auto [mean, var] = net_->random_effects->linear_moments(batch.z.ids, out.re_design);
+    mixed = mean_nll(cfg.task, out.fixed + mean, var, batch.y, batch.trials, net_->log_residual_sd);
+  } else {
+    mixed = task_loss(net_, out.output, batch);
+  }
+  auto fixed = task_loss(net_, out.fixed, batch);
+  auto kl = net_->kl_divergence();
+  terms["mixed"] = mixed.item<double>();
+  terms["fixed"] = fixed.item<double>();
+  terms["kl"] = kl.item<double>();
+  return cfg.weight_mixed * mixed + cfg.weight_fixed * fixed + kl_scale_ * kl;
+}
+
+std::map<std::string, double> Trainer::step(const torch::Tensor& x, const torch::Tensor& y, const ClusterDesign& z,
+                                            const torch::Tensor& trials) {
   const ModelConfig& cfg = net_->config;
   std::map<std::string, double> terms;
   NetworkOutput out = net_->forward(x, z);
@@ -91,24 +156,55 @@ std::map<std::string, double> Trainer::step(const torch::Tensor& x, const torch:
   }
 
   // (b) The main networks fit the target while defeating the updated adversary.
-  torch::Tensor loss;
-  if (net_->config.has_random_effects()) {
-    auto mixed = task_loss(cfg.task, out.output, y), fixed = task_loss(cfg.task, out.fixed, y);
-    auto kl = net_->kl_divergence();
-    loss = cfg.weight_mixed * mixed + cfg.weight_fixed * fixed + cfg.kl_weight * kl;
-    terms["mixed"] = mixed.item<double>();
-    terms["fixed"] = fixed.item<double>();
-    terms["kl"] = kl.item<double>();
-  } else {
-    loss = task_loss(cfg.task, out.output, y);
-    terms["mixed"] = loss.item<double>();
-  }
+  TrainingTensors batch{x, y, trials, z};
+  torch::Tensor loss = objective_terms(out, batch, /*expected=*/false, terms);
   if (net_->adversary) loss = loss - cfg.weight_adversary * torch::cross_entropy_loss(net_->adversary_logits(out.hidden), z.ids);
   main_optimizer_.zero_grad();
   loss.backward();
   main_optimizer_.step();
   terms["total"] = loss.item<double>();
   return terms;
+}
+
+TrainingHistory Trainer::fit_full_batch(const TrainingTensors& train, double target_scale, std::ostream* progress) {
+  const ModelConfig& cfg = net_->config;
+  // Small full-batch fits converge to the tolerance in double precision, not in single.
+  net_->to(torch::kFloat64);
+  const TrainingTensors data{train.x.to(torch::kFloat64), train.y.to(torch::kFloat64),
+                             train.trials.defined() ? train.trials.to(torch::kFloat64) : torch::Tensor(), train.z};
+  torch::optim::LBFGS optimizer(net_->main_parameters(), torch::optim::LBFGSOptions(1.0)
+                                                           .max_iter(20)
+                                                           .history_size(20)
+                                                           .tolerance_grad(1e-10)
+                                                           .tolerance_change(1e-14)
+                                                           .line_search_fn("strong_wolfe"));
+  net_->eval();  // the random effects' posterior means; their spread enters through the expectation
+  std::map<std::string, double> terms;
+  auto closure = [&] {
+    optimizer.zero_grad();
+    auto loss = objective_terms(net_->forward(data.x, data.z), data, /*expected=*/true, terms);
+    loss.backward();
+    return loss;
+  };
+  TrainingHistory history;
+  double previous = INFINITY;
+  for (int64_t step = 1; step <= cfg.epochs; ++step) {
+    const auto start = std::chrono::steady_clock::now();
+    EpochRecord rec;
+    rec.epoch = step;
+    rec.loss = optimizer.step(closure).item<double>();
+    rec.terms = terms;
+    rec.metric = task_metric(cfg.task, network_output(net_, data.x, data.z), data, target_scale);
+    rec.samples_per_second = static_cast<double>(data.x.size(0)) * 20 /
+                             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    history.epochs.push_back(rec);
+    history.best_epoch = step;
+    if (progress) *progress << progress_line(rec, cfg.epochs, cfg.task == "classification" ? "auroc" : "rmse", false) << std::endl;
+    if (std::abs(previous - rec.loss) <= 1e-12 * std::max(1.0, std::abs(rec.loss))) break;
+    previous = rec.loss;
+  }
+  net_->to(torch::kFloat32);
+  return history;
 }
 
 double Trainer::fit_membership(const TrainingTensors& train, std::ostream* progress) {
@@ -149,6 +245,8 @@ TrainingHistory Trainer::fit(const TrainingTensors& train, const TrainingTensors
                              std::ostream* progress) {
   const ModelConfig& cfg = net_->config;
   const int64_t n = train.x.size(0);
+  if (cfg.elbo) kl_scale_ = 1.0 / static_cast<double>(n);
+  if (cfg.optimizer == "lbfgs") return fit_full_batch(train, target_scale, progress);
   const char* metric_name = cfg.task == "classification" ? "auroc" : "rmse";
 
   TrainingHistory history;
@@ -164,20 +262,21 @@ TrainingHistory Trainer::fit(const TrainingTensors& train, const TrainingTensors
     rec.epoch = epoch;
     for (int64_t b = 0; b < n; b += cfg.batch_size) {
       auto index = order.narrow(0, b, std::min(cfg.batch_size, n - b));
-      auto terms = step(train.x.index_select(0, index), train.y.index_select(0, index), train.z.rows(index));
+      auto terms = step(train.x.index_select(0, index), train.y.index_select(0, index), train.z.rows(index),
+                        train.trials.defined() ? train.trials.index_select(0, index) : torch::Tensor());
       const double w = static_cast<double>(index.size(0)) / static_cast<double>(n);
       rec.loss += terms["total"] * w;
       terms.erase("total");
       for (const auto& [name, value] : terms) rec.terms[name] += value * w;
     }
     // The training metric is measured after the epoch, in evaluation mode, like the validation one.
-    rec.metric = task_metric(cfg.task, network_output(net_, train.x, train.z), train.y, target_scale);
+    rec.metric = task_metric(cfg.task, network_output(net_, train.x, train.z), train, target_scale);
     rec.samples_per_second =
         static_cast<double>(n) / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (valid) {
       auto out = network_output(net_, valid->x, valid->z);
-      rec.val_loss = task_loss(cfg.task, out, valid->y).item<double>();
-      rec.val_metric = task_metric(cfg.task, out, valid->y, target_scale);
+      rec.val_loss = task_loss(net_, out, *valid).item<double>();
+      rec.val_metric = task_metric(cfg.task, out, *valid, target_scale);
     }
     history.epochs.push_back(rec);
     if (progress) *progress << progress_line(rec, cfg.epochs, metric_name, valid != nullptr) << std::endl;

@@ -185,6 +185,31 @@ TEST_F(Cli, SplitFoldsNeverShareACluster) {
   expect_error("split --data " + spiral_ + " --cluster cluster --folds 3", "--folds needs --out-prefix");
 }
 
+TEST_F(Cli, LinearMixedModelOnCbpp) {
+  const std::string cbpp = std::string(ARMED_TEST_DATA) + "/cbpp.csv";
+  auto r = run_cli("--quiet train --data " + cbpp +
+                   " --target incidence --trials size --categorical period --cluster herd --model armed --fe linear"
+                   " --no-adversary --random-slopes none --re-prior learned --elbo --optimizer lbfgs --weight-fixed 0"
+                   " --epochs 200 --out " + dir_.file("cbpp"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  r = run_cli("effects --model " + dir_.file("cbpp"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto e = nlohmann::json::parse(r.out);
+  EXPECT_NEAR(e["fixed_effects"]["period2"].get<double>(), -0.99, 0.1);
+  EXPECT_EQ(e["random_effects_sd"].size(), 1u);
+  r = run_cli("predict --model " + dir_.file("cbpp") + " --data " + cbpp + " --out " + dir_.file("p.csv"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(read_csv(dir_.file("p.csv")).rows.size(), 56u);
+  expect_error("predict --model " + dir_.file("cbpp") + " --data " +
+                   dir_.write("new.csv", "herd,incidence,size,period\n1,0,3,9\n") + " --out " + dir_.file("q.csv"),
+               "column 'period': level '9' was not seen in training (levels: 1, 2, 3, 4)");
+  expect_error("train --data " + cbpp + " --target incidence --trials size --cluster herd --task regression --out " +
+                   dir_.file("bad"),
+               "--trials needs --task classification");
+  expect_error("train --data " + cbpp + " --target incidence --cluster herd --fe linear --model armed --out " + dir_.file("bad"),
+               "--fe linear: a linear fixed-effects part has no hidden layer for the adversary");
+}
+
 TEST_F(Cli, HelpListsDefaults) {
   auto r = run_cli("train --help");
   EXPECT_EQ(r.exit_code, 0);

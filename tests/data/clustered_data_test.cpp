@@ -66,3 +66,37 @@ TEST(Standardizer, UsesTrainingStatisticsAndKeepsConstantColumns) {
 }
 
 }  // namespace armed
+
+namespace armed {
+
+TEST(ClusteredData, CategoricalColumnsBecomeDummiesWithSavedLevels) {
+  TempDir dir;
+  DataSpec spec{"y", "c", {}, "classification"};
+  spec.categorical = {"site"};
+  const auto d = load_clustered_csv(dir.write("d.csv", "site,x,y,c\nb,1,0,k\na,2,1,k\nc,3,0,j\n"), spec);
+  EXPECT_EQ(d.feature_names, (std::vector<std::string>{"siteb", "sitec", "x"}));
+  EXPECT_EQ(d.feature_columns, (std::vector<std::string>{"site", "x"}));
+  EXPECT_TRUE(torch::equal(d.x.select(1, 0), torch::tensor({1.f, 0.f, 0.f})));
+  // Prediction data is coded with the training levels; a new level is an error naming the line.
+  spec.levels = d.levels;
+  const auto p = load_clustered_csv(dir.write("p.csv", "site,x,y,c\nc,1,0,k\n"), spec);
+  EXPECT_EQ(p.feature_names, d.feature_names);
+  EXPECT_NE(load_error(dir.write("q.csv", "site,x,y,c\nzz,1,0,k\n"), spec).find("q.csv line 2, column 'site': level 'zz' was not seen"),
+            std::string::npos);
+}
+
+TEST(ClusteredData, TrialsBoundTheSuccesses) {
+  TempDir dir;
+  DataSpec spec{"k", "c", {}, "classification"};
+  spec.trials = "n";
+  const auto d = load_clustered_csv(dir.write("t.csv", "x,k,n,c\n1,2,5,a\n2,0,3,b\n"), spec);
+  EXPECT_EQ(d.feature_names, (std::vector<std::string>{"x"}));
+  EXPECT_FLOAT_EQ(d.trials[0].item<float>(), 5.0f);
+  EXPECT_NE(load_error(dir.write("u.csv", "x,k,n,c\n1,6,5,a\n2,0,3,b\n"), spec).find("not a count of successes between 0 and n"),
+            std::string::npos);
+  EXPECT_NE(load_error(dir.write("v.csv", "x,k,n,c\n1,1,0,a\n2,0,3,b\n"), spec).find("not a positive whole number of trials"),
+            std::string::npos);
+  EXPECT_NE(load_error(dir.write("w.csv", "x,k,n,c\n1,0,5,a\n2,0,3,b\n"), spec).find("single class"), std::string::npos);
+}
+
+}  // namespace armed

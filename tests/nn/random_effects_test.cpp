@@ -7,10 +7,10 @@ namespace armed {
 RandomEffects make_re(int64_t clusters, int64_t units, bool learned = false) {
   torch::manual_seed(1);
   return RandomEffects(RandomEffectsOptions(clusters, units)
-                           .posterior_loc_init_scale(0.5)
+                           .posterior_loc_init_scale({0.5})
                            .posterior_scale_init_min(0.2)
                            .posterior_scale_init_range(0.3)
-                           .prior_scale(0.7)
+                           .prior_scale({0.7})
                            .learn_prior_scale(learned));
 }
 

@@ -62,11 +62,11 @@ TEST(Trainer, MainStepDoesNotTouchTheAdversary) {
   Trainer trainer(net);
   const Batch b = clustered_batch();
   auto adversary_before = net->adversary->parameters()[0].detach().clone();
-  auto slopes_before = net->slopes->loc.detach().clone();
+  auto slopes_before = net->random_effects->loc.detach().clone();
   trainer.step(b.x, b.y, b.z);
   // The adversary moved only by its own step; the random effects moved with the main step.
   EXPECT_FALSE(torch::equal(adversary_before, net->adversary->parameters()[0]));
-  EXPECT_FALSE(torch::equal(slopes_before, net->slopes->loc));
+  EXPECT_FALSE(torch::equal(slopes_before, net->random_effects->loc));
 }
 
 TEST(Trainer, StepReportsEveryLossTerm) {

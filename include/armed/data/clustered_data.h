@@ -1,6 +1,7 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -10,8 +11,11 @@ namespace armed {
 struct DataSpec {
   std::string target;                 // empty or absent from the file: no target (prediction)
   std::string cluster;                // absent from the file: every row's cluster is unknown
-  std::vector<std::string> features;  // empty: every column other than target and cluster
-  std::string task;                   // "classification" checks the target is 0/1; empty: no check
+  std::vector<std::string> features;  // empty: every column other than target, cluster and trials
+  std::string task;                   // "classification" checks the target is 0/1 (or 0..trials); empty: no check
+  std::string trials;                 // binomial target: column of trials, the target counting successes
+  std::vector<std::string> categorical;  // feature columns coded as dummies against their first level
+  std::map<std::string, std::vector<std::string>> levels;  // known levels (from training); empty: from the data
 };
 
 // Tabular data grouped into clusters, features on their original scale.
@@ -19,9 +23,13 @@ struct ClusteredData {
   std::string source;                   // file name, for messages
   std::string target_name = "y";
   std::string cluster_name = "cluster";
-  std::vector<std::string> feature_names;
+  std::string trials_name;              // empty: one trial per row
+  std::map<std::string, std::vector<std::string>> levels;  // levels of each categorical feature column
+  std::vector<std::string> feature_columns;  // the CSV columns the features come from
+  std::vector<std::string> feature_names;    // one per column of x (categorical columns expanded)
   torch::Tensor x;                      // rows x features, float32
   torch::Tensor y;                      // rows, float32; undefined when there is no target
+  torch::Tensor trials;                 // rows, float32; undefined without a trials column
   std::vector<std::string> clusters;    // one label per row; empty when there is no cluster column
 
   int64_t rows() const { return x.size(0); }
@@ -29,8 +37,10 @@ struct ClusteredData {
   bool has_clusters() const { return !clusters.empty(); }
 };
 
-// Loads a CSV file. Throws armed::Error for a missing column, a non-numeric, empty or non-finite
-// cell (naming line and column), a non-0/1 target when the task is classification.
+// Loads a CSV file. A categorical column becomes one 0/1 column per level after the first, named
+// column + level (e.g. period2). Throws armed::Error for a missing column, a non-numeric, empty or
+// non-finite cell (naming line and column), a non-0/1 target for classification (or one outside
+// 0..trials), a categorical level not among the known levels.
 ClusteredData load_clustered_csv(const std::string& path, const DataSpec& spec);
 
 // Rejects data a model cannot be trained on: a single class, a single cluster, no target.

@@ -12,15 +12,17 @@ namespace armed {
 // the paper's spiral experiment.
 struct ModelConfig {
   std::string model = "conventional";   // conventional | cluster-input | adversarial | armed
-  std::string task = "classification";  // classification (0/1 target, BCE) | regression (MSE)
+  std::string task = "classification";  // classification (0/1 or successes of --trials; logit link) | regression (Gaussian)
+  std::string fe = "mlp";               // fixed-effects part: mlp | linear (one linear layer: a GLM)
   std::vector<int64_t> hidden = {4, 4, 4};       // fixed-effects MLP: 3 hidden layers of 4 ReLU units
   std::vector<int64_t> adversary_hidden = {4, 4};
   std::vector<int64_t> membership_hidden = {16, 16};  // armed: cluster-membership predictor for unseen clusters
 
-  // Random effects (armed): slopes on the last hidden layer's activations ("hidden"), on the
-  // inputs ("inputs") or none ("none"), plus a random intercept.
+  // Random effects (armed): slopes on the last hidden layer's activations ("hidden"), on all
+  // inputs ("inputs"), on named input features ("a,b"), or none ("none"), plus a random intercept.
   std::string random_slopes = "hidden";
   std::string re_prior = "fixed";       // fixed prior SDs | learned (empirical Bayes variance components)
+  std::string re_covariance = "diagonal";  // diagonal | full (correlated intercept and slopes, Cholesky)
   double slope_prior_scale = 0.3;
   double slope_posterior_init_scale = 0.3;
   double intercept_prior_scale = 0.1;
@@ -35,8 +37,10 @@ struct ModelConfig {
   double weight_fixed = 1.0;
   double weight_adversary = 0.5;
   double kl_weight = 1e-5;
+  bool elbo = false;                    // weight the KL by 1/rows instead: the exact evidence lower bound
 
-  int64_t epochs = 100;                 // the 4-4-4 spiral MLPs still improve between 40 and 100
+  std::string optimizer = "adam";       // adam (minibatches) | lbfgs (full batch, deterministic expected loss)
+  int64_t epochs = 100;                 // the 4-4-4 spiral MLPs still improve between 40 and 100; L-BFGS: at most this many steps
   int64_t batch_size = 32;
   double lr = 1e-3;                     // Adam learning rate (main and adversary optimizers)
   uint64_t seed = 48;                   // weight initialization, shuffling, sampling, validation split
@@ -44,6 +48,7 @@ struct ModelConfig {
   int64_t patience = 10;                // epochs without validation improvement before stopping
 
   bool has_adversary() const { return (model == "adversarial" || model == "armed") && !no_adversary; }
+  bool slopes_on_inputs() const { return random_slopes != "hidden" && random_slopes != "none"; }
   bool has_random_effects() const { return model == "armed" && !no_random_effects; }
   void validate() const;  // throws armed::Error naming the option
 };
@@ -52,12 +57,14 @@ struct ModelConfig {
 template <typename Visitor>
 void for_each_field(ModelConfig& c, Visitor&& v) {
   v("model", c.model, "conventional | cluster-input (one-hot cluster as input) | adversarial | armed");
-  v("task", c.task, "classification (0/1 target) | regression");
+  v("task", c.task, "classification (0/1 target, or successes out of --trials) | regression");
+  v("fe", c.fe, "fixed-effects part: mlp | linear (a GLM; coefficients reported by armed effects)");
   v("hidden", c.hidden, "hidden layer widths of the fixed-effects MLP, comma-separated");
   v("adversary_hidden", c.adversary_hidden, "hidden layer widths of the adversary (cluster classifier)");
   v("membership_hidden", c.membership_hidden, "hidden layer widths of the cluster-membership predictor (armed)");
-  v("random_slopes", c.random_slopes, "random slopes on: hidden (last FE hidden layer) | inputs | none");
+  v("random_slopes", c.random_slopes, "random slopes on: hidden (last FE hidden layer) | inputs | none | feature names a,b");
   v("re_prior", c.re_prior, "random-effect prior SD: fixed | learned (estimates the variance components)");
+  v("re_covariance", c.re_covariance, "covariance of a cluster's random effects: diagonal | full (with correlations)");
   v("slope_prior_scale", c.slope_prior_scale, "prior SD of random slopes");
   v("slope_posterior_init_scale", c.slope_posterior_init_scale, "SD of the initial random-slope posterior means");
   v("intercept_prior_scale", c.intercept_prior_scale, "prior SD of random intercepts");
@@ -70,7 +77,9 @@ void for_each_field(ModelConfig& c, Visitor&& v) {
   v("weight_fixed", c.weight_fixed, "loss weight of the fixed-effects prediction");
   v("weight_adversary", c.weight_adversary, "weight of the adversary's loss subtracted from the main loss");
   v("kl_weight", c.kl_weight, "weight of the random effects' KL divergence");
-  v("epochs", c.epochs, "training epochs (at most, with early stopping)");
+  v("elbo", c.elbo, "weight the KL by 1/rows (the exact evidence lower bound) instead of --kl-weight");
+  v("optimizer", c.optimizer, "adam (minibatches) | lbfgs (full batch, deterministic; for small linear fits)");
+  v("epochs", c.epochs, "training epochs (at most, with early stopping); L-BFGS steps at most");
   v("batch_size", c.batch_size, "minibatch size");
   v("lr", c.lr, "Adam learning rate");
   v("seed", c.seed, "random seed (initialization, shuffling, sampling, validation split)");

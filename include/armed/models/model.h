@@ -45,6 +45,9 @@ class MixedEffectsModel {
 
   // Random effects as JSON: for every random effect (intercept, each slope), every cluster's
   // posterior mean and SD, the prior SD (fixed or learned) and the inter-cluster SD estimate.
+  // With slopes on input features, also "random_effects_sd" (and "random_effects_corr" with a
+  // full covariance) on the original feature and target scale; with a linear fixed-effects
+  // part, "fixed_effects" on that scale; for regression, "residual_sd".
   nlohmann::json effects() const;
 
   // Gradient of the fixed-effects prediction (probability, or value) with respect to each
@@ -58,22 +61,26 @@ class MixedEffectsModel {
 
   const ModelConfig& config() const { return config_; }
   const std::vector<std::string>& feature_names() const { return features_; }
-  const std::string& target_name() const { return target_; }
-  const std::string& cluster_name() const { return cluster_; }
+  const std::string& target_name() const { return spec_.target; }
+  const std::string& cluster_name() const { return spec_.cluster; }
   const ClusterEncoder& clusters() const { return encoder_; }
   const TrainingHistory& history() const { return history_; }
-  // The data spec to read prediction data with: the training columns, no task check.
-  DataSpec data_spec() const { return {target_, cluster_, features_, ""}; }
+  // The data spec to read prediction data with: the training columns and levels, no task check.
+  const DataSpec& data_spec() const { return spec_; }
 
  private:
   MixedEffectsModel() = default;
   void build_network();
+  std::vector<int64_t> slope_columns() const;
+  // Maps random-effect units on the model scale (standardized features and target) to the
+  // original scale: u_original = A u_model.
+  torch::Tensor original_scale_map() const;
   torch::Tensor model_target(const torch::Tensor& y) const;
   TrainingTensors tensors(const ClusteredData& data) const;
 
   ModelConfig config_;
-  std::vector<std::string> features_;
-  std::string target_, cluster_;
+  DataSpec spec_;                      // raw columns, categorical levels, trials; task left empty
+  std::vector<std::string> features_;  // model inputs (categorical columns expanded)
   ClusterEncoder encoder_;
   Standardizer standardizer_;
   double target_mean_ = 0.0, target_sd_ = 1.0;  // regression targets are standardized for training

@@ -1,6 +1,9 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <string>
+#include <vector>
+
 #include "armed/data/cluster_design.h"
 
 namespace armed {
@@ -8,15 +11,19 @@ namespace armed {
 struct RandomEffectsOptions {
   RandomEffectsOptions(int64_t clusters, int64_t units) : clusters_(clusters), units_(units) {}
   TORCH_ARG(int64_t, clusters);
-  TORCH_ARG(int64_t, units);                       // parameters per cluster
-  TORCH_ARG(double, posterior_loc_init_scale) = 0.1;   // posterior means start ~ N(0, this)
-  TORCH_ARG(double, posterior_scale_init_min) = 0.05;  // posterior SDs start ~ U(min, min + range)
+  TORCH_ARG(int64_t, units);                                   // parameters per cluster
+  TORCH_ARG(std::vector<double>, posterior_loc_init_scale) = {0.1};  // posterior means start ~ N(0, this); one value or one per unit
+  TORCH_ARG(double, posterior_scale_init_min) = 0.05;          // posterior SDs start ~ U(min, min + range)
   TORCH_ARG(double, posterior_scale_init_range) = 0.05;
-  TORCH_ARG(double, prior_scale) = 0.1;            // SD of the zero-mean Gaussian prior (initial value if learned)
-  TORCH_ARG(bool, learn_prior_scale) = false;      // empirical Bayes: the prior SD per unit is trained
+  TORCH_ARG(std::vector<double>, prior_scale) = {0.1};         // prior SDs (initial values if learned); one or one per unit
+  TORCH_ARG(bool, learn_prior_scale) = false;                  // empirical Bayes: the prior covariance is trained
+  TORCH_ARG(std::string, covariance) = "diagonal";             // diagonal | full: correlated units within a cluster
 };
 
-// Cluster-specific parameters u_k ~ q_k = N(loc_k, scale_k^2) with prior N(0, prior_scale^2).
+// Cluster-specific parameter vectors u_k ~ q_k = N(loc_k, S_k) with prior N(0, Sigma). With a
+// diagonal covariance S_k and Sigma are diagonal; with a full one both are parameterized by
+// Cholesky factors (softplus diagonals, free lower triangles), and a learned Sigma then
+// estimates the random effects' covariance, correlations included.
 // forward(Z) returns Z u: per row, its cluster's parameters, a reparameterized sample in training
 // and the posterior mean in evaluation; zero for rows whose cluster is unknown.
 class RandomEffectsImpl : public torch::nn::Cloneable<RandomEffectsImpl> {
@@ -24,12 +31,22 @@ class RandomEffectsImpl : public torch::nn::Cloneable<RandomEffectsImpl> {
   explicit RandomEffectsImpl(RandomEffectsOptions options);
   void reset() override;
   torch::Tensor forward(const ClusterDesign& z);
-  torch::Tensor kl_divergence() const;     // sum over clusters and units of KL(q_k || prior)
-  torch::Tensor posterior_scale() const;   // [clusters, units]
-  torch::Tensor prior_scale() const;       // [units]
+  // Mean and variance under q of the linear term u_k . h for each row (h: [n, units]); zero for
+  // unknown clusters. Lets a full-batch objective take expectations without sampling.
+  std::pair<torch::Tensor, torch::Tensor> linear_moments(const torch::Tensor& ids, const torch::Tensor& h);
+  torch::Tensor kl_divergence() const;        // sum over clusters of KL(q_k || prior)
+  torch::Tensor posterior_cholesky() const;   // [clusters, units, units] lower-triangular
+  torch::Tensor prior_cholesky() const;       // [units, units] lower-triangular
+  torch::Tensor posterior_scale() const;      // [clusters, units] marginal posterior SDs
+  torch::Tensor prior_scale() const;          // [units] marginal prior SDs
 
   RandomEffectsOptions options;
-  torch::Tensor loc, raw_scale, raw_prior_scale;  // scales are 1e-5 + softplus(raw)
+  torch::Tensor loc, raw_scale, lower;               // posterior: means, Cholesky diagonals (raw), lower triangles
+  torch::Tensor raw_prior_scale, prior_lower;        // prior: Cholesky diagonal (raw), lower triangle
+
+ private:
+  bool full() const { return options.covariance() == "full"; }
+  torch::Tensor cholesky_rows(const torch::Tensor& idx) const;  // posterior factors of the given clusters
 };
 TORCH_MODULE(RandomEffects);
 

@@ -14,6 +14,7 @@ namespace armed {
 // Model-scale tensors: standardized features (and, for regression, standardized target).
 struct TrainingTensors {
   torch::Tensor x, y;
+  torch::Tensor trials;  // classification: trials per row (y counts successes); undefined: 1
   ClusterDesign z;
 };
 
@@ -31,16 +32,21 @@ struct TrainingHistory {
   double membership_accuracy = NAN;  // training accuracy of the cluster-membership predictor (armed)
 };
 
-// Trains a Network. Each step alternates (a) one adversary step minimizing CE(Z, adversary(h))
-// with the adversary's own optimizer, and (b) one main step minimizing
-// w_mixed L(y, mixed) + w_fixed L(y, fixed) - w_adversary CE(Z, adversary(h)) + kl_weight KL
-// (models without random effects use L(y, output) alone).
+// Trains a Network. L is the mean negative log-likelihood per row: Bernoulli/binomial on the logit
+// scale, or Gaussian with the network's residual SD. With Adam, each minibatch step alternates
+// (a) one adversary step minimizing CE(Z, adversary(h)) with the adversary's own optimizer, and
+// (b) one main step minimizing w_mixed L(y, mixed) + w_fixed L(y, fixed) - w_adversary CE(Z,
+// adversary(h)) + kl_weight KL, the random effects sampled (models without random effects use
+// L(y, output) alone). With L-BFGS the same objective (no adversary) is minimized over the full
+// batch, deterministically: the likelihood is taken in expectation over the random effects.
+// With config.elbo the KL weight is 1/rows, making the objective the negative ELBO per row.
 class Trainer {
  public:
   explicit Trainer(Network net);
 
   // One step on a batch; returns the batch's loss terms (as in EpochRecord::terms, plus "total").
-  std::map<std::string, double> step(const torch::Tensor& x, const torch::Tensor& y, const ClusterDesign& z);
+  std::map<std::string, double> step(const torch::Tensor& x, const torch::Tensor& y, const ClusterDesign& z,
+                                     const torch::Tensor& trials = {});
 
   // Minibatch epochs over `train`; with `valid`, early stopping on validation loss restores the
   // best weights. One progress line per epoch goes to `progress` when it is not null.
@@ -53,7 +59,12 @@ class Trainer {
   double fit_membership(const TrainingTensors& train, std::ostream* progress);
 
  private:
+  TrainingHistory fit_full_batch(const TrainingTensors& train, double target_scale, std::ostream* progress);
+  torch::Tensor objective_terms(const NetworkOutput& out, const TrainingTensors& batch, bool expected,
+                                std::map<std::string, double>& terms);
+
   Network net_;
+  double kl_scale_;
   torch::optim::Adam main_optimizer_;
   std::unique_ptr<torch::optim::Adam> adversary_optimizer_;
 };

@@ -1,0 +1,83 @@
+// armed's random-effects machinery with a linear fixed-effects part must reproduce lme4 on real
+// data (reference fits from ../shared/data/README.md, lme4 1.1-31).
+#include <gtest/gtest.h>
+
+#include "armed/models/model.h"
+
+namespace armed {
+
+ModelConfig mixed_model(const std::string& task, const std::string& slopes) {
+  ModelConfig c;
+  c.model = "armed";
+  c.task = task;
+  c.fe = "linear";
+  c.no_adversary = true;
+  c.random_slopes = slopes;
+  c.re_prior = "learned";
+  c.elbo = true;
+  c.optimizer = "lbfgs";
+  c.weight_fixed = 0.0;
+  c.epochs = 500;
+  return c;
+}
+
+void expect_relative(double actual, double expected, double tolerance, const std::string& what) {
+  EXPECT_NEAR(actual, expected, tolerance * std::abs(expected)) << what;
+}
+
+TEST(Lme4Fidelity, SleepstudyRandomSlopesAndIntercepts) {
+  // Reaction ~ Days + (Days | Subject), Gaussian.
+  const auto data = load_clustered_csv(std::string(ARMED_TEST_DATA) + "/sleepstudy.csv",
+                                       {"Reaction", "Subject", {"Days"}, "regression"});
+  auto config = mixed_model("regression", "Days");
+  config.re_covariance = "full";
+  const auto e = MixedEffectsModel::fit(config, data).effects();
+  expect_relative(e["fixed_effects"]["(Intercept)"].get<double>(), 251.40510, 0.01, "fixed intercept");
+  expect_relative(e["fixed_effects"]["Days"].get<double>(), 10.46729, 0.01, "fixed Days");
+  expect_relative(e["random_effects_sd"]["(Intercept)"].get<double>(), 24.7407, 0.15, "random SD intercept");
+  expect_relative(e["random_effects_sd"]["Days"].get<double>(), 5.9221, 0.15, "random SD Days");
+  expect_relative(e["residual_sd"].get<double>(), 25.5918, 0.05, "residual SD");
+  const double corr = e["random_effects_corr"]["(Intercept):Days"].get<double>();
+  EXPECT_GT(corr, -0.3);
+  EXPECT_LT(corr, 0.4);
+  EXPECT_EQ(e["random_effects"][0]["clusters"].size(), 18u);
+}
+
+TEST(Lme4Fidelity, SleepstudyDiagonalCovarianceIsCloseToo) {
+  const auto data = load_clustered_csv(std::string(ARMED_TEST_DATA) + "/sleepstudy.csv",
+                                       {"Reaction", "Subject", {"Days"}, "regression"});
+  const auto e = MixedEffectsModel::fit(mixed_model("regression", "Days"), data).effects();
+  expect_relative(e["fixed_effects"]["Days"].get<double>(), 10.46729, 0.01, "fixed Days");
+  expect_relative(e["residual_sd"].get<double>(), 25.5918, 0.05, "residual SD");
+  EXPECT_FALSE(e.contains("random_effects_corr"));
+}
+
+TEST(Lme4Fidelity, CbppBinomialWithCategoricalPeriod) {
+  // cbind(incidence, size - incidence) ~ period + (1 | herd), binomial.
+  DataSpec spec{"incidence", "herd", {"period"}, "classification"};
+  spec.trials = "size";
+  spec.categorical = {"period"};
+  const auto data = load_clustered_csv(std::string(ARMED_TEST_DATA) + "/cbpp.csv", spec);
+  ASSERT_EQ(data.feature_names, (std::vector<std::string>{"period2", "period3", "period4"}));
+  const auto model = MixedEffectsModel::fit(mixed_model("classification", "none"), data);
+  const auto e = model.effects();
+  EXPECT_NEAR(e["fixed_effects"]["(Intercept)"].get<double>(), -1.398343, 0.1);
+  EXPECT_NEAR(e["fixed_effects"]["period2"].get<double>(), -0.991925, 0.1);
+  EXPECT_NEAR(e["fixed_effects"]["period3"].get<double>(), -1.128216, 0.1);
+  EXPECT_NEAR(e["fixed_effects"]["period4"].get<double>(), -1.579745, 0.1);
+  expect_relative(e["random_effects_sd"]["(Intercept)"].get<double>(), 0.64207, 0.20, "herd SD");
+  // Scored per animal: 842 trials.
+  EXPECT_EQ(model.evaluate(data)["overall"]["n"].get<int64_t>(), 842);
+}
+
+TEST(Lme4Fidelity, FullBatchFitIsDeterministic) {
+  const auto data = load_clustered_csv(std::string(ARMED_TEST_DATA) + "/sleepstudy.csv",
+                                       {"Reaction", "Subject", {"Days"}, "regression"});
+  auto config = mixed_model("regression", "Days");
+  config.seed = 5;
+  const auto a = MixedEffectsModel::fit(config, data).effects(), b = MixedEffectsModel::fit(config, data).effects();
+  EXPECT_EQ(a["fixed_effects"], b["fixed_effects"]);
+  EXPECT_EQ(a["random_effects_sd"], b["random_effects_sd"]);
+}
+
+}  // namespace armed
