@@ -134,6 +134,11 @@ void check_trainable(const ClusteredData& data, const std::string& task) {
                 "'); a mixed-effects model needs at least 2 clusters");
 }
 
+std::vector<int64_t> target_labels(const ClusteredData& data) {
+  auto y = data.y.round().to(torch::kInt64).contiguous();
+  return {y.data_ptr<int64_t>(), y.data_ptr<int64_t>() + y.numel()};
+}
+
 ClusteredData subset(const ClusteredData& data, const std::vector<int64_t>& index) {
   ClusteredData out;
   out.source = data.source;

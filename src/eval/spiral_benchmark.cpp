@@ -36,11 +36,6 @@ std::vector<std::pair<std::string, PredictMode>> variants(const std::string& mod
   return {{"armed", PredictMode::automatic}, {"armed-fixed", PredictMode::fixed}, {"armed-inferred", PredictMode::inferred}};
 }
 
-std::vector<int64_t> labels_of(const ClusteredData& d) {
-  auto y = d.y.to(torch::kInt64).contiguous();
-  return {y.data_ptr<int64_t>(), y.data_ptr<int64_t>() + y.numel()};
-}
-
 }  // namespace
 
 nlohmann::json run_spiral_benchmark(const SpiralBenchmarkOptions& options, std::ostream* progress) {
@@ -65,7 +60,7 @@ nlohmann::json run_spiral_benchmark(const SpiralBenchmarkOptions& options, std::
     for (size_t f = 0; f < folds.size(); ++f) {
       const ClusteredData seen_clusters = subset(data, folds[f].train), unseen = subset(data, folds[f].test);
       const Split split =
-          split_within_clusters(seen_clusters.clusters, labels_of(seen_clusters), options.test_fraction, seed + f);
+          split_within_clusters(seen_clusters.clusters, target_labels(seen_clusters), options.test_fraction, seed + f);
       const ClusteredData train = subset(seen_clusters, split.train), seen = subset(seen_clusters, split.test);
       for (const auto& model_name : options.models) {
         ModelConfig config = options.config;

@@ -74,11 +74,7 @@ MixedEffectsModel MixedEffectsModel::fit(const ModelConfig& config, const Cluste
 
   ClusteredData train = data, valid;
   if (config.validation_fraction > 0) {
-    std::vector<int64_t> strata;
-    if (config.task == "classification") {
-      auto y = data.y.to(torch::kInt64).contiguous();
-      strata.assign(y.data_ptr<int64_t>(), y.data_ptr<int64_t>() + y.numel());
-    }
+    const std::vector<int64_t> strata = config.task == "classification" ? target_labels(data) : std::vector<int64_t>{};
     const Split split = split_within_clusters(data.clusters, strata, config.validation_fraction, config.seed);
     if (split.test.empty() || split.train.empty())
       throw Error("--validation-fraction " + std::to_string(config.validation_fraction) + " leaves no validation or training rows");
@@ -177,12 +173,12 @@ nlohmann::json MixedEffectsModel::evaluate(const ClusteredData& data, PredictMod
     prediction.clear();
     target.clear();
     clusters.clear();
+    const auto successes = target_labels(data);
     auto t = data.trials.to(torch::kInt64).contiguous();
     for (int64_t i = 0; i < data.rows(); ++i) {
-      const int64_t successes = data.y[i].item<int64_t>(), trials = t.data_ptr<int64_t>()[i];
-      for (int64_t k = 0; k < trials; ++k) {
+      for (int64_t k = 0; k < t.data_ptr<int64_t>()[i]; ++k) {
         prediction.push_back(p.value[i]);
-        target.push_back(k < successes ? 1.0 : 0.0);
+        target.push_back(k < successes[i] ? 1.0 : 0.0);
         if (data.has_clusters()) clusters.push_back(data.clusters[i]);
       }
     }

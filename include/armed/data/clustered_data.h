@@ -46,6 +46,9 @@ ClusteredData load_clustered_csv(const std::string& path, const DataSpec& spec);
 // Rejects data a model cannot be trained on: a single class, a single cluster, no target.
 void check_trainable(const ClusteredData& data, const std::string& task);
 
+// The target as integer labels (class, or successes), e.g. to stratify splits by.
+std::vector<int64_t> target_labels(const ClusteredData& data);
+
 // The rows at `index`, in that order.
 ClusteredData subset(const ClusteredData& data, const std::vector<int64_t>& index);
 
