@@ -5,7 +5,9 @@ JOBS ?= $(shell nproc)
 DEB_PACKAGES = g++ make cmake libtorch-dev libopenblas0-openmp libcli11-dev nlohmann-json3-dev \
                libgtest-dev libbenchmark-dev
 
-.PHONY: setup build demo test clean
+PREFIX ?= /usr/local
+
+.PHONY: setup build demo test install clean
 
 setup:
 	@scripts/setup.sh $(DEB_PACKAGES)
@@ -19,6 +21,9 @@ demo: build
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+install: build
+	cmake --install $(BUILD_DIR) --prefix $(PREFIX)
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -75,7 +75,7 @@ void MixedEffectsModel::save(const std::string& dir) const {
   }
 }
 
-MixedEffectsModel MixedEffectsModel::load(const std::string& dir) {
+MixedEffectsModel MixedEffectsModel::load(const std::string& dir, const FixedEffectsFactory& custom) {
   const fs::path config_path = fs::path(dir) / "config.json", weights_path = fs::path(dir) / "weights.pt";
   if (!fs::is_directory(dir)) throw Error(dir + ": no such model directory");
   if (!fs::exists(config_path)) throw Error(dir + ": not a model directory (no config.json)");
@@ -114,7 +114,9 @@ MixedEffectsModel MixedEffectsModel::load(const std::string& dir) {
   } catch (const nlohmann::json::exception& e) {
     throw Error(config_path.string() + ": corrupt model file (" + e.what() + ")");
   }
-  m.build_network();
+  if (m.config_.fe == "custom" && !custom)
+    throw Error(dir + ": the model wraps a custom fixed-effects network; load it with that network's factory (C++ API)");
+  m.build_network(custom);
   try {
     torch::load(m.net_, weights_path.string());
   } catch (const c10::Error&) {

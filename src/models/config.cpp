@@ -32,7 +32,8 @@ void ModelConfig::validate() const {
     for (int64_t h : *widths)
       if (h < 1) throw Error(flag(name) + ": layer widths must be positive");
   if (random_slopes.empty()) throw Error(flag("random_slopes") + ": give hidden, inputs, none or feature names");
-  if (!one_of<std::string>(fe, {"mlp", "linear"})) throw Error(flag("fe") + ": '" + fe + "' is not mlp or linear");
+  // "custom" is set by the C++ API when a user's network is wrapped.
+  if (!one_of<std::string>(fe, {"mlp", "linear", "custom"})) throw Error(flag("fe") + ": '" + fe + "' is not mlp or linear");
   if (fe == "linear" && has_adversary())
     throw Error(flag("fe") + " linear: a linear fixed-effects part has no hidden layer for the adversary; add --no-adversary");
   if (fe == "linear" && random_slopes == "hidden" && has_random_effects())

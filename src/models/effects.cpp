@@ -27,7 +27,7 @@ nlohmann::json MixedEffectsModel::effects() const {
   auto& re = *net_->random_effects;
   std::vector<std::string> names{"(Intercept)"};
   if (config_.random_slopes == "hidden")
-    for (int64_t u = 0; u < config_.hidden.back(); ++u) names.push_back("h" + std::to_string(u + 1));
+    for (int64_t u = 0; u < net_->hidden_widths.back(); ++u) names.push_back("h" + std::to_string(u + 1));
   for (int64_t c : slope_columns()) names.push_back(features_[c]);
   const auto& clusters = encoder_.vocabulary();
 
@@ -74,8 +74,9 @@ nlohmann::json MixedEffectsModel::effects() const {
     if (config_.re_covariance == "full") out["random_effects_corr"] = corr;
   }
   if (config_.fe == "linear") {
-    auto w = net_->fixed_effects->output->weight.to(torch::kFloat64).flatten();
-    double intercept = net_->fixed_effects->output->bias.to(torch::kFloat64).item<double>();
+    const auto& linear = std::dynamic_pointer_cast<MLPImpl>(net_->fixed_effects)->output;
+    auto w = linear->weight.to(torch::kFloat64).flatten();
+    double intercept = linear->bias.to(torch::kFloat64).item<double>();
     const double scale = config_.task == "regression" ? target_sd_ : 1.0;
     const double shift = config_.task == "regression" ? target_mean_ : 0.0;
     nlohmann::json fixed = nlohmann::json::object();

@@ -40,8 +40,8 @@ std::vector<int64_t> MixedEffectsModel::slope_columns() const {
   return columns;
 }
 
-void MixedEffectsModel::build_network() {
-  net_ = Network(config_, static_cast<int64_t>(features_.size()), encoder_.size(), slope_columns());
+void MixedEffectsModel::build_network(const FixedEffectsFactory& custom) {
+  net_ = Network(config_, static_cast<int64_t>(features_.size()), encoder_.size(), slope_columns(), custom);
 }
 
 torch::Tensor MixedEffectsModel::model_target(const torch::Tensor& y) const {
@@ -57,7 +57,10 @@ TrainingTensors MixedEffectsModel::tensors(const ClusteredData& data) const {
   return t;
 }
 
-MixedEffectsModel MixedEffectsModel::fit(const ModelConfig& config, const ClusteredData& data, std::ostream* progress) {
+MixedEffectsModel MixedEffectsModel::fit(const ModelConfig& config_in, const ClusteredData& data, std::ostream* progress,
+                                         const FixedEffectsFactory& custom) {
+  ModelConfig config = config_in;
+  if (custom) config.fe = "custom";
   config.validate();
   check_trainable(data, config.task);
   if (data.trials.defined() && config.task != "classification") throw Error("--trials needs --task classification");
@@ -89,7 +92,7 @@ MixedEffectsModel MixedEffectsModel::fit(const ModelConfig& config, const Cluste
   }
 
   torch::manual_seed(config.seed);
-  m.build_network();
+  m.build_network(custom);
   const TrainingTensors train_t = m.tensors(train);
   const TrainingTensors valid_t = valid.x.defined() ? m.tensors(valid) : TrainingTensors{};
   Trainer trainer(m.net_);

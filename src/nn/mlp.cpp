@@ -28,8 +28,8 @@ void MLPImpl::reset() {
   torch::nn::init::zeros_(output->bias);
 }
 
-MLPOutput MLPImpl::forward(const torch::Tensor& x) {
-  MLPOutput out;
+FixedEffectsOutput MLPImpl::forward(const torch::Tensor& x) {
+  FixedEffectsOutput out;
   torch::Tensor h = x;
   for (auto& layer : layers) {
     h = torch::relu(layer->forward(h));

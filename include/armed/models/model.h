@@ -32,8 +32,12 @@ struct Predictions {
 // cluster vocabulary, standardization and weights.
 class MixedEffectsModel {
  public:
-  // Trains on `data` (features on their original scale). Progress lines go to `progress`.
-  static MixedEffectsModel fit(const ModelConfig& config, const ClusteredData& data, std::ostream* progress = nullptr);
+  // Trains on `data` (features on their original scale). Progress lines go to `progress`. With
+  // `custom`, the fixed-effects part is the user's network it builds (the config's `fe` becomes
+  // "custom" and `hidden` is unused); armed adds the adversary, random effects and membership
+  // predictor the config asks for.
+  static MixedEffectsModel fit(const ModelConfig& config, const ClusteredData& data, std::ostream* progress = nullptr,
+                               const FixedEffectsFactory& custom = {});
 
   Predictions predict(const ClusteredData& data, PredictMode mode = PredictMode::automatic,
                       UnseenMode unseen = UnseenMode::inferred) const;
@@ -56,8 +60,9 @@ class MixedEffectsModel {
 
   // Writes DIR/config.json and DIR/weights.pt into a staging directory renamed into place.
   void save(const std::string& dir) const;
-  // Throws armed::Error for a missing, corrupt or mismatched model directory.
-  static MixedEffectsModel load(const std::string& dir);
+  // Throws armed::Error for a missing, corrupt or mismatched model directory. A model fitted with
+  // a custom network needs the same factory again.
+  static MixedEffectsModel load(const std::string& dir, const FixedEffectsFactory& custom = {});
 
   const ModelConfig& config() const { return config_; }
   const std::vector<std::string>& feature_names() const { return features_; }
@@ -70,7 +75,7 @@ class MixedEffectsModel {
 
  private:
   MixedEffectsModel() = default;
-  void build_network();
+  void build_network(const FixedEffectsFactory& custom);
   std::vector<int64_t> slope_columns() const;
   // Maps random-effect units on the model scale (standardized features and target) to the
   // original scale: u_original = A u_model.

@@ -3,6 +3,7 @@
 
 #include "armed/data/cluster_design.h"
 #include "armed/models/config.h"
+#include "armed/nn/fixed_effects.h"
 #include "armed/nn/mlp.h"
 #include "armed/nn/random_effects.h"
 
@@ -25,7 +26,10 @@ struct NetworkOutput {
 class NetworkImpl : public torch::nn::Module {
  public:
   // `slope_columns`: the input columns random slopes act on (when config.slopes_on_inputs()).
-  NetworkImpl(ModelConfig config, int64_t features, int64_t clusters, std::vector<int64_t> slope_columns = {});
+  // `custom`: builds the fixed-effects network (config.fe == "custom"); otherwise the MLP or
+  // linear layer the config describes.
+  NetworkImpl(ModelConfig config, int64_t features, int64_t clusters, std::vector<int64_t> slope_columns = {},
+              const FixedEffectsFactory& custom = {});
   NetworkOutput forward(const torch::Tensor& x, const ClusterDesign& z);
   torch::Tensor adversary_logits(const torch::Tensor& hidden);     // [n, clusters]
   torch::Tensor membership_probabilities(const torch::Tensor& x);  // [n, clusters], rows sum to 1
@@ -36,7 +40,9 @@ class NetworkImpl : public torch::nn::Module {
   ModelConfig config;
   int64_t features, clusters;
   std::vector<int64_t> slope_columns;
-  MLP fixed_effects{nullptr}, adversary{nullptr}, membership{nullptr};
+  std::vector<int64_t> hidden_widths;  // of the fixed-effects network's hidden activations
+  std::shared_ptr<FixedEffectsModule> fixed_effects;
+  MLP adversary{nullptr}, membership{nullptr};
   RandomEffects random_effects{nullptr};  // unit 0: intercept; units 1..: slopes
   torch::Tensor log_residual_sd;          // regression only, on the standardized target's scale
 };

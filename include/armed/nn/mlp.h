@@ -3,6 +3,8 @@
 
 #include <vector>
 
+#include "armed/nn/fixed_effects.h"
+
 namespace armed {
 
 struct MLPOptions {
@@ -13,18 +15,13 @@ struct MLPOptions {
   TORCH_ARG(int64_t, out_features);         // linear output (logits or regression values)
 };
 
-struct MLPOutput {
-  torch::Tensor output;
-  std::vector<torch::Tensor> hidden;  // post-ReLU activations of each hidden layer
-};
-
-// Multilayer perceptron that also returns its hidden activations, which the adversary and the
-// random slopes act on.
-class MLPImpl : public torch::nn::Cloneable<MLPImpl> {
+// Multilayer perceptron that also returns its hidden (post-ReLU) activations, which the adversary
+// and the random slopes act on.
+class MLPImpl : public FixedEffectsModule {
  public:
   explicit MLPImpl(MLPOptions options);
-  void reset() override;
-  MLPOutput forward(const torch::Tensor& x);
+  void reset();
+  FixedEffectsOutput forward(const torch::Tensor& x) override;
 
   MLPOptions options;
   std::vector<torch::nn::Linear> layers;

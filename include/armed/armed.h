@@ -1,0 +1,20 @@
+// armed: mixed-effects deep learning on clustered data. The one header a C++ user includes.
+#pragma once
+
+#include "armed/data/cluster_design.h"
+#include "armed/data/cluster_encoder.h"
+#include "armed/data/clustered_data.h"
+#include "armed/data/csv.h"
+#include "armed/data/split.h"
+#include "armed/data/standardizer.h"
+#include "armed/error.h"
+#include "armed/eval/metrics.h"
+#include "armed/eval/spiral_benchmark.h"
+#include "armed/models/config.h"
+#include "armed/models/model.h"
+#include "armed/models/network.h"
+#include "armed/nn/fixed_effects.h"
+#include "armed/nn/mlp.h"
+#include "armed/nn/random_effects.h"
+#include "armed/sim/spiral.h"
+#include "armed/train/trainer.h"
