@@ -3,7 +3,7 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 DEB_PACKAGES = g++ make cmake libtorch-dev libopenblas0-openmp libcli11-dev nlohmann-json3-dev \
-               libgtest-dev libbenchmark-dev
+               libgtest-dev libbenchmark-dev chromium
 
 PREFIX ?= /usr/local
 
@@ -11,6 +11,7 @@ PREFIX ?= /usr/local
 
 setup:
 	@scripts/setup.sh $(DEB_PACKAGES)
+	@scripts/setup-report.sh
 
 build: setup
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release

@@ -1,6 +1,7 @@
 // armed benchmark spiral.
 #include <iostream>
 
+#include "armed/eval/report.h"
 #include "armed/eval/spiral_benchmark.h"
 #include "armed/io/atomic_file.h"
 #include "commands.h"
@@ -10,7 +11,7 @@ namespace armed::cli {
 void add_benchmark(CLI::App& app, const GlobalOptions& global) {
   struct Args {
     SpiralBenchmarkOptions options;
-    std::string json;
+    std::string json, report;
   };
   auto a = std::make_shared<Args>();
   auto* bench = app.add_subcommand("benchmark", "compare models on simulated clustered data");
@@ -25,10 +26,12 @@ void add_benchmark(CLI::App& app, const GlobalOptions& global) {
   spiral->add_option("--repeats", a->options.repeats, "repeats on new data with seeds seed, seed+1, ...")
       ->capture_default_str();
   spiral->add_option("--json", a->json, "also write the results as JSON to this file");
+  spiral->add_option("--report", a->report, "also write the results as an HTML report with charts");
   spiral->callback([a, &global] {
     global.apply();
     const auto results = run_spiral_benchmark(a->options, global.progress());
     if (!a->json.empty()) write_file_atomic(a->json, [&](std::ostream& os) { os << results.dump(2) << '\n'; });
+    if (!a->report.empty()) write_benchmark_report(results, a->report);
     std::cout << benchmark_table(results);
   });
 }

@@ -29,6 +29,7 @@ void add_train(CLI::App& app, const GlobalOptions& global, int argc, char** argv
 void add_predict(CLI::App& app, const GlobalOptions& global);
 void add_evaluate(CLI::App& app, const GlobalOptions& global);
 void add_effects(CLI::App& app, const GlobalOptions& global);
+void add_report(CLI::App& app, const GlobalOptions& global);
 void add_benchmark(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace armed::cli

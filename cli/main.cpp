@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   add_predict(app, global);
   add_evaluate(app, global);
   add_effects(app, global);
+  add_report(app, global);
   add_benchmark(app, global);
   try {
     app.parse(argc, argv);

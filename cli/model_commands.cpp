@@ -5,6 +5,7 @@
 
 #include "armed/data/csv.h"
 #include "armed/error.h"
+#include "armed/eval/report.h"
 #include "armed/models/model.h"
 #include "commands.h"
 
@@ -133,6 +134,25 @@ void add_evaluate(CLI::App& app, const GlobalOptions& global) {
 }  // namespace armed::cli
 
 namespace armed::cli {
+
+void add_report(CLI::App& app, const GlobalOptions& global) {
+  struct Args {
+    std::string model, data, out;
+    uint64_t seed = 48;
+  };
+  auto a = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand("report", "write a self-contained HTML report of a fitted model on a data file");
+  cmd->add_option("--model", a->model, "model directory written by armed train")->required();
+  cmd->add_option("--data", a->data, "CSV to evaluate the model on (e.g. the test file)")->required();
+  cmd->add_option("--out", a->out, "HTML file to write")->required();
+  cmd->add_option("--seed", a->seed, "random seed (permutation importance)")->capture_default_str();
+  cmd->callback([a, &global] {
+    global.apply();
+    const auto model = MixedEffectsModel::load(a->model);
+    write_model_report(model, load_for_model(model, a->data), a->out, a->seed);
+    if (global.progress()) *global.progress() << "wrote " << a->out << std::endl;
+  });
+}
 
 void add_effects(CLI::App& app, const GlobalOptions& global) {
   auto model_dir = std::make_shared<std::string>();

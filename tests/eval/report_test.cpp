@@ -1,0 +1,53 @@
+#include "armed/eval/report.h"
+
+#include <gtest/gtest.h>
+
+#include "armed/sim/spiral.h"
+#include "test_util.h"
+
+namespace armed {
+
+size_t count(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t pos = 0; (pos = text.find(needle, pos)) != std::string::npos; pos += needle.size()) ++n;
+  return n;
+}
+
+TEST(HtmlReport, InlinesLibrariesAndEscapesText) {
+  HtmlReport report("a <b> & c");
+  report.paragraph("x < y");
+  report.table({"h"}, {{"</td>"}});
+  report.chart({{"mark", "bar"}, {"data", {{"values", {{{"label", "</script>"}}}}}}});
+  const std::string html = report.html();
+  EXPECT_NE(html.find("<h1>a &lt;b&gt; &amp; c</h1>"), std::string::npos);
+  EXPECT_NE(html.find("x &lt; y"), std::string::npos);
+  EXPECT_NE(html.find("&lt;/td&gt;"), std::string::npos);
+  EXPECT_EQ(count(html, "</script>"), 4u);  // three libraries and the page's own script; the data's is escaped
+  EXPECT_NE(html.find("<\\/script>"), std::string::npos);
+  EXPECT_NE(html.find("vegaEmbed"), std::string::npos);
+  EXPECT_EQ(count(html, "class=\"chart\""), 1u);
+  // Self-contained: no external scripts or stylesheets.
+  EXPECT_EQ(html.find("<script src"), std::string::npos);
+  EXPECT_EQ(html.find("<link"), std::string::npos);
+}
+
+TEST(ModelReport, HasEverySectionForAnArmedModelOnTwoFeatures) {
+  test::TempDir dir;
+  SpiralOptions o;
+  o.clusters = 3;
+  o.points_per_cluster = 60;
+  const auto data = simulate_spiral(o).data;
+  ModelConfig config;
+  config.model = "armed";
+  config.epochs = 2;
+  const auto model = MixedEffectsModel::fit(config, data);
+  write_model_report(model, data, dir.file("r.html"));
+  const std::string html = test::read_text(dir.file("r.html"));
+  for (const char* section : {"Training", "Random effects", "Metrics on", "Feature sensitivity", "Decision boundaries"})
+    EXPECT_NE(html.find(std::string("<h2>") + section), std::string::npos) << section;
+  EXPECT_NE(html.find("adversary accuracy"), std::string::npos);
+  EXPECT_NE(html.find("cluster 2 (mixed)"), std::string::npos);
+  EXPECT_EQ(count(html, "class=\"chart\""), 8u);
+}
+
+}  // namespace armed
