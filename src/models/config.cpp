@@ -43,6 +43,8 @@ void ModelConfig::validate() const {
     throw Error(flag("re_covariance") + ": '" + re_covariance + "' is not diagonal or full");
   if (!one_of<std::string>(optimizer, {"adam", "lbfgs"}))
     throw Error(flag("optimizer") + ": '" + optimizer + "' is not adam or lbfgs");
+  if (optimizer == "lbfgs" && validation_fraction > 0)
+    throw Error(flag("validation_fraction") + ": early stopping is for adam; L-BFGS stops at its tolerance");
   if (optimizer == "lbfgs" && has_adversary())
     throw Error(flag("optimizer") + " lbfgs: the adversary needs alternating minibatch steps; use adam or --no-adversary");
   if (!one_of<std::string>(re_prior, {"fixed", "learned"}))

@@ -1,5 +1,7 @@
 #include "armed/models/model.h"
 
+#include <sstream>
+
 #include "armed/data/split.h"
 #include "armed/error.h"
 #include "armed/eval/metrics.h"

@@ -195,8 +195,8 @@ TrainingHistory Trainer::fit_full_batch(const TrainingTensors& train, double tar
     rec.loss = optimizer.step(closure).item<double>();
     rec.terms = terms;
     rec.metric = task_metric(cfg.task, network_output(net_, data.x, data.z), data, target_scale);
-    rec.samples_per_second = static_cast<double>(data.x.size(0)) * 20 /
-                             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    rec.samples_per_second =
+        static_cast<double>(data.x.size(0)) / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     history.epochs.push_back(rec);
     history.best_epoch = step;
     if (progress) *progress << progress_line(rec, cfg.epochs, cfg.task == "classification" ? "auroc" : "rmse", false) << std::endl;

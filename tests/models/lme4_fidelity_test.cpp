@@ -2,6 +2,7 @@
 // data (reference fits from ../shared/data/README.md, lme4 1.1-31).
 #include <gtest/gtest.h>
 
+#include "armed/error.h"
 #include "armed/models/model.h"
 
 namespace armed {
@@ -68,6 +69,15 @@ TEST(Lme4Fidelity, CbppBinomialWithCategoricalPeriod) {
   expect_relative(e["random_effects_sd"]["(Intercept)"].get<double>(), 0.64207, 0.20, "herd SD");
   // Scored per animal: 842 trials.
   EXPECT_EQ(model.evaluate(data)["overall"]["n"].get<int64_t>(), 842);
+}
+
+TEST(Lme4Fidelity, FullBatchOptionsMustFit) {
+  auto config = mixed_model("regression", "Days");
+  config.validation_fraction = 0.2;
+  EXPECT_THROW(config.validate(), Error);
+  config = mixed_model("regression", "Days");
+  config.no_adversary = false;
+  EXPECT_THROW(config.validate(), Error);  // no hidden layer (and no minibatches) for an adversary
 }
 
 TEST(Lme4Fidelity, FullBatchFitIsDeterministic) {
