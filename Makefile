@@ -7,7 +7,7 @@ DEB_PACKAGES = g++ make cmake libtorch-dev libopenblas0-openmp libcli11-dev nloh
 
 PREFIX ?= /usr/local
 
-.PHONY: setup build demo test install clean
+.PHONY: setup build demo test bench install clean
 
 setup:
 	@scripts/setup.sh $(DEB_PACKAGES)
@@ -22,6 +22,10 @@ demo: build
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	@scripts/setup.sh python3-torch python3-numpy
+	bench/run.sh $(BUILD_DIR)
 
 install: build
 	cmake --install $(BUILD_DIR) --prefix $(PREFIX)

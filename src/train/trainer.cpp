@@ -99,8 +99,11 @@ torch::Tensor network_output(Network& net, const torch::Tensor& x, const Cluster
   const int64_t chunk = soft ? std::clamp<int64_t>((int64_t{1} << 24) / std::max<int64_t>(net->clusters, 1), 256, 65536) : 65536;
   std::vector<torch::Tensor> parts;
   for (int64_t start = 0; start < x.size(0); start += chunk) {
-    auto index = torch::arange(start, std::min(start + chunk, x.size(0)), torch::kInt64);
-    parts.push_back(net->forward(x.index_select(0, index), z.rows(index)).output);
+    // Contiguous chunks are views, not copies.
+    const int64_t len = std::min(chunk, x.size(0) - start);
+    ClusterDesign part{z.ids.defined() ? z.ids.narrow(0, start, len) : torch::Tensor(),
+                       z.soft.defined() ? z.soft.narrow(0, start, len) : torch::Tensor(), z.infer};
+    parts.push_back(net->forward(x.narrow(0, start, len), part).output);
   }
   net->train(was_training);
   return parts.empty() ? torch::empty({0}) : torch::cat(parts);

@@ -1,0 +1,145 @@
+"""PyTorch peer of armed's dense models, for bench/run.sh: the same networks (FE MLP 4-4-4 with
+Glorot init, adversary 4-4, random intercept + slopes on the last hidden layer sampled per row),
+the same losses (BCE(mixed) + BCE(fixed) - 0.5 CE(adversary) + 1e-5 KL; conventional: BCE), the
+same loop (shuffle, gather each minibatch, adversary step then main step, two Adam optimizers),
+batch sizes, epochs and thread counts. Prints one JSON line per setting, then, given armed's
+lines, the table of ratios.
+
+usage: peer.py SPIRAL.csv EPOCHS [ARMED.jsonl]
+"""
+import csv
+import json
+import math
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class MLP(nn.Module):
+    def __init__(self, inputs, hidden, outputs):
+        super().__init__()
+        sizes = [inputs] + hidden
+        self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes, sizes[1:]))
+        self.out = nn.Linear(sizes[-1], outputs)
+        for layer in list(self.hidden) + [self.out]:
+            nn.init.xavier_uniform_(layer.weight)
+            nn.init.zeros_(layer.bias)
+
+    def forward(self, x):
+        hiddens = []
+        for layer in self.hidden:
+            x = torch.relu(layer(x))
+            hiddens.append(x)
+        return self.out(x), hiddens
+
+
+class RandomEffects(nn.Module):
+    def __init__(self, clusters, prior):
+        super().__init__()
+        prior = torch.tensor(prior)
+        self.loc = nn.Parameter(torch.randn(clusters, len(prior)) * prior)
+        init = torch.rand(clusters, len(prior)) * 0.05 + 0.05
+        self.raw_scale = nn.Parameter(torch.log(torch.expm1(init)))
+        self.register_buffer("prior", prior)
+
+    def forward(self, ids):
+        loc = self.loc[ids]
+        if not self.training:
+            return loc
+        return loc + (1e-5 + F.softplus(self.raw_scale[ids])) * torch.randn_like(loc)
+
+    def kl(self):
+        s, p = 1e-5 + F.softplus(self.raw_scale), self.prior
+        return (torch.log(p) - torch.log(s) + (s ** 2 + self.loc ** 2) / (2 * p ** 2) - 0.5).sum()
+
+
+class Armed(nn.Module):
+    def __init__(self, features, clusters, armed):
+        super().__init__()
+        self.fe = MLP(features, [4, 4, 4], 1)
+        self.armed = armed
+        if armed:
+            self.adversary = MLP(12, [4, 4], clusters)
+            self.re = RandomEffects(clusters, [0.1, 0.3, 0.3, 0.3, 0.3])
+
+    def forward(self, x, ids):
+        fixed, hiddens = self.fe(x)
+        fixed = fixed.squeeze(1)
+        if not self.armed:
+            return fixed, fixed, None
+        design = torch.cat([torch.ones_like(fixed).unsqueeze(1), hiddens[-1]], 1)
+        mixed = fixed + (self.re(ids) * design).sum(1)
+        return mixed, fixed, torch.cat(hiddens, 1)
+
+
+def train_epoch(net, main_opt, adv_opt, x, y, ids, batch):
+    order = torch.randperm(len(x))
+    for start in range(0, len(x), batch):
+        index = order[start:start + batch]
+        xb, yb, zb = x[index], y[index], ids[index]
+        mixed, fixed, hidden = net(xb, zb)
+        if not net.armed:
+            loss = F.binary_cross_entropy_with_logits(mixed, yb)
+        else:
+            adv_loss = F.cross_entropy(net.adversary(hidden.detach())[0], zb)
+            adv_opt.zero_grad()
+            adv_loss.backward()
+            adv_opt.step()
+            loss = (F.binary_cross_entropy_with_logits(mixed, yb) + F.binary_cross_entropy_with_logits(fixed, yb)
+                    + 1e-5 * net.re.kl() - 0.5 * F.cross_entropy(net.adversary(hidden)[0], zb))
+        main_opt.zero_grad()
+        loss.backward()
+        main_opt.step()
+        loss.item()  # as a training loop that reports its loss does
+
+
+def main():
+    path, epochs = sys.argv[1], int(sys.argv[2])
+    with open(path) as f:
+        rows = list(csv.DictReader(f))
+    x = torch.tensor([[float(r["x1"]), float(r["x2"])] for r in rows])
+    x = (x - x.mean(0)) / x.std(0, unbiased=False)
+    y = torch.tensor([float(r["y"]) for r in rows])
+    ids = torch.tensor([int(r["cluster"]) for r in rows])
+    results = []
+    for model in ["conventional", "armed"]:
+        for batch in [32, 512]:
+            for threads in [1, 2]:
+                torch.set_num_threads(threads)
+                torch.manual_seed(0)
+                net = Armed(2, 10, model == "armed")
+                main_params = [p for name, p in net.named_parameters() if not name.startswith("adversary.")]
+                main_opt = torch.optim.Adam(main_params, lr=1e-3)
+                adv_opt = torch.optim.Adam(net.adversary.parameters(), lr=1e-3) if net.armed else None
+                train_epoch(net, main_opt, adv_opt, x, y, ids, batch)  # warm-up
+                start = time.perf_counter()
+                for _ in range(epochs):
+                    train_epoch(net, main_opt, adv_opt, x, y, ids, batch)
+                train = epochs * len(x) / (time.perf_counter() - start)
+                net.eval()
+                start = time.perf_counter()
+                with torch.no_grad():
+                    for _ in range(20):
+                        net(x, ids)
+                predict = 20 * len(x) / (time.perf_counter() - start)
+                line = {"impl": "pytorch", "model": model, "batch": batch, "threads": threads,
+                        "train_samples_per_s": train, "predict_rows_per_s": predict}
+                print(json.dumps(line), flush=True)
+                results.append(line)
+    if len(sys.argv) > 3:
+        with open(sys.argv[3]) as f:
+            ours = {(r["model"], r["batch"], r["threads"]): r for r in map(json.loads, f)}
+        print("\nmodel          batch threads  armed train/s  PyTorch train/s  ratio  armed predict/s  PyTorch predict/s  ratio")
+        for r in results:
+            o = ours[(r["model"], r["batch"], r["threads"])]
+            print("%-14s %5d %7d %14.0f %16.0f %6.2f %16.0f %18.0f %6.2f" % (
+                r["model"], r["batch"], r["threads"], o["train_samples_per_s"], r["train_samples_per_s"],
+                o["train_samples_per_s"] / r["train_samples_per_s"], o["predict_rows_per_s"], r["predict_rows_per_s"],
+                o["predict_rows_per_s"] / r["predict_rows_per_s"]))
+
+
+if __name__ == "__main__":
+    main()

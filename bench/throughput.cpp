@@ -1,0 +1,48 @@
+// Training and prediction throughput of armed's dense models on the spiral data, measured on the
+// same loop the PyTorch peer (bench/peer.py) runs: shuffle, gather each minibatch, one Trainer
+// step (adversary step, then main step), for whole epochs. Prints one JSON line per setting.
+#include <armed/armed.h>
+
+#include <chrono>
+#include <iostream>
+
+using Clock = std::chrono::steady_clock;
+
+int main(int argc, char** argv) {
+  const int64_t epochs = argc > 1 ? std::atoll(argv[1]) : 2;
+  armed::SpiralOptions spiral;
+  const auto data = armed::simulate_spiral(spiral).data;
+  const auto x = armed::Standardizer::fit(data.x).transform(data.x);
+  const auto z = armed::ClusterDesign{armed::ClusterEncoder::fit(data.clusters).encode(data.clusters), {}, false};
+  const int64_t n = x.size(0);
+  for (const std::string model : {"conventional", "armed"})
+    for (int64_t batch : {32, 512})
+      for (int threads : {1, 2}) {
+        torch::set_num_threads(threads);
+        torch::manual_seed(0);
+        armed::ModelConfig config;
+        config.model = model;
+        config.batch_size = batch;
+        armed::Network net(config, x.size(1), 10);
+        armed::Trainer trainer(net);
+        auto run_epoch = [&] {
+          auto order = torch::randperm(n, torch::kInt64);
+          for (int64_t b = 0; b < n; b += batch) {
+            auto index = order.narrow(0, b, std::min(batch, n - b));
+            trainer.step(x.index_select(0, index), data.y.index_select(0, index), z.rows(index));
+          }
+        };
+        run_epoch();  // warm-up
+        auto start = Clock::now();
+        for (int64_t e = 0; e < epochs; ++e) run_epoch();
+        const double train = static_cast<double>(epochs * n) / std::chrono::duration<double>(Clock::now() - start).count();
+        start = Clock::now();
+        for (int r = 0; r < 20; ++r) armed::network_output(net, x, z);
+        const double predict = 20.0 * static_cast<double>(n) / std::chrono::duration<double>(Clock::now() - start).count();
+        std::cout << nlohmann::json{{"impl", "armed"}, {"model", model}, {"batch", batch}, {"threads", threads},
+                                    {"train_samples_per_s", train}, {"predict_rows_per_s", predict}}
+                         .dump()
+                  << std::endl;
+      }
+  return 0;
+}
