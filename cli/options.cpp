@@ -1,4 +1,3 @@
-#include <algorithm>
 #include <type_traits>
 #include <vector>
 
@@ -12,11 +11,6 @@ struct is_vector : std::false_type {};
 template <typename T>
 struct is_vector<std::vector<T>> : std::true_type {};
 
-std::string dashed(std::string name) {
-  std::replace(name.begin(), name.end(), '_', '-');
-  return "--" + name;
-}
-
 }  // namespace
 
 void add_config_options(CLI::App* cmd, ModelConfig& config, const std::set<std::string>& skip) {
@@ -24,9 +18,9 @@ void add_config_options(CLI::App* cmd, ModelConfig& config, const std::set<std::
     using T = std::decay_t<decltype(field)>;
     if (skip.count(name)) return;
     if constexpr (std::is_same_v<T, bool>) {
-      cmd->add_flag(dashed(name), field, help);
+      cmd->add_flag(option_flag(name), field, help);
     } else {
-      auto* opt = cmd->add_option(dashed(name), field, help)->capture_default_str();
+      auto* opt = cmd->add_option(option_flag(name), field, help)->capture_default_str();
       if constexpr (is_vector<T>::value) opt->delimiter(',');
     }
   });

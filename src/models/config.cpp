@@ -8,12 +8,6 @@
 namespace armed {
 namespace {
 
-std::string flag(const std::string& name) {
-  std::string f = "--" + name;
-  std::replace(f.begin(), f.end(), '_', '-');
-  return f;
-}
-
 template <typename T>
 bool one_of(const T& value, std::initializer_list<T> allowed) {
   return std::find(allowed.begin(), allowed.end(), value) != allowed.end();
@@ -21,51 +15,57 @@ bool one_of(const T& value, std::initializer_list<T> allowed) {
 
 }  // namespace
 
+std::string option_flag(const std::string& field) {
+  std::string f = "--" + field;
+  std::replace(f.begin(), f.end(), '_', '-');
+  return f;
+}
+
 void ModelConfig::validate() const {
   if (!one_of<std::string>(model, {"conventional", "cluster-input", "adversarial", "armed"}))
-    throw Error(flag("model") + ": unknown model '" + model + "' (conventional, cluster-input, adversarial, armed)");
+    throw Error(option_flag("model") + ": unknown model '" + model + "' (conventional, cluster-input, adversarial, armed)");
   if (!one_of<std::string>(task, {"classification", "regression"}))
-    throw Error(flag("task") + ": unknown task '" + task + "' (classification, regression)");
-  if (hidden.empty() && fe == "mlp") throw Error(flag("hidden") + ": needs at least one hidden layer (or --fe linear)");
+    throw Error(option_flag("task") + ": unknown task '" + task + "' (classification, regression)");
+  if (hidden.empty() && fe == "mlp") throw Error(option_flag("hidden") + ": needs at least one hidden layer (or --fe linear)");
   for (auto [name, widths] : {std::pair{"hidden", &hidden}, {"adversary_hidden", &adversary_hidden},
                               {"membership_hidden", &membership_hidden}})
     for (int64_t h : *widths)
-      if (h < 1) throw Error(flag(name) + ": layer widths must be positive");
-  if (random_slopes.empty()) throw Error(flag("random_slopes") + ": give hidden, inputs, none or feature names");
+      if (h < 1) throw Error(option_flag(name) + ": layer widths must be positive");
+  if (random_slopes.empty()) throw Error(option_flag("random_slopes") + ": give hidden, inputs, none or feature names");
   // "custom" is set by the C++ API when a user's network is wrapped.
-  if (!one_of<std::string>(fe, {"mlp", "linear", "custom"})) throw Error(flag("fe") + ": '" + fe + "' is not mlp or linear");
+  if (!one_of<std::string>(fe, {"mlp", "linear", "custom"})) throw Error(option_flag("fe") + ": '" + fe + "' is not mlp or linear");
   if (fe == "linear" && has_adversary())
-    throw Error(flag("fe") + " linear: a linear fixed-effects part has no hidden layer for the adversary; add --no-adversary");
+    throw Error(option_flag("fe") + " linear: a linear fixed-effects part has no hidden layer for the adversary; add --no-adversary");
   if (fe == "linear" && random_slopes == "hidden" && has_random_effects())
-    throw Error(flag("fe") + " linear: no hidden layer for random slopes; use --random-slopes inputs, none or feature names");
-  if (fe == "linear" && model == "cluster-input") throw Error(flag("fe") + " linear is for conventional and armed models");
+    throw Error(option_flag("fe") + " linear: no hidden layer for random slopes; use --random-slopes inputs, none or feature names");
+  if (fe == "linear" && model == "cluster-input") throw Error(option_flag("fe") + " linear is for conventional and armed models");
   if (!one_of<std::string>(re_covariance, {"diagonal", "full"}))
-    throw Error(flag("re_covariance") + ": '" + re_covariance + "' is not diagonal or full");
+    throw Error(option_flag("re_covariance") + ": '" + re_covariance + "' is not diagonal or full");
   if (!one_of<std::string>(optimizer, {"adam", "lbfgs"}))
-    throw Error(flag("optimizer") + ": '" + optimizer + "' is not adam or lbfgs");
+    throw Error(option_flag("optimizer") + ": '" + optimizer + "' is not adam or lbfgs");
   if (optimizer == "lbfgs" && validation_fraction > 0)
-    throw Error(flag("validation_fraction") + ": early stopping is for adam; L-BFGS stops at its tolerance");
+    throw Error(option_flag("validation_fraction") + ": early stopping is for adam; L-BFGS stops at its tolerance");
   if (optimizer == "lbfgs" && has_adversary())
-    throw Error(flag("optimizer") + " lbfgs: the adversary needs alternating minibatch steps; use adam or --no-adversary");
+    throw Error(option_flag("optimizer") + " lbfgs: the adversary needs alternating minibatch steps; use adam or --no-adversary");
   if (!one_of<std::string>(re_prior, {"fixed", "learned"}))
-    throw Error(flag("re_prior") + ": '" + re_prior + "' is not fixed or learned");
+    throw Error(option_flag("re_prior") + ": '" + re_prior + "' is not fixed or learned");
   if (no_adversary && model != "armed" && model != "adversarial")
-    throw Error(flag("no_adversary") + ": only armed and adversarial models have an adversary");
-  if (no_random_effects && model != "armed") throw Error(flag("no_random_effects") + ": only armed models have random effects");
+    throw Error(option_flag("no_adversary") + ": only armed and adversarial models have an adversary");
+  if (no_random_effects && model != "armed") throw Error(option_flag("no_random_effects") + ": only armed models have random effects");
   for (auto [name, value] : {std::pair{"slope_prior_scale", slope_prior_scale}, {"intercept_prior_scale", intercept_prior_scale},
                              {"posterior_scale_init_min", posterior_scale_init_min}})
-    if (!(value > 0)) throw Error(flag(name) + ": must be positive");
+    if (!(value > 0)) throw Error(option_flag(name) + ": must be positive");
   for (auto [name, value] : {std::pair{"slope_posterior_init_scale", slope_posterior_init_scale},
                              {"intercept_posterior_init_scale", intercept_posterior_init_scale},
                              {"posterior_scale_init_range", posterior_scale_init_range}, {"weight_mixed", weight_mixed},
                              {"weight_fixed", weight_fixed}, {"weight_adversary", weight_adversary}, {"kl_weight", kl_weight}})
-    if (!(value >= 0)) throw Error(flag(name) + ": must be >= 0");
-  if (epochs < 1) throw Error(flag("epochs") + ": must be at least 1");
-  if (batch_size < 1) throw Error(flag("batch_size") + ": must be at least 1");
-  if (!(lr > 0)) throw Error(flag("lr") + ": must be positive");
+    if (!(value >= 0)) throw Error(option_flag(name) + ": must be >= 0");
+  if (epochs < 1) throw Error(option_flag("epochs") + ": must be at least 1");
+  if (batch_size < 1) throw Error(option_flag("batch_size") + ": must be at least 1");
+  if (!(lr > 0)) throw Error(option_flag("lr") + ": must be positive");
   if (!(validation_fraction >= 0 && validation_fraction < 1))
-    throw Error(flag("validation_fraction") + ": must be in [0, 1)");
-  if (patience < 1) throw Error(flag("patience") + ": must be at least 1");
+    throw Error(option_flag("validation_fraction") + ": must be in [0, 1)");
+  if (patience < 1) throw Error(option_flag("patience") + ": must be at least 1");
 }
 
 nlohmann::json config_to_json(const ModelConfig& config) {

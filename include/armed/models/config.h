@@ -87,6 +87,9 @@ void for_each_field(ModelConfig& c, Visitor&& v) {
   v("patience", c.patience, "early stopping: epochs without validation improvement");
 }
 
+// The command-line flag of a field: "batch_size" -> "--batch-size".
+std::string option_flag(const std::string& field);
+
 nlohmann::json config_to_json(const ModelConfig& config);
 // Starts from the defaults; unknown keys and wrongly typed values are errors naming the key.
 ModelConfig config_from_json(const nlohmann::json& j, const std::string& source);
