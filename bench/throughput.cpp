@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
         armed::ModelConfig config;
         config.model = model;
         config.batch_size = batch;
-        armed::Network net(config, x.size(1), 10);
+        armed::Network net(config, std::vector<int64_t>{x.size(1)}, 10);
         armed::Trainer trainer(net);
         auto run_epoch = [&] {
           auto order = torch::randperm(n, torch::kInt64);

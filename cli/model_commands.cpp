@@ -66,7 +66,7 @@ void add_train(CLI::App& app, const GlobalOptions& global, int argc, char** argv
     preload_config(argc, argv, a->config);
   } catch (const Error& e) {
     // Reported when the command runs, so `--help` still works.
-    cmd->callback([msg = std::string(e.what())] { throw Error(msg); });
+    cmd->callback([a, msg = std::string(e.what())] { throw Error(msg); });  // a: the options write into it
     add_config_options(cmd, a->config);
     return;
   }

@@ -60,7 +60,8 @@ void MixedEffectsModel::save(const std::string& dir) const {
           {"trials", spec_.trials},
           {"columns", spec_.features},
           {"categorical", spec_.levels},
-          {"features", features_}}},
+          {"features", features_},
+          {"input_shape", input_shape_}}},
         {"clusters", encoder_.vocabulary()},
         {"standardization", {{"mean", standardizer_.mean}, {"sd", standardizer_.sd}}},
         {"target_standardization", {{"mean", target_mean_}, {"sd", target_sd_}}},
@@ -100,6 +101,10 @@ MixedEffectsModel MixedEffectsModel::load(const std::string& dir, const FixedEff
     m.spec_.levels = data.at("categorical").get<std::map<std::string, std::vector<std::string>>>();
     for (const auto& [column, levels] : m.spec_.levels) m.spec_.categorical.push_back(column);
     m.features_ = data.at("features").get<std::vector<std::string>>();
+    // Written since image models; older (tabular) models have one input per feature.
+    m.input_shape_ = data.value("input_shape", std::vector<int64_t>{static_cast<int64_t>(m.features_.size())});
+    if (m.input_shape_.size() != (m.config_.for_images() ? 3u : 1u))
+      throw Error(config_path.string() + ": corrupt model file (input_shape does not suit a '" + m.config_.model + "' model)");
     m.encoder_ = ClusterEncoder(j.at("clusters").get<std::vector<std::string>>());
     m.standardizer_.mean = j.at("standardization").at("mean").get<std::vector<double>>();
     m.standardizer_.sd = j.at("standardization").at("sd").get<std::vector<double>>();

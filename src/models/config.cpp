@@ -21,14 +21,42 @@ std::string option_flag(const std::string& field) {
   return f;
 }
 
+std::string ModelConfig::family() const {
+  if (model.rfind("cnn", 0) == 0) return "cnn";
+  if (model.rfind("aec", 0) == 0) return "aec";
+  return "dense";
+}
+
+std::string ModelConfig::variant() const {
+  if (family() == "dense") return model;
+  return model.size() == 3 ? "conventional" : model.substr(4);
+}
+
+double ModelConfig::adversary_weight() const {
+  if (weight_adversary >= 0) return weight_adversary;
+  const std::string f = family();
+  return f == "cnn" ? 0.1 : f == "aec" ? 0.05 : 0.5;
+}
+
 void ModelConfig::validate() const {
-  if (!one_of<std::string>(model, {"conventional", "cluster-input", "adversarial", "armed"}))
-    throw Error(option_flag("model") + ": unknown model '" + model + "' (conventional, cluster-input, adversarial, armed)");
+  if (!one_of<std::string>(model, {"conventional", "cluster-input", "adversarial", "armed", "cnn", "cnn-adversarial", "cnn-armed",
+                                   "aec", "aec-adversarial", "aec-armed"}))
+    throw Error(option_flag("model") + ": unknown model '" + model +
+                "' (conventional, cluster-input, adversarial, armed; images: cnn, cnn-adversarial, cnn-armed, aec, "
+                "aec-adversarial, aec-armed)");
+  if (for_images()) {
+    if (filters.empty()) throw Error(option_flag("filters") + ": image models need at least one convolutional block");
+    if (fe != "mlp") throw Error(option_flag("fe") + ": is for dense models; image models are set by --filters and --head-hidden");
+    if (slopes_on_inputs())
+      throw Error(option_flag("random_slopes") + ": image models take random slopes on hidden features or none, not on pixels");
+    if (task != "classification") throw Error(option_flag("task") + ": image models are classifiers");
+  }
+  if (latent < 1) throw Error(option_flag("latent") + ": must be at least 1");
   if (!one_of<std::string>(task, {"classification", "regression"}))
     throw Error(option_flag("task") + ": unknown task '" + task + "' (classification, regression)");
   if (hidden.empty() && fe == "mlp") throw Error(option_flag("hidden") + ": needs at least one hidden layer (or --fe linear)");
   for (auto [name, widths] : {std::pair{"hidden", &hidden}, {"adversary_hidden", &adversary_hidden},
-                              {"membership_hidden", &membership_hidden}})
+                              {"membership_hidden", &membership_hidden}, {"filters", &filters}, {"head_hidden", &head_hidden}})
     for (int64_t h : *widths)
       if (h < 1) throw Error(option_flag(name) + ": layer widths must be positive");
   if (random_slopes.empty()) throw Error(option_flag("random_slopes") + ": give hidden, inputs, none or feature names");
@@ -49,16 +77,19 @@ void ModelConfig::validate() const {
     throw Error(option_flag("optimizer") + " lbfgs: the adversary needs alternating minibatch steps; use adam or --no-adversary");
   if (!one_of<std::string>(re_prior, {"fixed", "learned"}))
     throw Error(option_flag("re_prior") + ": '" + re_prior + "' is not fixed or learned");
-  if (no_adversary && model != "armed" && model != "adversarial")
+  if (no_adversary && variant() != "armed" && variant() != "adversarial")
     throw Error(option_flag("no_adversary") + ": only armed and adversarial models have an adversary");
-  if (no_random_effects && model != "armed") throw Error(option_flag("no_random_effects") + ": only armed models have random effects");
+  if (no_random_effects && variant() != "armed") throw Error(option_flag("no_random_effects") + ": only armed models have random effects");
   for (auto [name, value] : {std::pair{"slope_prior_scale", slope_prior_scale}, {"intercept_prior_scale", intercept_prior_scale},
-                             {"posterior_scale_init_min", posterior_scale_init_min}})
+                             {"posterior_scale_init_min", posterior_scale_init_min},
+                             {"scale_bias_prior_scale", scale_bias_prior_scale}})
     if (!(value > 0)) throw Error(option_flag(name) + ": must be positive");
   for (auto [name, value] : {std::pair{"slope_posterior_init_scale", slope_posterior_init_scale},
                              {"intercept_posterior_init_scale", intercept_posterior_init_scale},
                              {"posterior_scale_init_range", posterior_scale_init_range}, {"weight_mixed", weight_mixed},
-                             {"weight_fixed", weight_fixed}, {"weight_adversary", weight_adversary}, {"kl_weight", kl_weight}})
+                             {"weight_fixed", weight_fixed}, {"weight_reconstruction", weight_reconstruction},
+                             {"weight_classification", weight_classification}, {"kl_weight", kl_weight},
+                             {"scale_bias_posterior_init_scale", scale_bias_posterior_init_scale}})
     if (!(value >= 0)) throw Error(option_flag(name) + ": must be >= 0");
   if (epochs < 1) throw Error(option_flag("epochs") + ": must be at least 1");
   if (batch_size < 1) throw Error(option_flag("batch_size") + ": must be at least 1");

@@ -43,16 +43,49 @@ std::vector<int64_t> MixedEffectsModel::slope_columns() const {
 }
 
 void MixedEffectsModel::build_network(const FixedEffectsFactory& custom) {
-  net_ = Network(config_, static_cast<int64_t>(features_.size()), encoder_.size(), slope_columns(), custom);
+  net_ = Network(config_, input_shape_, encoder_.size(), slope_columns(), custom);
 }
 
 torch::Tensor MixedEffectsModel::model_target(const torch::Tensor& y) const {
   return config_.task == "regression" ? (y - target_mean_) / target_sd_ : y;
 }
 
+namespace {
+
+std::string shape_string(c10::IntArrayRef shape) {
+  std::string s;
+  for (int64_t d : shape) s += (s.empty() ? "" : "x") + std::to_string(d);
+  return s;
+}
+
+void check_data_kind(const ModelConfig& config, const ClusteredData& data) {
+  const bool images = data.x.dim() == 4;
+  if (images != config.for_images())
+    throw Error(data.source + (images ? ": holds images; a '" + config.model + "' model reads a CSV of features (image models: cnn*, aec*)"
+                                      : ": holds features; a '" + config.model + "' model reads images (--images or --image-column)"));
+}
+
+}  // namespace
+
+torch::Tensor MixedEffectsModel::model_input(const ClusteredData& data) const {
+  check_data_kind(config_, data);
+  if (config_.for_images()) {
+    if (data.x.sizes().slice(1) != c10::IntArrayRef(input_shape_))
+      throw Error(data.source + ": images are " + shape_string(data.x.sizes().slice(1)) + " (channels x height x width); the model's are " +
+                  shape_string(input_shape_));
+    return data.x;
+  }
+  if (data.feature_names != features_) {
+    std::string expected;
+    for (const auto& f : features_) expected += (expected.empty() ? "" : ",") + f;
+    throw Error(data.source + ": features do not match the model's (" + expected + ")");
+  }
+  return standardizer_.transform(data.x);
+}
+
 TrainingTensors MixedEffectsModel::tensors(const ClusteredData& data) const {
   TrainingTensors t;
-  t.x = standardizer_.transform(data.x);
+  t.x = model_input(data);
   if (data.has_target()) t.y = model_target(data.y);
   t.trials = data.trials;
   t.z = data.has_clusters() ? ClusterDesign{encoder_.encode(data.clusters), {}} : ClusterDesign::unknown(data.rows());
@@ -64,11 +97,14 @@ MixedEffectsModel MixedEffectsModel::fit(const ModelConfig& config_in, const Clu
   ModelConfig config = config_in;
   if (custom) config.fe = "custom";
   config.validate();
+  check_data_kind(config, data);
   check_trainable(data, config.task);
   if (data.trials.defined() && config.task != "classification") throw Error("--trials needs --task classification");
   MixedEffectsModel m;
   m.config_ = config;
   m.features_ = data.feature_names;
+  m.input_shape_ = std::vector<int64_t>(data.x.sizes().begin() + 1, data.x.sizes().end());
+  if (config.weight_adversary < 0) m.config_.weight_adversary = config.adversary_weight();
   m.spec_.target = data.target_name;
   m.spec_.cluster = data.cluster_name;
   m.spec_.trials = data.trials_name;
@@ -86,7 +122,7 @@ MixedEffectsModel MixedEffectsModel::fit(const ModelConfig& config_in, const Clu
     train = subset(data, split.train);
     valid = subset(data, split.test);
   }
-  m.standardizer_ = Standardizer::fit(train.x);
+  if (!config.for_images()) m.standardizer_ = Standardizer::fit(train.x);
   if (config.task == "regression") {
     m.target_mean_ = train.y.to(torch::kFloat64).mean().item<double>();
     const double sd = train.y.to(torch::kFloat64).std(/*unbiased=*/false).item<double>();
@@ -104,11 +140,7 @@ MixedEffectsModel MixedEffectsModel::fit(const ModelConfig& config_in, const Clu
 }
 
 Predictions MixedEffectsModel::predict(const ClusteredData& data, PredictMode mode, UnseenMode unseen) const {
-  if (data.feature_names != features_) {
-    std::string expected;
-    for (const auto& f : features_) expected += (expected.empty() ? "" : ",") + f;
-    throw Error(data.source + ": features do not match the model's (" + expected + ")");
-  }
+  const torch::Tensor x = model_input(data);
   const bool can_infer = static_cast<bool>(net_->membership);
   if (mode == PredictMode::mixed && !net_->uses_clusters())
     throw Error("--mode mixed: a '" + config_.model + "' model has no cluster-specific part; use --mode fixed");
@@ -140,7 +172,6 @@ Predictions MixedEffectsModel::predict(const ClusteredData& data, PredictMode mo
   }
 
   // Rows are served in one group per mode, each with its own design matrix.
-  const torch::Tensor x = standardizer_.transform(data.x);
   auto out = torch::empty({n}, torch::kFloat64);
   for (const char* group : {"mixed", "inferred", "fixed"}) {
     std::vector<int64_t> rows;
@@ -163,7 +194,7 @@ torch::Tensor MixedEffectsModel::cluster_membership(const ClusteredData& data) c
   if (!net_->membership) throw Error("model '" + config_.model + "' has no cluster-membership predictor (armed only)");
   torch::NoGradGuard no_grad;
   net_->eval();
-  return net_->membership_probabilities(standardizer_.transform(data.x));
+  return net_->membership_probabilities(model_input(data));
 }
 
 nlohmann::json MixedEffectsModel::evaluate(const ClusteredData& data, PredictMode mode, UnseenMode unseen) const {

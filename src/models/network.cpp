@@ -1,26 +1,51 @@
 #include "armed/models/network.h"
 
 #include "armed/error.h"
+#include "armed/nn/conv_net.h"
 
 namespace armed {
 
-NetworkImpl::NetworkImpl(ModelConfig config_, int64_t features_, int64_t clusters_, std::vector<int64_t> slope_columns_,
-                         const FixedEffectsFactory& custom)
-    : config(std::move(config_)), features(features_), clusters(clusters_), slope_columns(std::move(slope_columns_)) {
-  const int64_t inputs = features + (config.model == "cluster-input" ? clusters : 0);
-  if (config.fe == "custom") {
+namespace {
+
+std::shared_ptr<FixedEffectsModule> as_fixed_effects(const std::shared_ptr<FixedEffectsModule>& m) { return m; }
+
+}  // namespace
+
+NetworkImpl::NetworkImpl(ModelConfig config_, std::vector<int64_t> input_shape_, int64_t clusters_,
+                         std::vector<int64_t> slope_columns_, const FixedEffectsFactory& custom)
+    : config(std::move(config_)),
+      input_shape(std::move(input_shape_)),
+      clusters(clusters_),
+      slope_columns(std::move(slope_columns_)),
+      slope_index(torch::tensor(slope_columns, torch::kInt64)) {
+  const bool images = config.for_images();
+  if (images != (input_shape.size() == 3))
+    throw Error(images ? "--model " + config.model + " needs images (--images or --image-column)"
+                       : "--model " + config.model + " is for tabular data; image models are cnn* and aec*");
+  const int64_t inputs = images ? 0 : input_shape.at(0) + (config.model == "cluster-input" ? clusters : 0);
+  if (config.family() == "cnn") {
+    fixed_effects = register_module("fixed_effects", as_fixed_effects(ConvNet(ConvNetOptions(input_shape, config.filters,
+                                                                                             config.head_hidden, 1)).ptr()));
+  } else if (config.family() == "aec") {
+    fixed_effects = register_module(
+        "fixed_effects",
+        as_fixed_effects(AutoencoderClassifier(AutoencoderOptions(input_shape, config.filters, config.latent, config.head_hidden)).ptr()));
+  } else if (config.fe == "custom") {
     if (!custom) throw Error("--fe custom: the fixed-effects network comes from the C++ API (a FixedEffectsFactory); the CLI offers mlp and linear");
     fixed_effects = register_module("fixed_effects", custom(inputs));
     if (!fixed_effects) throw Error("the fixed-effects factory returned no network");
   } else {
     const std::vector<int64_t> hidden = config.fe == "linear" ? std::vector<int64_t>{} : config.hidden;
-    fixed_effects = register_module("fixed_effects", std::shared_ptr<FixedEffectsModule>(MLP(MLPOptions(inputs, hidden, 1)).ptr()));
+    fixed_effects = register_module("fixed_effects", as_fixed_effects(MLP(MLPOptions(inputs, hidden, 1)).ptr()));
   }
   {
     // One dry pass tells the widths the adversary and the random slopes attach to.
     torch::NoGradGuard no_grad;
     fixed_effects->eval();  // no dropout draws, no batch-norm statistics
-    const auto probe = fixed_effects->forward(torch::zeros({2, inputs}));
+    std::vector<int64_t> probe_shape{2};
+    if (images) probe_shape.insert(probe_shape.end(), input_shape.begin(), input_shape.end());
+    else probe_shape.push_back(inputs);
+    const auto probe = fixed_effects->forward(torch::zeros(probe_shape));
     fixed_effects->train();
     if (probe.output.dim() != 2 || probe.output.size(1) != 1)
       throw Error("the fixed-effects network must return an output of shape [rows, 1]");
@@ -47,7 +72,14 @@ NetworkImpl::NetworkImpl(ModelConfig config_, int64_t features_, int64_t cluster
                                                                          .prior_scale(prior)
                                                                          .learn_prior_scale(config.re_prior == "learned")
                                                                          .covariance(config.re_covariance)));
-    membership = register_module("membership", MLP(MLPOptions(features, config.membership_hidden, clusters)));
+    membership = register_module(
+        "membership", images ? as_fixed_effects(ConvNet(ConvNetOptions(input_shape, config.filters, config.membership_hidden, clusters)).ptr())
+                             : as_fixed_effects(MLP(MLPOptions(input_shape[0], config.membership_hidden, clusters)).ptr()));
+    if (config.family() == "aec")
+      mixed_decoder = register_module("mixed_decoder", Decoder(DecoderOptions(input_shape, config.filters, config.latent)
+                                                                   .clusters(clusters)
+                                                                   .prior_scale(config.scale_bias_prior_scale)
+                                                                   .posterior_loc_init_scale(config.scale_bias_posterior_init_scale)));
   }
   if (config.task == "regression") log_residual_sd = register_parameter("log_residual_sd", torch::zeros({}));
 }
@@ -60,11 +92,14 @@ NetworkOutput NetworkImpl::forward(const torch::Tensor& x, const ClusterDesign& 
   out.fixed = fe.output.squeeze(1);
   if (!fe.hidden.empty()) out.hidden = fe.hidden.size() == 1 ? fe.hidden[0] : torch::cat(fe.hidden, 1);
   out.output = out.fixed;
+  out.latent = fe.latent;
+  out.reconstruction = fe.reconstruction;
+  if (mixed_decoder) out.mixed_reconstruction = mixed_decoder->forward(fe.latent, &z);
   if (random_effects) {
     std::vector<torch::Tensor> design_parts{torch::ones({x.size(0), 1}, x.options())};
     if (config.random_slopes == "hidden") design_parts.push_back(fe.hidden.back());
     else if (!slope_columns.empty())
-      design_parts.push_back(x.index_select(1, torch::tensor(slope_columns, torch::kInt64)));
+      design_parts.push_back(x.index_select(1, slope_index));
     out.re_design = torch::cat(design_parts, 1);
     out.output = out.output + (random_effects->forward(z) * out.re_design).sum(1);
   }
@@ -78,7 +113,10 @@ torch::Tensor NetworkImpl::membership_probabilities(const torch::Tensor& x) {
   return torch::softmax(membership->forward(x).output, 1);
 }
 
-torch::Tensor NetworkImpl::kl_divergence() { return random_effects ? random_effects->kl_divergence() : torch::zeros({}); }
+torch::Tensor NetworkImpl::kl_divergence() {
+  torch::Tensor kl = random_effects ? random_effects->kl_divergence() : torch::zeros({});
+  return mixed_decoder ? kl + mixed_decoder->kl_divergence() : kl;
+}
 
 std::vector<torch::Tensor> NetworkImpl::main_parameters() {
   std::vector<torch::Tensor> params;

@@ -79,7 +79,7 @@ std::string progress_line(const EpochRecord& rec, int64_t epochs, const char* me
   char line[512];
   int len = std::snprintf(line, sizeof line, "epoch %3lld/%lld  loss %.4f  %s %.4f", static_cast<long long>(rec.epoch),
                           static_cast<long long>(epochs), rec.loss, metric, rec.metric);
-  for (const char* term : {"adversary_accuracy", "kl"}) {
+  for (const char* term : {"reconstruction", "mixed_reconstruction", "adversary_accuracy", "kl"}) {
     auto it = rec.terms.find(term);
     if (it != rec.terms.end()) len += std::snprintf(line + len, sizeof line - len, "  %s %.4g", term, it->second);
   }
@@ -91,12 +91,22 @@ std::string progress_line(const EpochRecord& rec, int64_t epochs, const char* me
 
 }  // namespace
 
+int64_t prediction_chunk(const NetworkImpl& net, bool soft) {
+  int64_t chunk = 65536;
+  if (soft) chunk = std::min(chunk, (int64_t{1} << 24) / std::max<int64_t>(net.clusters, 1));
+  if (net.input_shape.size() == 3) {
+    int64_t pixels = 1;
+    for (int64_t d : net.input_shape) pixels *= d;
+    chunk = std::min(chunk, (int64_t{1} << 22) / pixels);
+  }
+  return std::max<int64_t>(chunk, 16);
+}
+
 torch::Tensor network_output(Network& net, const torch::Tensor& x, const ClusterDesign& z) {
   torch::NoGradGuard no_grad;
   const bool was_training = net->is_training();
   net->eval();
-  const bool soft = z.infer || z.soft.defined();
-  const int64_t chunk = soft ? std::clamp<int64_t>((int64_t{1} << 24) / std::max<int64_t>(net->clusters, 1), 256, 65536) : 65536;
+  const int64_t chunk = prediction_chunk(*net, z.infer || z.soft.defined());
   std::vector<torch::Tensor> parts;
   for (int64_t start = 0; start < x.size(0); start += chunk) {
     // Contiguous chunks are views, not copies.
@@ -121,10 +131,25 @@ Trainer::Trainer(Network net)
 torch::Tensor Trainer::objective_terms(const NetworkOutput& out, const TrainingTensors& batch, bool expected,
                                        std::map<std::string, double>& terms) {
   const ModelConfig& cfg = net_->config;
+  // Autoencoders: reconstruction first, the classifier's terms weighted relative to it.
+  torch::Tensor reconstruction = torch::zeros({});
+  double classification_weight = 1.0;
+  if (out.reconstruction.defined()) {
+    classification_weight = cfg.weight_classification;
+    auto fe = torch::mse_loss(out.reconstruction, batch.x);
+    terms["reconstruction"] = fe.item<double>();
+    reconstruction = fe;
+    if (out.mixed_reconstruction.defined()) {
+      auto mixed = torch::mse_loss(out.mixed_reconstruction, batch.x);
+      terms["mixed_reconstruction"] = mixed.item<double>();
+      reconstruction = reconstruction + mixed;
+    }
+    reconstruction = cfg.weight_reconstruction * reconstruction;
+  }
   if (!net_->random_effects) {
     auto loss = task_loss(net_, out.output, batch);
     terms["mixed"] = loss.item<double>();
-    return loss;
+    return reconstruction + classification_weight * loss;
   }
   torch::Tensor mixed;
   if (expected) {
@@ -138,7 +163,7 @@ torch::Tensor Trainer::objective_terms(const NetworkOutput& out, const TrainingT
   terms["mixed"] = mixed.item<double>();
   terms["fixed"] = fixed.item<double>();
   terms["kl"] = kl.item<double>();
-  return cfg.weight_mixed * mixed + cfg.weight_fixed * fixed + kl_scale_ * kl;
+  return reconstruction + classification_weight * (cfg.weight_mixed * mixed + cfg.weight_fixed * fixed) + kl_scale_ * kl;
 }
 
 std::map<std::string, double> Trainer::step(const torch::Tensor& x, const torch::Tensor& y, const ClusterDesign& z,
@@ -161,7 +186,7 @@ std::map<std::string, double> Trainer::step(const torch::Tensor& x, const torch:
   // (b) The main networks fit the target while defeating the updated adversary.
   TrainingTensors batch{x, y, trials, z};
   torch::Tensor loss = objective_terms(out, batch, /*expected=*/false, terms);
-  if (net_->adversary) loss = loss - cfg.weight_adversary * torch::cross_entropy_loss(net_->adversary_logits(out.hidden), z.ids);
+  if (net_->adversary) loss = loss - cfg.adversary_weight() * torch::cross_entropy_loss(net_->adversary_logits(out.hidden), z.ids);
   main_optimizer_.zero_grad();
   loss.backward();
   main_optimizer_.step();
@@ -230,7 +255,7 @@ double Trainer::fit_membership(const TrainingTensors& train, std::ostream* progr
   }
   membership->eval();
   torch::NoGradGuard no_grad;
-  const int64_t chunk = std::clamp<int64_t>((int64_t{1} << 24) / net_->clusters, 256, 65536);
+  const int64_t chunk = prediction_chunk(*net_, /*soft=*/true);
   double correct = 0.0;
   for (int64_t start = 0; start < n; start += chunk) {
     const int64_t len = std::min(chunk, n - start);

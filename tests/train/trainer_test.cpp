@@ -32,7 +32,7 @@ TEST(Trainer, AdversaryLearnsAndFixedEffectsDefeatIt) {
   config.weight_mixed = config.weight_fixed = config.kl_weight = 0.0;
   config.weight_adversary = 1.0;
   torch::manual_seed(4);
-  Network net(config, 3, 4);
+  Network net(config, std::vector<int64_t>{3}, 4);
   Trainer trainer(net);
   const Batch b = clustered_batch();
 
@@ -58,7 +58,7 @@ TEST(Trainer, MainStepDoesNotTouchTheAdversary) {
   config.model = "armed";
   config.weight_adversary = 0.0;
   torch::manual_seed(5);
-  Network net(config, 3, 4);
+  Network net(config, std::vector<int64_t>{3}, 4);
   Trainer trainer(net);
   const Batch b = clustered_batch();
   auto adversary_before = net->adversary->parameters()[0].detach().clone();
@@ -73,7 +73,7 @@ TEST(Trainer, StepReportsEveryLossTerm) {
   ModelConfig config;
   config.model = "armed";
   torch::manual_seed(6);
-  Network net(config, 3, 4);
+  Network net(config, std::vector<int64_t>{3}, 4);
   const Batch b = clustered_batch();
   auto terms = Trainer(net).step(b.x, b.y, b.z);
   for (const char* name : {"total", "mixed", "fixed", "adversary", "adversary_accuracy", "kl"})

@@ -9,14 +9,25 @@ namespace armed {
 
 // Every hyperparameter of a model and its training, with its default. The CLI flags, JSON config
 // files and the C++ API all fill this one struct (through for_each_field below). Defaults follow
-// the paper's spiral experiment.
+// the paper's spiral experiment for dense models and its CNN and autoencoder experiments for
+// image models.
 struct ModelConfig {
-  std::string model = "conventional";   // conventional | cluster-input | adversarial | armed
+  // Dense (tabular): conventional | cluster-input | adversarial | armed. Images: cnn |
+  // cnn-adversarial | cnn-armed (convolutional classifier), aec | aec-adversarial | aec-armed
+  // (autoencoder with a classifier on its latent).
+  std::string model = "conventional";
   std::string task = "classification";  // classification (0/1 or successes of --trials; logit link) | regression (Gaussian)
   std::string fe = "mlp";               // fixed-effects part: mlp | linear (one linear layer: a GLM)
   std::vector<int64_t> hidden = {4, 4, 4};       // fixed-effects MLP: 3 hidden layers of 4 ReLU units
   std::vector<int64_t> adversary_hidden = {4, 4};
   std::vector<int64_t> membership_hidden = {16, 16};  // armed: cluster-membership predictor for unseen clusters
+
+  // Image models. cnn: blocks of conv 3x3, batch norm, ReLU, max-pool 2, then a dense head.
+  // aec: encoder blocks of conv 3x3 stride 2, batch norm, ReLU, then a dense latent; the decoder
+  // mirrors them with transposed convolutions; the classifier (head_hidden) reads the latent.
+  std::vector<int64_t> filters = {8, 16, 32};
+  std::vector<int64_t> head_hidden = {32};
+  int64_t latent = 16;
 
   // Random effects (armed): slopes on the last hidden layer's activations ("hidden"), on all
   // inputs ("inputs"), on named input features ("a,b"), or none ("none"), plus a random intercept.
@@ -29,13 +40,18 @@ struct ModelConfig {
   double intercept_posterior_init_scale = 0.1;
   double posterior_scale_init_min = 0.05;
   double posterior_scale_init_range = 0.05;
+  // aec-armed: the random-effects decoder's cluster-specific scale and bias per filter.
+  double scale_bias_prior_scale = 0.25;
+  double scale_bias_posterior_init_scale = 0.1;
   bool no_adversary = false;            // ablations of armed
   bool no_random_effects = false;
 
   // Loss: w_mixed L(y, mixed) + w_fixed L(y, fixed) - w_adversary CE(Z, adversary(h)) + kl_weight KL
   double weight_mixed = 1.0;
   double weight_fixed = 1.0;
-  double weight_adversary = 0.5;
+  double weight_adversary = -1;         // negative: the model's default, 0.5 dense, 0.1 cnn, 0.05 aec (the paper's)
+  double weight_reconstruction = 1.0;   // aec: reconstruction MSE (each decoder's)
+  double weight_classification = 0.01; // aec: multiplies the classification terms (w_mixed, w_fixed) above
   double kl_weight = 1e-5;
   bool elbo = false;                    // weight the KL by 1/rows instead: the exact evidence lower bound
 
@@ -47,21 +63,28 @@ struct ModelConfig {
   double validation_fraction = 0.0;     // share of each cluster's rows held out for early stopping
   int64_t patience = 10;                // epochs without validation improvement before stopping
 
-  bool has_adversary() const { return (model == "adversarial" || model == "armed") && !no_adversary; }
+  std::string family() const;   // dense | cnn | aec
+  std::string variant() const;  // conventional | cluster-input | adversarial | armed, whatever the family
+  bool for_images() const { return family() != "dense"; }
+  bool has_adversary() const { return (variant() == "adversarial" || variant() == "armed") && !no_adversary; }
   bool slopes_on_inputs() const { return random_slopes != "hidden" && random_slopes != "none"; }
-  bool has_random_effects() const { return model == "armed" && !no_random_effects; }
+  bool has_random_effects() const { return variant() == "armed" && !no_random_effects; }
+  double adversary_weight() const;  // weight_adversary, or the model's default when negative
   void validate() const;  // throws armed::Error naming the option
 };
 
 // Visits (name, field, help) for every field; names are snake_case JSON keys, shown as --dashed-flags.
 template <typename Visitor>
 void for_each_field(ModelConfig& c, Visitor&& v) {
-  v("model", c.model, "conventional | cluster-input (one-hot cluster as input) | adversarial | armed");
+  v("model", c.model, "conventional | cluster-input (one-hot cluster as input) | adversarial | armed; images: cnn, cnn-adversarial, cnn-armed, aec, aec-adversarial, aec-armed");
   v("task", c.task, "classification (0/1 target, or successes out of --trials) | regression");
   v("fe", c.fe, "fixed-effects part: mlp | linear (a GLM; coefficients reported by armed effects)");
   v("hidden", c.hidden, "hidden layer widths of the fixed-effects MLP, comma-separated");
   v("adversary_hidden", c.adversary_hidden, "hidden layer widths of the adversary (cluster classifier)");
   v("membership_hidden", c.membership_hidden, "hidden layer widths of the cluster-membership predictor (armed)");
+  v("filters", c.filters, "image models: filters of each convolutional block, comma-separated");
+  v("head_hidden", c.head_hidden, "image models: dense layers of the CNN head or of the autoencoder's latent classifier");
+  v("latent", c.latent, "aec: latent dimensions");
   v("random_slopes", c.random_slopes, "random slopes on: hidden (last FE hidden layer) | inputs | none | feature names a,b");
   v("re_prior", c.re_prior, "random-effect prior SD: fixed | learned (estimates the variance components)");
   v("re_covariance", c.re_covariance, "covariance of a cluster's random effects: diagonal | full (with correlations)");
@@ -71,11 +94,15 @@ void for_each_field(ModelConfig& c, Visitor&& v) {
   v("intercept_posterior_init_scale", c.intercept_posterior_init_scale, "SD of the initial random-intercept posterior means");
   v("posterior_scale_init_min", c.posterior_scale_init_min, "posterior SDs start uniform in [min, min + range]");
   v("posterior_scale_init_range", c.posterior_scale_init_range, "see posterior-scale-init-min");
+  v("scale_bias_prior_scale", c.scale_bias_prior_scale, "aec-armed: prior SD of the cluster-specific filter scales and biases");
+  v("scale_bias_posterior_init_scale", c.scale_bias_posterior_init_scale, "aec-armed: SD of their initial posterior means");
   v("no_adversary", c.no_adversary, "armed/adversarial without the adversary (ablation)");
   v("no_random_effects", c.no_random_effects, "armed without random effects (ablation)");
   v("weight_mixed", c.weight_mixed, "loss weight of the mixed (FE + RE) prediction");
   v("weight_fixed", c.weight_fixed, "loss weight of the fixed-effects prediction");
-  v("weight_adversary", c.weight_adversary, "weight of the adversary's loss subtracted from the main loss");
+  v("weight_adversary", c.weight_adversary, "weight of the adversary's loss subtracted from the main loss (negative: 0.5 dense, 0.1 cnn, 0.05 aec)");
+  v("weight_reconstruction", c.weight_reconstruction, "aec: weight of each decoder's reconstruction MSE");
+  v("weight_classification", c.weight_classification, "aec: weight of the latent classifier's losses");
   v("kl_weight", c.kl_weight, "weight of the random effects' KL divergence");
   v("elbo", c.elbo, "weight the KL by 1/rows (the exact evidence lower bound) instead of --kl-weight");
   v("optimizer", c.optimizer, "adam (minibatches) | lbfgs (full batch, deterministic; for small linear fits)");

@@ -47,6 +47,14 @@ class MixedEffectsModel {
   // [rows, clusters] probabilities of each row belonging to each training cluster (armed models).
   torch::Tensor cluster_membership(const ClusteredData& data) const;
 
+  // aec models: [rows, latent] the fixed-effects latent of each image, the representation the
+  // adversary keeps free of cluster information.
+  torch::Tensor embed(const ClusteredData& data) const;
+  // aec models: [rows, C, H, W] reconstructions. `cluster` empty: the fixed-effects decoder's
+  // (no cluster style); a training cluster's label: aec-armed's random-effects decoder, every
+  // image in that cluster's style.
+  torch::Tensor reconstruct(const ClusteredData& data, const std::string& cluster = "") const;
+
   // Random effects as JSON: for every random effect (intercept, each slope), every cluster's
   // posterior mean and SD, the prior SD (fixed or learned) and the inter-cluster SD estimate.
   // With slopes on input features, also "random_effects_sd" (and "random_effects_corr" with a
@@ -66,6 +74,7 @@ class MixedEffectsModel {
 
   const ModelConfig& config() const { return config_; }
   const std::vector<std::string>& feature_names() const { return features_; }
+  const std::vector<int64_t>& input_shape() const { return input_shape_; }  // {features} or {C, H, W}
   const std::string& target_name() const { return spec_.target; }
   const std::string& cluster_name() const { return spec_.cluster; }
   const ClusterEncoder& clusters() const { return encoder_; }
@@ -82,10 +91,12 @@ class MixedEffectsModel {
   torch::Tensor original_scale_map() const;
   torch::Tensor model_target(const torch::Tensor& y) const;
   TrainingTensors tensors(const ClusteredData& data) const;
+  torch::Tensor model_input(const ClusteredData& data) const;  // checked; standardized (tabular) or as is (images)
 
   ModelConfig config_;
   DataSpec spec_;                      // raw columns, categorical levels, trials; task left empty
-  std::vector<std::string> features_;  // model inputs (categorical columns expanded)
+  std::vector<std::string> features_;  // model inputs (categorical columns expanded); empty for images
+  std::vector<int64_t> input_shape_;
   ClusterEncoder encoder_;
   Standardizer standardizer_;
   double target_mean_ = 0.0, target_sd_ = 1.0;  // regression targets are standardized for training

@@ -3,6 +3,7 @@
 
 #include "armed/data/cluster_design.h"
 #include "armed/models/config.h"
+#include "armed/nn/autoencoder.h"
 #include "armed/nn/fixed_effects.h"
 #include "armed/nn/mlp.h"
 #include "armed/nn/random_effects.h"
@@ -14,6 +15,9 @@ struct NetworkOutput {
   torch::Tensor fixed;      // [n] the fixed-effects part alone
   torch::Tensor hidden;     // [n, sum(hidden)] concatenated fixed-effects hidden activations (adversary input)
   torch::Tensor re_design;  // [n, units] what the random effects multiply: 1 (intercept), then the slope inputs
+  torch::Tensor latent;                // aec: the fixed-effects latent
+  torch::Tensor reconstruction;        // aec: the fixed-effects decoder's images
+  torch::Tensor mixed_reconstruction;  // aec-armed: the random-effects decoder's images, in Z's clusters' style
 };
 
 // The network behind every model kind. conventional: an MLP (or, with fe = linear, one linear
@@ -23,27 +27,35 @@ struct NetworkOutput {
 // random slopes on h (the last hidden layer, or input columns). armed also holds a
 // cluster-membership predictor (an MLP from the features to the clusters) that supplies a soft Z
 // for clusters not seen in training. Regression models hold the Gaussian residual SD.
+// Image models put a ConvNet (cnn) or an AutoencoderClassifier (aec) in the MLP's place, and a
+// ConvNet as membership predictor; aec-armed adds a second decoder with cluster-specific filter
+// scales and biases (random effects), which reconstructs each image in its cluster's style.
 class NetworkImpl : public torch::nn::Module {
  public:
+  // `input_shape`: {features} for dense models, {channels, height, width} for image models.
   // `slope_columns`: the input columns random slopes act on (when config.slopes_on_inputs()).
-  // `custom`: builds the fixed-effects network (config.fe == "custom"); otherwise the MLP or
-  // linear layer the config describes.
-  NetworkImpl(ModelConfig config, int64_t features, int64_t clusters, std::vector<int64_t> slope_columns = {},
+  // `custom`: builds the fixed-effects network (config.fe == "custom"); otherwise the network
+  // the config describes.
+  NetworkImpl(ModelConfig config, std::vector<int64_t> input_shape, int64_t clusters, std::vector<int64_t> slope_columns = {},
               const FixedEffectsFactory& custom = {});
   NetworkOutput forward(const torch::Tensor& x, const ClusterDesign& z);
   torch::Tensor adversary_logits(const torch::Tensor& hidden);     // [n, clusters]
   torch::Tensor membership_probabilities(const torch::Tensor& x);  // [n, clusters], rows sum to 1
-  torch::Tensor kl_divergence();                                   // of the random effects; 0 without them
+  torch::Tensor kl_divergence();  // of the random effects (and the aec-armed decoder's); 0 without them
   std::vector<torch::Tensor> main_parameters();  // everything but the adversary and the membership predictor
   bool uses_clusters() const { return config.model == "cluster-input" || config.has_random_effects(); }
 
   ModelConfig config;
-  int64_t features, clusters;
+  std::vector<int64_t> input_shape;
+  int64_t clusters;
   std::vector<int64_t> slope_columns;
+  torch::Tensor slope_index;  // slope_columns as a tensor
   std::vector<int64_t> hidden_widths;  // of the fixed-effects network's hidden activations
   std::shared_ptr<FixedEffectsModule> fixed_effects;
-  MLP adversary{nullptr}, membership{nullptr};
+  MLP adversary{nullptr};
+  std::shared_ptr<FixedEffectsModule> membership;  // its output: cluster logits
   RandomEffects random_effects{nullptr};  // unit 0: intercept; units 1..: slopes
+  Decoder mixed_decoder{nullptr};         // aec-armed
   torch::Tensor log_residual_sd;          // regression only, on the standardized target's scale
 };
 TORCH_MODULE(Network);

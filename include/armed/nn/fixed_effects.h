@@ -12,6 +12,8 @@ struct FixedEffectsOutput {
   torch::Tensor output;               // [n, 1]: logits (classification) or values (regression)
   std::vector<torch::Tensor> hidden;  // [n, width] activations the adversary sees; random slopes
                                       // (--random-slopes hidden) act on the last one
+  torch::Tensor latent;               // autoencoders: the code the decoders start from; else undefined
+  torch::Tensor reconstruction;       // autoencoders: [n, C, H, W] decoded from the latent; else undefined
 };
 
 // Base of every fixed-effects network: the built-in MLP, or a user's own module. armed adds the

@@ -69,6 +69,10 @@ class Trainer {
   std::unique_ptr<torch::optim::Adam> adversary_optimizer_;
 };
 
+// Rows per evaluation chunk, bounding memory: a soft Z holds rows x clusters values, an image
+// model's activations several times each image's pixels.
+int64_t prediction_chunk(const NetworkImpl& net, bool soft);
+
 // Network outputs in evaluation mode, without autograd, in chunks that bound memory (a soft Z
 // holds rows x clusters values).
 torch::Tensor network_output(Network& net, const torch::Tensor& x, const ClusterDesign& z);

@@ -1,0 +1,80 @@
+#pragma once
+#include <torch/torch.h>
+
+#include <vector>
+
+#include "armed/data/cluster_design.h"
+#include "armed/nn/fixed_effects.h"
+#include "armed/nn/mlp.h"
+#include "armed/nn/random_effects.h"
+
+namespace armed {
+
+struct DecoderOptions {
+  DecoderOptions(std::vector<int64_t> output_shape, std::vector<int64_t> filters, int64_t latent)
+      : output_shape_(std::move(output_shape)), filters_(std::move(filters)), latent_(latent) {}
+  TORCH_ARG(std::vector<int64_t>, output_shape);  // C, H, W of the images
+  TORCH_ARG(std::vector<int64_t>, filters);       // the encoder's; the decoder runs them in reverse
+  TORCH_ARG(int64_t, latent);
+  // 0: batch norm after each transposed convolution. K > 0: cluster-specific scale and bias per
+  // filter instead, random effects over K clusters.
+  TORCH_ARG(int64_t, clusters) = 0;
+  TORCH_ARG(double, prior_scale) = 0.25;
+  TORCH_ARG(double, posterior_loc_init_scale) = 0.1;
+};
+
+// Dense layer from the latent to the smallest feature map, then one transposed convolution
+// (3x3, stride 2) per encoder block back to the image size; linear output, so images on any
+// scale can be reconstructed. With clusters, each hidden map is instance-normalized and then
+// scaled and shifted per filter by its cluster's random effects, (1 + gamma_k) h + beta_k, and
+// the output channels likewise without normalization: the decoder learns each cluster's style
+// (brightness, contrast, texture) as random effects, shrunk towards none.
+class DecoderImpl : public torch::nn::Module {
+ public:
+  explicit DecoderImpl(DecoderOptions options);
+  void reset();
+  // `z` is needed with clusters; an unknown cluster (Z = 0) decodes without cluster style.
+  torch::Tensor forward(const torch::Tensor& latent, const ClusterDesign* z = nullptr);
+  torch::Tensor kl_divergence() const;  // of the scale-bias random effects; 0 without them
+
+  DecoderOptions options;
+  torch::nn::Linear dense{nullptr};
+  std::vector<torch::nn::ConvTranspose2d> deconvs;
+  std::vector<torch::nn::BatchNorm2d> norms;
+  RandomEffects scale_bias{nullptr};  // units: per hidden map then output, gammas then betas
+
+ private:
+  std::vector<int64_t> start_shape_;  // filters, height, width after the dense layer
+};
+TORCH_MODULE(Decoder);
+
+struct AutoencoderOptions {
+  AutoencoderOptions(std::vector<int64_t> input_shape, std::vector<int64_t> filters, int64_t latent,
+                     std::vector<int64_t> classifier_hidden)
+      : input_shape_(std::move(input_shape)), filters_(std::move(filters)), latent_(latent),
+        classifier_hidden_(std::move(classifier_hidden)) {}
+  TORCH_ARG(std::vector<int64_t>, input_shape);  // C, H, W; H and W divisible by 2^blocks
+  TORCH_ARG(std::vector<int64_t>, filters);      // encoder blocks: conv 3x3 stride 2, batch norm, ReLU
+  TORCH_ARG(int64_t, latent);
+  TORCH_ARG(std::vector<int64_t>, classifier_hidden);  // the classifier on the latent
+};
+
+// Autoencoder with an auxiliary classifier on its latent: the fixed-effects network of the aec
+// models. Output: the classifier's logit. Hidden: each encoder block's maps averaged over space,
+// the latent, then the classifier's layers (random slopes act on the last).
+class AutoencoderClassifierImpl : public FixedEffectsModule {
+ public:
+  explicit AutoencoderClassifierImpl(AutoencoderOptions options);
+  void reset();
+  FixedEffectsOutput forward(const torch::Tensor& x) override;
+
+  AutoencoderOptions options;
+  std::vector<torch::nn::Conv2d> convs;
+  std::vector<torch::nn::BatchNorm2d> norms;
+  torch::nn::Linear to_latent{nullptr};
+  Decoder decoder{nullptr};
+  MLP classifier{nullptr};
+};
+TORCH_MODULE(AutoencoderClassifier);
+
+}  // namespace armed
