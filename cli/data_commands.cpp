@@ -1,4 +1,4 @@
-// armed simulate spiral, armed split.
+// armed simulate spiral, armed simulate images, armed split.
 #include <filesystem>
 #include <fstream>
 
@@ -6,6 +6,8 @@
 #include "armed/data/split.h"
 #include "armed/error.h"
 #include "armed/io/atomic_file.h"
+#include "armed/io/npy.h"
+#include "armed/sim/images.h"
 #include "armed/sim/spiral.h"
 #include "commands.h"
 
@@ -28,6 +30,23 @@ void add_simulate(CLI::App& app, const GlobalOptions& global) {
     if (global.progress())
       *global.progress() << "wrote " << sim.data.rows() << " rows in " << opts->clusters << " clusters to " << *out
                          << " (truth: " << truth << ")" << std::endl;
+  });
+
+  auto* images = simulate->add_subcommand("images", "shapes (class: disk or square) with per-cluster brightness, contrast and texture");
+  auto image_opts = std::make_shared<ImageSimOptions>();
+  auto prefix = std::make_shared<std::string>();
+  add_image_sim_options(images, *image_opts, /*with_seed=*/true);
+  images->add_option("--out", *prefix, "writes PREFIX.npy (uint8, N x H x W), PREFIX.csv (y, cluster) and PREFIX.truth.json")
+      ->required();
+  images->callback([image_opts, prefix, &global] {
+    global.apply();
+    const ImageSimData sim = simulate_images(*image_opts);
+    write_npy(*prefix + ".npy", (sim.data.x.squeeze(1) * 255).round().to(torch::kUInt8));
+    write_clustered_csv(*prefix + ".csv", sim.data);
+    write_file_atomic(*prefix + ".truth.json", [&](std::ostream& os) { os << truth_to_json(*image_opts, sim.truth).dump(2) << '\n'; });
+    if (global.progress())
+      *global.progress() << "wrote " << sim.data.rows() << " images in " << image_opts->clusters << " clusters to " << *prefix
+                         << ".npy and " << *prefix << ".csv" << std::endl;
   });
 }
 

@@ -41,6 +41,8 @@ int main(int argc, char** argv) {
   add_effects(app, global);
   add_report(app, global);
   add_benchmark(app, global);
+  add_embed(app, global);
+  add_reconstruct(app, global);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

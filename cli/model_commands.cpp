@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "armed/data/csv.h"
+#include "armed/data/images.h"
 #include "armed/error.h"
 #include "armed/eval/report.h"
 #include "armed/models/model.h"
@@ -41,16 +42,28 @@ std::vector<std::string> split_list(const std::string& s) {
   return out;
 }
 
-ClusteredData load_for_model(const MixedEffectsModel& model, const std::string& path) {
-  return load_clustered_csv(path, model.data_spec());
+}  // namespace
+
+void add_image_options(CLI::App* cmd, ImageSource& images) {
+  cmd->add_option("--images", images.npy, "image models: .npy of N images (N x H x W or N x H x W x C) matching --data's rows");
+  cmd->add_option("--image-column", images.image_column, "image models: --data is a manifest whose column holds PNG paths");
 }
 
-}  // namespace
+ClusteredData load_for_model(const MixedEffectsModel& model, const std::string& path, const ImageSource& images) {
+  const bool given = !images.npy.empty() || !images.image_column.empty();
+  if (model.config().for_images() && !given)
+    throw Error("a '" + model.config().model + "' model reads images: give --images FILE.npy or --image-column COLUMN");
+  if (!model.config().for_images() && given)
+    throw Error(std::string(images.npy.empty() ? "--image-column" : "--images") + ": a '" + model.config().model +
+                "' model reads a CSV of features, not images");
+  return given ? load_image_data(path, images, model.data_spec()) : load_clustered_csv(path, model.data_spec());
+}
 
 void add_train(CLI::App& app, const GlobalOptions& global, int argc, char** argv) {
   struct Args {
     ModelConfig config;
     std::string data, target, cluster, features, out, config_file, trials, categorical;
+    ImageSource images;
   };
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("train", "train a model on a CSV file and save it to a directory");
@@ -61,6 +74,7 @@ void add_train(CLI::App& app, const GlobalOptions& global, int argc, char** argv
   cmd->add_option("--trials", a->trials, "binomial target: column of trials, the target counting successes");
   cmd->add_option("--categorical", a->categorical, "feature columns to code as dummies against their first level, comma-separated");
   cmd->add_option("--out", a->out, "model directory to write")->required();
+  add_image_options(cmd, a->images);
   cmd->add_option("--config", a->config_file, "JSON file of options (a model's config.json works); flags override it");
   try {
     preload_config(argc, argv, a->config);
@@ -77,7 +91,9 @@ void add_train(CLI::App& app, const GlobalOptions& global, int argc, char** argv
     DataSpec spec{a->target, a->cluster, split_list(a->features), a->config.task};
     spec.trials = a->trials;
     spec.categorical = split_list(a->categorical);
-    const ClusteredData data = load_clustered_csv(a->data, spec);
+    const bool images = !a->images.npy.empty() || !a->images.image_column.empty();
+    if (images && !a->features.empty()) throw Error("--features: image models read the images, not feature columns");
+    const ClusteredData data = images ? load_image_data(a->data, a->images, spec) : load_clustered_csv(a->data, spec);
     const auto model = MixedEffectsModel::fit(a->config, data, global.progress());
     model.save(a->out);
     if (global.progress()) *global.progress() << "saved " << a->config.model << " model to " << a->out << std::endl;
@@ -87,9 +103,11 @@ void add_train(CLI::App& app, const GlobalOptions& global, int argc, char** argv
 void add_predict(CLI::App& app, const GlobalOptions& global) {
   struct Args {
     std::string model, data, out, mode = "auto", unseen = "inferred";
+    ImageSource images;
   };
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("predict", "write one prediction per input row");
+  add_image_options(cmd, a->images);
   cmd->add_option("--model", a->model, "model directory written by armed train")->required();
   cmd->add_option("--data", a->data, "CSV with the model's feature columns (target optional)")->required();
   cmd->add_option("--out", a->out, "predictions CSV to write (cluster, prediction, mode)")->required();
@@ -103,7 +121,7 @@ void add_predict(CLI::App& app, const GlobalOptions& global) {
     const PredictMode mode = parse_predict_mode(a->mode);
     const UnseenMode unseen = parse_unseen_mode(a->unseen);
     const auto model = MixedEffectsModel::load(a->model);
-    const ClusteredData data = load_for_model(model, a->data);
+    const ClusteredData data = load_for_model(model, a->data, a->images);
     const Predictions p = model.predict(data, mode, unseen);
     std::vector<std::vector<std::string>> rows;
     for (int64_t i = 0; i < data.rows(); ++i)
@@ -115,9 +133,11 @@ void add_predict(CLI::App& app, const GlobalOptions& global) {
 void add_evaluate(CLI::App& app, const GlobalOptions& global) {
   struct Args {
     std::string model, data, mode = "auto", unseen = "inferred";
+    ImageSource images;
   };
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("evaluate", "print metrics (overall and per cluster) as JSON on stdout");
+  add_image_options(cmd, a->images);
   cmd->add_option("--model", a->model, "model directory written by armed train")->required();
   cmd->add_option("--data", a->data, "CSV with the model's feature and target columns")->required();
   cmd->add_option("--mode", a->mode, "auto | mixed | fixed | inferred (see predict)")->capture_default_str();
@@ -127,13 +147,9 @@ void add_evaluate(CLI::App& app, const GlobalOptions& global) {
     const PredictMode mode = parse_predict_mode(a->mode);
     const UnseenMode unseen = parse_unseen_mode(a->unseen);
     const auto model = MixedEffectsModel::load(a->model);
-    std::cout << model.evaluate(load_for_model(model, a->data), mode, unseen).dump(2) << std::endl;
+    std::cout << model.evaluate(load_for_model(model, a->data, a->images), mode, unseen).dump(2) << std::endl;
   });
 }
-
-}  // namespace armed::cli
-
-namespace armed::cli {
 
 void add_report(CLI::App& app, const GlobalOptions& global) {
   struct Args {
@@ -149,7 +165,9 @@ void add_report(CLI::App& app, const GlobalOptions& global) {
   cmd->callback([a, &global] {
     global.apply();
     const auto model = MixedEffectsModel::load(a->model);
-    write_model_report(model, load_for_model(model, a->data), a->out, a->seed);
+    if (model.config().for_images())
+      throw Error("report: covers dense models; for image models use evaluate, embed and reconstruct");
+    write_model_report(model, load_for_model(model, a->data, {}), a->out, a->seed);
     if (global.progress()) *global.progress() << "wrote " << a->out << std::endl;
   });
 }

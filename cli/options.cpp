@@ -40,4 +40,17 @@ void add_spiral_options(CLI::App* cmd, SpiralOptions& o, bool with_seed) {
   if (with_seed) cmd->add_option("--seed", o.seed, "random seed")->capture_default_str();
 }
 
+void add_image_sim_options(CLI::App* cmd, ImageSimOptions& o, bool with_seed) {
+  cmd->add_option("--clusters", o.clusters, "number of clusters")->capture_default_str();
+  cmd->add_option("--images-per-cluster", o.images_per_cluster, "images per cluster")->capture_default_str();
+  cmd->add_option("--size", o.size, "image height and width in pixels")->capture_default_str();
+  cmd->add_option("--brightness-sd", o.brightness_sd, "SD of the per-cluster brightness offset")->capture_default_str();
+  cmd->add_option("--contrast-sd", o.contrast_sd, "SD of the per-cluster log contrast of the shape")->capture_default_str();
+  cmd->add_option("--texture-sd", o.texture_sd, "SD of the per-cluster stripe texture amplitude")->capture_default_str();
+  cmd->add_option("--confound-sd", o.confound_sd, "SD of the per-cluster share of class 1 around 0.5 (clipped to [0.1, 0.9])")
+      ->capture_default_str();
+  cmd->add_option("--noise", o.noise, "SD of per-pixel Gaussian noise")->capture_default_str();
+  if (with_seed) cmd->add_option("--seed", o.seed, "random seed")->capture_default_str();
+}
+
 }  // namespace armed::cli

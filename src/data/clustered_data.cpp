@@ -8,10 +8,49 @@
 
 namespace armed {
 
-ClusteredData load_clustered_csv(const std::string& path, const DataSpec& spec) {
-  const CsvTable table = read_csv(path);
+void read_target_and_clusters(const CsvTable& table, const DataSpec& spec, ClusteredData& data) {
   const bool has_target = !spec.target.empty() && table.has_column(spec.target);
   const bool has_cluster = !spec.cluster.empty() && table.has_column(spec.cluster);
+  const int64_t n = static_cast<int64_t>(table.rows.size());
+  if (!spec.trials.empty()) {
+    const size_t tc = table.column(spec.trials);
+    data.trials = torch::empty({n}, torch::kFloat32);
+    auto* t = data.trials.data_ptr<float>();
+    for (int64_t r = 0; r < n; ++r) {
+      const double v = table.number(r, tc);
+      if (v < 1 || v != std::floor(v)) throw Error(table.where(r, tc) + ": '" + table.rows[r][tc] + "' is not a positive whole number of trials");
+      t[r] = static_cast<float>(v);
+    }
+  }
+  if (has_target) {
+    const size_t tc = table.column(spec.target);
+    data.y = torch::empty({n}, torch::kFloat32);
+    auto* y = data.y.data_ptr<float>();
+    const float* t = data.trials.defined() ? data.trials.data_ptr<float>() : nullptr;
+    for (int64_t r = 0; r < n; ++r) {
+      const double v = table.number(r, tc);
+      if (spec.task == "classification" && t && (v < 0 || v > t[r] || v != std::floor(v)))
+        throw Error(table.where(r, tc) + ": '" + table.rows[r][tc] + "' is not a count of successes between 0 and " +
+                    spec.trials + " (" + format_number(t[r]) + ")");
+      if (spec.task == "classification" && !t && v != 0.0 && v != 1.0)
+        throw Error(table.where(r, tc) + ": '" + table.rows[r][tc] +
+                    "' is not 0 or 1 (classification needs a 0/1 target)");
+      y[r] = static_cast<float>(v);
+    }
+  }
+  if (has_cluster) {
+    const size_t cc = table.column(spec.cluster);
+    data.clusters.reserve(n);
+    for (int64_t r = 0; r < n; ++r) {
+      const std::string& label = table.rows[r][cc];
+      if (label.empty()) throw Error(table.where(r, cc) + ": empty cluster label");
+      data.clusters.push_back(label);
+    }
+  }
+}
+
+ClusteredData load_clustered_csv(const std::string& path, const DataSpec& spec) {
+  const CsvTable table = read_csv(path);
   const std::set<std::string> categorical(spec.categorical.begin(), spec.categorical.end());
   const int64_t n = static_cast<int64_t>(table.rows.size());
 
@@ -79,41 +118,7 @@ ClusteredData load_clustered_csv(const std::string& path, const DataSpec& spec) 
   }
   data.x = torch::stack(columns, 1).contiguous();
 
-  if (!spec.trials.empty()) {
-    const size_t tc = table.column(spec.trials);
-    data.trials = torch::empty({n}, torch::kFloat32);
-    auto* t = data.trials.data_ptr<float>();
-    for (int64_t r = 0; r < n; ++r) {
-      const double v = table.number(r, tc);
-      if (v < 1 || v != std::floor(v)) throw Error(table.where(r, tc) + ": '" + table.rows[r][tc] + "' is not a positive whole number of trials");
-      t[r] = static_cast<float>(v);
-    }
-  }
-  if (has_target) {
-    const size_t tc = table.column(spec.target);
-    data.y = torch::empty({n}, torch::kFloat32);
-    auto* y = data.y.data_ptr<float>();
-    const float* t = data.trials.defined() ? data.trials.data_ptr<float>() : nullptr;
-    for (int64_t r = 0; r < n; ++r) {
-      const double v = table.number(r, tc);
-      if (spec.task == "classification" && t && (v < 0 || v > t[r] || v != std::floor(v)))
-        throw Error(table.where(r, tc) + ": '" + table.rows[r][tc] + "' is not a count of successes between 0 and " +
-                    spec.trials + " (" + format_number(t[r]) + ")");
-      if (spec.task == "classification" && !t && v != 0.0 && v != 1.0)
-        throw Error(table.where(r, tc) + ": '" + table.rows[r][tc] +
-                    "' is not 0 or 1 (classification needs a 0/1 target)");
-      y[r] = static_cast<float>(v);
-    }
-  }
-  if (has_cluster) {
-    const size_t cc = table.column(spec.cluster);
-    data.clusters.reserve(n);
-    for (int64_t r = 0; r < n; ++r) {
-      const std::string& label = table.rows[r][cc];
-      if (label.empty()) throw Error(table.where(r, cc) + ": empty cluster label");
-      data.clusters.push_back(label);
-    }
-  }
+  read_target_and_clusters(table, spec, data);
   return data;
 }
 
@@ -161,7 +166,8 @@ void write_clustered_csv(const std::string& path, const ClusteredData& data) {
   std::vector<std::string> header = data.feature_names;
   if (data.has_target()) header.push_back(data.target_name);
   if (data.has_clusters()) header.push_back(data.cluster_name);
-  const int64_t n = data.rows(), p = data.x.size(1);
+  // Image data has no feature columns: its CSV holds the target and cluster of each image.
+  const int64_t n = data.rows(), p = static_cast<int64_t>(data.feature_names.size());
   auto x = data.x.contiguous();
   const float* xp = x.data_ptr<float>();
   const float* yp = data.has_target() ? data.y.data_ptr<float>() : nullptr;

@@ -69,6 +69,8 @@ void ModelConfig::validate() const {
   if (fe == "linear" && model == "cluster-input") throw Error(option_flag("fe") + " linear is for conventional and armed models");
   if (!one_of<std::string>(re_covariance, {"diagonal", "full"}))
     throw Error(option_flag("re_covariance") + ": '" + re_covariance + "' is not diagonal or full");
+  if (!one_of<std::string>(adversary_objective, {"reverse", "confusion"}))
+    throw Error(option_flag("adversary_objective") + ": '" + adversary_objective + "' is not reverse or confusion");
   if (!one_of<std::string>(optimizer, {"adam", "lbfgs"}))
     throw Error(option_flag("optimizer") + ": '" + optimizer + "' is not adam or lbfgs");
   if (optimizer == "lbfgs" && validation_fraction > 0)

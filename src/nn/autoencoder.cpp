@@ -98,7 +98,6 @@ FixedEffectsOutput AutoencoderClassifierImpl::forward(const torch::Tensor& x) {
   torch::Tensor h = x;
   for (size_t i = 0; i < convs.size(); ++i) {
     h = torch::relu(norms[i]->forward(convs[i]->forward(h)));
-    out.hidden.push_back(h.mean({2, 3}));
   }
   out.latent = to_latent->forward(h.flatten(1));
   out.hidden.push_back(out.latent);

@@ -186,7 +186,12 @@ std::map<std::string, double> Trainer::step(const torch::Tensor& x, const torch:
   // (b) The main networks fit the target while defeating the updated adversary.
   TrainingTensors batch{x, y, trials, z};
   torch::Tensor loss = objective_terms(out, batch, /*expected=*/false, terms);
-  if (net_->adversary) loss = loss - cfg.adversary_weight() * torch::cross_entropy_loss(net_->adversary_logits(out.hidden), z.ids);
+  if (net_->adversary) {
+    const auto logits = net_->adversary_logits(out.hidden);
+    loss = cfg.adversary_objective == "confusion"
+               ? loss - cfg.adversary_weight() * torch::log_softmax(logits, 1).mean(1).mean()
+               : loss - cfg.adversary_weight() * torch::cross_entropy_loss(logits, z.ids);
+  }
   main_optimizer_.zero_grad();
   loss.backward();
   main_optimizer_.step();

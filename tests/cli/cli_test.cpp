@@ -6,6 +6,7 @@
 #include <set>
 
 #include "armed/data/csv.h"
+#include "armed/io/npy.h"
 #include "test_util.h"
 
 namespace armed {
@@ -215,6 +216,41 @@ TEST_F(Cli, HelpListsDefaults) {
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("--batch-size"), std::string::npos);
   EXPECT_NE(r.out.find("32"), std::string::npos);
+}
+
+TEST_F(Cli, ImageModelsTrainPredictEmbedAndReconstruct) {
+  const std::string p = dir_.file("img");
+  auto r = run_cli("--quiet simulate images --clusters 3 --images-per-cluster 20 --size 16 --out " + p);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(read_npy(p + ".npy").sizes(), (std::vector<int64_t>{60, 16, 16}));
+  const std::string images = " --data " + p + ".csv --images " + p + ".npy";
+  const std::string model = dir_.file("aec");
+  r = run_cli("--quiet train --target y --cluster cluster --model aec-armed --filters 4,8 --latent 5 --epochs 2 --out " + model +
+              images);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  r = run_cli("predict --model " + model + images + " --out " + dir_.file("p.csv"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(read_csv(dir_.file("p.csv")).rows.size(), 60u);
+  r = run_cli("embed --model " + model + images + " --out " + dir_.file("latent.csv"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto latent = read_csv(dir_.file("latent.csv"));
+  EXPECT_EQ(latent.header, (std::vector<std::string>{"latent1", "latent2", "latent3", "latent4", "latent5", "cluster", "y"}));
+  r = run_cli("reconstruct --model " + model + images + " --as-cluster c2 --out " + dir_.file("r.npy"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto styled = read_npy(dir_.file("r.npy"));
+  EXPECT_EQ(styled.sizes(), (std::vector<int64_t>{60, 16, 16}));
+  r = run_cli("reconstruct --model " + model + images + " --out " + dir_.file("plain.npy"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_FALSE(torch::equal(read_npy(dir_.file("plain.npy")), styled));
+
+  expect_error("predict --model " + model + " --data " + p + ".csv --out " + dir_.file("q.csv"), "reads images");
+  expect_error("reconstruct --model " + model + images + " --as-cluster nowhere --out " + dir_.file("r2.npy"),
+               "'nowhere' was not seen in training");
+  expect_error("--quiet train --target y --cluster cluster --model cnn --out " + dir_.file("c") + " --data " + spiral_,
+               "reads images");
+  expect_error("--quiet train --target y --cluster cluster --model armed --out " + dir_.file("c") + images, "image models");
+  expect_error("--quiet simulate images --size 4 --out " + p, "--size");
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("r2.npy")));
 }
 
 }  // namespace armed

@@ -7,6 +7,8 @@
 
 namespace armed {
 
+struct CsvTable;
+
 // Which columns of a CSV file play which role.
 struct DataSpec {
   std::string target;                 // empty or absent from the file: no target (prediction)
@@ -43,6 +45,10 @@ struct ClusteredData {
 // 0..trials), a categorical level not among the known levels.
 ClusteredData load_clustered_csv(const std::string& path, const DataSpec& spec);
 
+// Fills data's y, trials and clusters from the table's columns as `spec` names them (each
+// optional, as for load_clustered_csv), checking them the same way.
+void read_target_and_clusters(const CsvTable& table, const DataSpec& spec, ClusteredData& data);
+
 // Rejects data a model cannot be trained on: a single class, a single cluster, no target.
 void check_trainable(const ClusteredData& data, const std::string& task);
 
@@ -52,7 +58,7 @@ std::vector<int64_t> target_labels(const ClusteredData& data);
 // The rows at `index`, in that order.
 ClusteredData subset(const ClusteredData& data, const std::vector<int64_t>& index);
 
-// Writes features, then target (if any), then cluster, as CSV.
+// Writes features (none for images), then target (if any), then cluster, as CSV.
 void write_clustered_csv(const std::string& path, const ClusteredData& data);
 
 }  // namespace armed

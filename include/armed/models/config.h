@@ -50,6 +50,10 @@ struct ModelConfig {
   double weight_mixed = 1.0;
   double weight_fixed = 1.0;
   double weight_adversary = -1;         // negative: the model's default, 0.5 dense, 0.1 cnn, 0.05 aec (the paper's)
+  // How the main networks defeat the adversary. reverse: subtract its cross-entropy (the paper);
+  // confusion: push its predictions towards uniform (cross-entropy to the uniform distribution),
+  // which cannot be met by relabelling the clusters, only by removing their information.
+  std::string adversary_objective = "reverse";
   double weight_reconstruction = 1.0;   // aec: reconstruction MSE (each decoder's)
   double weight_classification = 0.01; // aec: multiplies the classification terms (w_mixed, w_fixed) above
   double kl_weight = 1e-5;
@@ -101,6 +105,7 @@ void for_each_field(ModelConfig& c, Visitor&& v) {
   v("weight_mixed", c.weight_mixed, "loss weight of the mixed (FE + RE) prediction");
   v("weight_fixed", c.weight_fixed, "loss weight of the fixed-effects prediction");
   v("weight_adversary", c.weight_adversary, "weight of the adversary's loss subtracted from the main loss (negative: 0.5 dense, 0.1 cnn, 0.05 aec)");
+  v("adversary_objective", c.adversary_objective, "reverse (subtract the adversary's loss, the paper) | confusion (make its predictions uniform)");
   v("weight_reconstruction", c.weight_reconstruction, "aec: weight of each decoder's reconstruction MSE");
   v("weight_classification", c.weight_classification, "aec: weight of the latent classifier's losses");
   v("kl_weight", c.kl_weight, "weight of the random effects' KL divergence");

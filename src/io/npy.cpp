@@ -1,0 +1,89 @@
+#include "armed/io/npy.h"
+
+#include <cstring>
+#include <fstream>
+#include <regex>
+
+#include "armed/error.h"
+#include "armed/io/atomic_file.h"
+
+namespace armed {
+namespace {
+
+const char kMagic[] = "\x93NUMPY";
+
+std::string header_field(const std::string& header, const std::string& key, const std::string& path) {
+  // The header is a Python dict literal, e.g. {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }
+  const std::regex pattern("'" + key + "'\\s*:\\s*('[^']*'|True|False|\\([^)]*\\))");
+  std::smatch m;
+  if (!std::regex_search(header, m, pattern)) throw Error(path + ": not a valid .npy file (no '" + key + "' in the header)");
+  return m[1].str();
+}
+
+}  // namespace
+
+torch::Tensor read_npy(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open the .npy file");
+  char magic[8] = {};
+  in.read(magic, 8);
+  if (!in || std::memcmp(magic, kMagic, 6) != 0) throw Error(path + ": not a .npy file (bad magic)");
+  const int version = static_cast<unsigned char>(magic[6]);
+  if (version < 1 || version > 3) throw Error(path + ": .npy format version " + std::to_string(version) + " is not supported");
+  uint32_t header_len = 0;
+  unsigned char len_bytes[4] = {};
+  in.read(reinterpret_cast<char*>(len_bytes), version == 1 ? 2 : 4);
+  for (int i = (version == 1 ? 1 : 3); i >= 0; --i) header_len = header_len << 8 | len_bytes[i];
+  std::string header(header_len, '\0');
+  in.read(header.data(), header_len);
+  if (!in) throw Error(path + ": not a valid .npy file (truncated header)");
+
+  const std::string descr = header_field(header, "descr", path);
+  if (header_field(header, "fortran_order", path) != "False")
+    throw Error(path + ": Fortran-order arrays are not supported; save with numpy.ascontiguousarray");
+  torch::ScalarType type;
+  int64_t item = 0;
+  if (descr == "'|u1'" || descr == "'u1'") type = torch::kUInt8, item = 1;
+  else if (descr == "'<f4'") type = torch::kFloat32, item = 4;
+  else if (descr == "'<f8'") type = torch::kFloat64, item = 8;
+  else throw Error(path + ": dtype " + descr + " is not supported (uint8, float32 or float64)");
+
+  std::vector<int64_t> shape;
+  const std::string dims = header_field(header, "shape", path);
+  const std::regex number("\\d+");
+  for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it)
+    shape.push_back(std::stoll(it->str()));
+  int64_t count = 1;
+  for (int64_t d : shape) count *= d;
+
+  auto t = torch::empty(shape, type);
+  in.read(static_cast<char*>(t.data_ptr()), count * item);
+  const int64_t got = in.gcount();
+  if (got != count * item)
+    throw Error(path + ": corrupt .npy file (expected " + std::to_string(count * item) + " data bytes, found " +
+                std::to_string(got) + ")");
+  return t;
+}
+
+void write_npy(const std::string& path, const torch::Tensor& tensor) {
+  const torch::Tensor t = (tensor.scalar_type() == torch::kUInt8 ? tensor : tensor.to(torch::kFloat32)).contiguous();
+  std::string shape;
+  for (int64_t d : t.sizes()) shape += std::to_string(d) + ", ";
+  if (t.dim() > 1) shape.resize(shape.size() - 1);  // (3,) for one dimension, (3, 4) otherwise
+  if (t.dim() > 1) shape.pop_back();
+  std::string header = std::string("{'descr': '") + (t.scalar_type() == torch::kUInt8 ? "|u1" : "<f4") +
+                       "', 'fortran_order': False, 'shape': (" + shape + "), }";
+  // Magic (6) + version (2) + length (2) + header + newline, padded to a multiple of 64.
+  const size_t total = (10 + header.size() + 1 + 63) / 64 * 64;
+  header.append(total - 10 - header.size() - 1, ' ');
+  header.push_back('\n');
+  write_file_atomic(path, [&](std::ostream& out) {
+    out.write(kMagic, 6);
+    out.put(1).put(0);
+    out.put(static_cast<char>(header.size() & 0xff)).put(static_cast<char>(header.size() >> 8));
+    out.write(header.data(), static_cast<std::streamsize>(header.size()));
+    out.write(static_cast<const char*>(t.data_ptr()), static_cast<std::streamsize>(t.numel() * t.element_size()));
+  });
+}
+
+}  // namespace armed
