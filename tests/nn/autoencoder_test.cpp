@@ -13,10 +13,10 @@ TEST(AutoencoderClassifier, ReconstructsTheImageShapeAndExposesTheLatent) {
   EXPECT_EQ(out.reconstruction.sizes(), (std::vector<int64_t>{2, 3, 16, 8}));
   EXPECT_EQ(out.latent.sizes(), (std::vector<int64_t>{2, 5}));
   EXPECT_EQ(out.output.sizes(), (std::vector<int64_t>{2, 1}));
-  // pooled blocks (4, 8), the latent, the classifier's hidden layer
-  ASSERT_EQ(out.hidden.size(), 4u);
-  EXPECT_EQ(out.hidden[3].size(1), 6);
-  EXPECT_TRUE(torch::equal(out.hidden[2], out.latent));
+  // the latent, then the classifier's hidden layer
+  ASSERT_EQ(out.hidden.size(), 2u);
+  EXPECT_EQ(out.hidden[1].size(1), 6);
+  EXPECT_TRUE(torch::equal(out.hidden[0], out.latent));
 }
 
 TEST(AutoencoderClassifier, LearnsToReconstruct) {

@@ -60,8 +60,10 @@ struct AutoencoderOptions {
 };
 
 // Autoencoder with an auxiliary classifier on its latent: the fixed-effects network of the aec
-// models. Output: the classifier's logit. Hidden: each encoder block's maps averaged over space,
-// the latent, then the classifier's layers (random slopes act on the last).
+// models. Output: the classifier's logit. Hidden: the latent, then the classifier's layers
+// (random slopes act on the last). The encoder's conv maps are left out of what the adversary
+// sees: the latent is the representation meant to be free of cluster information, and the
+// early maps hold brightness however the latent is trained.
 class AutoencoderClassifierImpl : public FixedEffectsModule {
  public:
   explicit AutoencoderClassifierImpl(AutoencoderOptions options);
