@@ -51,26 +51,32 @@ torch::Tensor read_npy(const std::string& path) {
   std::vector<int64_t> shape;
   const std::string dims = header_field(header, "shape", path);
   const std::regex number("\\d+");
-  for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it)
-    shape.push_back(std::stoll(it->str()));
-  int64_t count = 1;
-  for (int64_t d : shape) count *= d;
-
+  int64_t expected = item;
+  for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it) {
+    // A corrupt header must neither overflow the byte count nor make us allocate before the size check.
+    const int64_t d = it->length() > 18 ? -1 : std::stoll(it->str());
+    if (d < 0 || __builtin_mul_overflow(expected, d, &expected))
+      throw Error(path + ": not a valid .npy file (shape " + dims + " is too large)");
+    shape.push_back(d);
+  }
+  const auto data_start = static_cast<std::streamoff>(in.tellg());
+  in.seekg(0, std::ios::end);
+  const int64_t found = static_cast<std::streamoff>(in.tellg()) - data_start;
+  if (found != expected)
+    throw Error(path + ": corrupt .npy file (expected " + std::to_string(expected) + " data bytes, found " +
+                std::to_string(found) + ", for shape " + dims + " of " + descr + ")");
+  in.seekg(data_start);
   auto t = torch::empty(shape, type);
-  in.read(static_cast<char*>(t.data_ptr()), count * item);
-  const int64_t got = in.gcount();
-  if (got != count * item)
-    throw Error(path + ": corrupt .npy file (expected " + std::to_string(count * item) + " data bytes, found " +
-                std::to_string(got) + ")");
+  in.read(static_cast<char*>(t.data_ptr()), expected);
+  if (!in) throw Error(path + ": cannot read the .npy data");
   return t;
 }
 
 void write_npy(const std::string& path, const torch::Tensor& tensor) {
   const torch::Tensor t = (tensor.scalar_type() == torch::kUInt8 ? tensor : tensor.to(torch::kFloat32)).contiguous();
   std::string shape;
-  for (int64_t d : t.sizes()) shape += std::to_string(d) + ", ";
-  if (t.dim() > 1) shape.resize(shape.size() - 1);  // (3,) for one dimension, (3, 4) otherwise
-  if (t.dim() > 1) shape.pop_back();
+  for (int64_t d : t.sizes()) shape += (shape.empty() ? "" : ", ") + std::to_string(d);
+  if (t.dim() == 1) shape += ",";  // Python's one-element tuple
   std::string header = std::string("{'descr': '") + (t.scalar_type() == torch::kUInt8 ? "|u1" : "<f4") +
                        "', 'fortran_order': False, 'shape': (" + shape + "), }";
   // Magic (6) + version (2) + length (2) + header + newline, padded to a multiple of 64.
