@@ -9,6 +9,10 @@
 namespace armed {
 
 void read_target_and_clusters(const CsvTable& table, const DataSpec& spec, ClusteredData& data) {
+  data.source = table.path;
+  data.target_name = spec.target;
+  data.cluster_name = spec.cluster;
+  data.trials_name = spec.trials;
   const bool has_target = !spec.target.empty() && table.has_column(spec.target);
   const bool has_cluster = !spec.cluster.empty() && table.has_column(spec.cluster);
   const int64_t n = static_cast<int64_t>(table.rows.size());
@@ -55,10 +59,6 @@ ClusteredData load_clustered_csv(const std::string& path, const DataSpec& spec) 
   const int64_t n = static_cast<int64_t>(table.rows.size());
 
   ClusteredData data;
-  data.source = path;
-  data.target_name = spec.target;
-  data.cluster_name = spec.cluster;
-  data.trials_name = spec.trials;
   std::vector<size_t> feature_cols;
   if (spec.features.empty()) {
     for (size_t c = 0; c < table.header.size(); ++c) {

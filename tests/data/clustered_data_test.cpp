@@ -99,4 +99,20 @@ TEST(ClusteredData, TrialsBoundTheSuccesses) {
   EXPECT_NE(load_error(dir.write("w.csv", "x,k,n,c\n1,0,5,a\n2,0,3,b\n"), spec).find("single class"), std::string::npos);
 }
 
+// Image data has x [N, C, H, W] and no feature columns.
+TEST(ClusteredData, SubsetAndWriteHandleImageRows) {
+  TempDir dir;
+  ClusteredData images;
+  images.x = torch::arange(3 * 2 * 4 * 4, torch::kFloat32).view({3, 2, 4, 4});
+  images.y = torch::tensor({0.0f, 1.0f, 1.0f});
+  images.clusters = {"a", "b", "c"};
+  const auto picked = subset(images, {2, 0});
+  EXPECT_EQ(picked.x.sizes(), (std::vector<int64_t>{2, 2, 4, 4}));
+  EXPECT_TRUE(torch::equal(picked.x[0], images.x[2]));
+  EXPECT_TRUE(torch::equal(picked.x[1], images.x[0]));
+  EXPECT_EQ(picked.clusters, (std::vector<std::string>{"c", "a"}));
+  write_clustered_csv(dir.file("rows.csv"), picked);
+  EXPECT_EQ(test::read_text(dir.file("rows.csv")), "y,cluster\n1,c\n0,a\n");
+}
+
 }  // namespace armed

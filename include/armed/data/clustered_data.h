@@ -45,8 +45,8 @@ struct ClusteredData {
 // 0..trials), a categorical level not among the known levels.
 ClusteredData load_clustered_csv(const std::string& path, const DataSpec& spec);
 
-// Fills data's y, trials and clusters from the table's columns as `spec` names them (each
-// optional, as for load_clustered_csv), checking them the same way.
+// Fills data's source, y, trials and clusters, and their column names, from the table as `spec`
+// names them (each column optional, as for load_clustered_csv), checking them the same way.
 void read_target_and_clusters(const CsvTable& table, const DataSpec& spec, ClusteredData& data);
 
 // Rejects data a model cannot be trained on: a single class, a single cluster, no target.
