@@ -2,6 +2,9 @@
 
 #include <png.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include "armed/data/csv.h"
@@ -31,23 +34,85 @@ torch::Tensor npy_images(const std::string& path, int64_t rows, const std::strin
   return x;
 }
 
-// One PNG as [C, H, W] in [0, 1]: gray stays one channel, colour becomes RGB.
-torch::Tensor read_png(const std::string& path, const std::string& where) {
-  png_image image;
-  std::memset(&image, 0, sizeof image);
-  image.version = PNG_IMAGE_VERSION;
-  if (!png_image_begin_read_from_file(&image, path.c_str()))
-    throw Error(where + ": cannot read image '" + path + "' (" + image.message + ")");
-  const bool color = (image.format & PNG_FORMAT_FLAG_COLOR) != 0;
-  image.format = color ? PNG_FORMAT_RGB : PNG_FORMAT_GRAY;
-  const int64_t c = color ? 3 : 1, h = image.height, w = image.width;
-  auto pixels = torch::empty({h, w, c}, torch::kUInt8);
-  if (!png_image_finish_read(&image, nullptr, pixels.data_ptr<uint8_t>(), 0, nullptr)) {
-    const std::string message = image.message;
-    png_image_free(&image);
-    throw Error(where + ": corrupt image '" + path + "' (" + message + ")");
+// libpng reports errors by longjmp. The steps that may jump are member functions whose locals are
+// all trivially destructible, so a jump skips no destructor; the reader owns the file and libpng's
+// structures and frees them however reading ends.
+class PngReader {
+ public:
+  explicit PngReader(const std::string& path) : file_(std::fopen(path.c_str(), "rb")) {
+    if (!file_) std::snprintf(message_, sizeof message_, "%s", std::strerror(errno));
   }
-  return pixels.permute({2, 0, 1}).to(torch::kFloat32) / 255.0;
+  ~PngReader() {
+    if (png_) png_destroy_read_struct(&png_, &info_, nullptr);
+    if (file_) std::fclose(file_);
+  }
+  PngReader(const PngReader&) = delete;
+  PngReader& operator=(const PngReader&) = delete;
+
+  bool opened() const { return file_ != nullptr; }
+  const char* message() const { return message_; }
+
+  // Reads the header and asks libpng for gray or RGB samples of 8 or 16 bits as stored (no gamma
+  // conversion): palettes expanded to RGB, gray below 8 bits widened, alpha and tRNS dropped.
+  bool read_header() {
+    png_ = png_create_read_struct(PNG_LIBPNG_VER_STRING, this, on_error, on_warning);
+    if (png_) info_ = png_create_info_struct(png_);
+    if (!info_) {
+      std::snprintf(message_, sizeof message_, "out of memory");
+      return false;
+    }
+    if (setjmp(png_jmpbuf(png_))) return false;
+    png_init_io(png_, file_);
+    png_read_info(png_, info_);
+    png_set_expand(png_);
+    png_set_strip_alpha(png_);
+    png_set_interlace_handling(png_);
+    png_read_update_info(png_, info_);
+    height = png_get_image_height(png_, info_);
+    width = png_get_image_width(png_, info_);
+    channels = png_get_channels(png_, info_);
+    bytes = png_get_bit_depth(png_, info_) / 8;
+    return true;
+  }
+
+  bool read_rows(png_bytepp rows) {
+    if (setjmp(png_jmpbuf(png_))) return false;
+    png_read_image(png_, rows);
+    png_read_end(png_, nullptr);
+    return true;
+  }
+
+  int64_t height = 0, width = 0, channels = 0, bytes = 0;  // bytes per sample
+
+ private:
+  static void on_error(png_structp png, png_const_charp text) {
+    auto* self = static_cast<PngReader*>(png_get_error_ptr(png));
+    std::snprintf(self->message_, sizeof self->message_, "%s", text);
+    png_longjmp(png, 1);
+  }
+  // Warnings (an odd colour profile, say) do not stop reading, and must not break the CLI's one-line errors.
+  static void on_warning(png_structp, png_const_charp) {}
+
+  std::FILE* file_;
+  png_structp png_ = nullptr;
+  png_infop info_ = nullptr;
+  char message_[256] = "";
+};
+
+// One PNG as [C, H, W] in [0, 1]: its stored samples divided by 255 or, for 16 bits, by 65535.
+torch::Tensor read_png(const std::string& path, const std::string& where) {
+  PngReader reader(path);
+  if (!reader.opened()) throw Error(where + ": cannot read image '" + path + "' (" + reader.message() + ")");
+  if (!reader.read_header()) throw Error(where + ": corrupt image '" + path + "' (" + reader.message() + ")");
+  const int64_t h = reader.height, w = reader.width, c = reader.channels, bytes = reader.bytes;
+  auto pixels = torch::empty({h, w, c, bytes}, torch::kUInt8);
+  std::vector<png_bytep> rows(h);
+  for (int64_t r = 0; r < h; ++r) rows[r] = pixels[r].data_ptr<uint8_t>();
+  if (!reader.read_rows(rows.data())) throw Error(where + ": corrupt image '" + path + "' (" + reader.message() + ")");
+  const auto samples = pixels.to(torch::kFloat32);
+  // PNG stores 16-bit samples big-endian.
+  const auto values = bytes == 1 ? samples.select(3, 0) / 255.0 : (samples.select(3, 0) * 256 + samples.select(3, 1)) / 65535.0;
+  return values.permute({2, 0, 1}).contiguous();
 }
 
 torch::Tensor png_images(const CsvTable& table, const std::string& column) {
@@ -71,14 +136,12 @@ torch::Tensor png_images(const CsvTable& table, const std::string& column) {
 }  // namespace
 
 ClusteredData load_image_data(const std::string& csv, const ImageSource& source, const DataSpec& spec) {
-  if (source.npy.empty() == source.image_column.empty())
+  if (source.npy.empty() && source.image_column.empty())
+    throw Error(csv + ": no images given: name a .npy file (--images) or the CSV's column of PNG paths (--image-column)");
+  if (!source.npy.empty() && !source.image_column.empty())
     throw Error("give the images either as --images FILE.npy or as --image-column COLUMN of a manifest, not both");
   const CsvTable table = read_csv(csv);
   ClusteredData data;
-  data.source = csv;
-  data.target_name = spec.target;
-  data.cluster_name = spec.cluster;
-  data.trials_name = spec.trials;
   read_target_and_clusters(table, spec, data);
   const auto rows = static_cast<int64_t>(table.rows.size());
   data.x = source.npy.empty() ? png_images(table, source.image_column) : npy_images(source.npy, rows, csv);
