@@ -218,6 +218,26 @@ TEST_F(Cli, HelpListsDefaults) {
   EXPECT_NE(r.out.find("32"), std::string::npos);
 }
 
+TEST_F(Cli, SimulateImagesWritesArrayRowsAndTruth) {
+  const std::string p = dir_.file("sim");
+  auto r = run_cli("simulate images --clusters 3 --images-per-cluster 20 --size 16 --seed 5 --out " + p);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("wrote 60 images in 3 clusters to " + p + ".npy"), std::string::npos) << r.out;
+  const auto images = read_npy(p + ".npy");
+  EXPECT_EQ(images.scalar_type(), torch::kUInt8);
+  EXPECT_EQ(images.sizes(), (std::vector<int64_t>{60, 16, 16}));
+  const CsvTable rows = read_csv(p + ".csv");
+  EXPECT_EQ(rows.header, (std::vector<std::string>{"y", "cluster"}));
+  ASSERT_EQ(rows.rows.size(), 60u);
+  EXPECT_EQ(rows.rows.front()[1], "c0");
+  EXPECT_EQ(rows.rows.back()[1], "c2");
+  const auto truth = nlohmann::json::parse(read_text(p + ".truth.json"));
+  EXPECT_EQ(truth["clusters"].size(), 3u);
+  EXPECT_EQ(truth["options"]["size"], 16);
+  EXPECT_EQ(truth["options"]["seed"], 5);
+  expect_error("--quiet simulate images --noise -1 --out " + p, "--noise");
+}
+
 TEST_F(Cli, ImageModelsTrainPredictEmbedAndReconstruct) {
   const std::string p = dir_.file("img");
   auto r = run_cli("--quiet simulate images --clusters 3 --images-per-cluster 20 --size 16 --out " + p);
