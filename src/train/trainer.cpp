@@ -122,6 +122,8 @@ torch::Tensor network_output(Network& net, const torch::Tensor& x, const Cluster
 Trainer::Trainer(Network net)
     : net_(std::move(net)),
       kl_scale_(net_->config.kl_weight),
+      adversary_weight_(net_->config.adversary_weight()),
+      confusion_(net_->config.adversary_objective == "confusion"),
       main_optimizer_(net_->main_parameters(), torch::optim::AdamOptions(net_->config.lr)) {
   if (net_->adversary)
     adversary_optimizer_ = std::make_unique<torch::optim::Adam>(net_->adversary->parameters(),
@@ -168,7 +170,6 @@ torch::Tensor Trainer::objective_terms(const NetworkOutput& out, const TrainingT
 
 std::map<std::string, double> Trainer::step(const torch::Tensor& x, const torch::Tensor& y, const ClusterDesign& z,
                                             const torch::Tensor& trials) {
-  const ModelConfig& cfg = net_->config;
   std::map<std::string, double> terms;
   NetworkOutput out = net_->forward(x, z);
 
@@ -188,9 +189,8 @@ std::map<std::string, double> Trainer::step(const torch::Tensor& x, const torch:
   torch::Tensor loss = objective_terms(out, batch, /*expected=*/false, terms);
   if (net_->adversary) {
     const auto logits = net_->adversary_logits(out.hidden);
-    loss = cfg.adversary_objective == "confusion"
-               ? loss - cfg.adversary_weight() * torch::log_softmax(logits, 1).mean(1).mean()
-               : loss - cfg.adversary_weight() * torch::cross_entropy_loss(logits, z.ids);
+    loss = confusion_ ? loss - adversary_weight_ * torch::log_softmax(logits, 1).mean(1).mean()
+                      : loss - adversary_weight_ * torch::cross_entropy_loss(logits, z.ids);
   }
   main_optimizer_.zero_grad();
   loss.backward();

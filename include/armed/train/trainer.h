@@ -65,6 +65,8 @@ class Trainer {
 
   Network net_;
   double kl_scale_;
+  double adversary_weight_;  // resolved once: the config's per-family default is string work
+  bool confusion_;
   torch::optim::Adam main_optimizer_;
   std::unique_ptr<torch::optim::Adam> adversary_optimizer_;
 };
