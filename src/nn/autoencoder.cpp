@@ -77,16 +77,7 @@ void AutoencoderClassifierImpl::reset() {
   const auto& shape = options.input_shape();
   check_autoencoder_shape(shape, options.filters().size());
   if (options.latent() < 1) throw Error("--latent: must be at least 1");
-  convs.clear();
-  norms.clear();
-  int64_t channels = shape[0];
-  for (size_t i = 0; i < options.filters().size(); ++i) {
-    const int64_t f = options.filters()[i];
-    convs.push_back(register_module(
-        "conv" + std::to_string(i), torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, f, 3).stride(2).padding(1).bias(false))));
-    norms.push_back(register_module("norm" + std::to_string(i), torch::nn::BatchNorm2d(f)));
-    channels = f;
-  }
+  const int64_t channels = register_conv_blocks(*this, shape[0], options.filters(), /*stride=*/2, convs, norms);
   const int64_t blocks = static_cast<int64_t>(options.filters().size());
   to_latent = register_module("to_latent", torch::nn::Linear(channels * (shape[1] >> blocks) * (shape[2] >> blocks), options.latent()));
   decoder = register_module("decoder", Decoder(DecoderOptions(shape, options.filters(), options.latent())));

@@ -13,22 +13,27 @@ void check_image_shape(const std::vector<int64_t>& shape, size_t blocks) {
                 std::to_string(static_cast<int64_t>(std::log2(std::min(shape[1], shape[2])))));
 }
 
+int64_t register_conv_blocks(torch::nn::Module& module, int64_t channels, const std::vector<int64_t>& filters,
+                             int64_t stride, std::vector<torch::nn::Conv2d>& convs, std::vector<torch::nn::BatchNorm2d>& norms) {
+  convs.clear();
+  norms.clear();
+  for (size_t i = 0; i < filters.size(); ++i) {
+    convs.push_back(module.register_module(
+        "conv" + std::to_string(i),
+        torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, filters[i], 3).stride(stride).padding(1).bias(false))));
+    norms.push_back(module.register_module("norm" + std::to_string(i), torch::nn::BatchNorm2d(filters[i])));
+    channels = filters[i];
+  }
+  return channels;
+}
+
 ConvNetImpl::ConvNetImpl(ConvNetOptions options_) : options(std::move(options_)) { reset(); }
 
 void ConvNetImpl::reset() {
   check_image_shape(options.input_shape(), options.filters().size());
-  convs.clear();
-  norms.clear();
-  int64_t channels = options.input_shape()[0], height = options.input_shape()[1], width = options.input_shape()[2];
-  for (size_t i = 0; i < options.filters().size(); ++i) {
-    const int64_t f = options.filters()[i];
-    convs.push_back(register_module("conv" + std::to_string(i),
-                                    torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, f, 3).padding(1).bias(false))));
-    norms.push_back(register_module("norm" + std::to_string(i), torch::nn::BatchNorm2d(f)));
-    channels = f;
-    height /= 2;
-    width /= 2;
-  }
+  const int64_t channels = register_conv_blocks(*this, options.input_shape()[0], options.filters(), /*stride=*/1, convs, norms);
+  // Each block's max-pool halves the maps, rounding down.
+  const int64_t height = options.input_shape()[1] >> options.filters().size(), width = options.input_shape()[2] >> options.filters().size();
   head = register_module("head", MLP(MLPOptions(channels * height * width, options.head_hidden(), options.out_features())));
 }
 

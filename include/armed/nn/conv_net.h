@@ -35,6 +35,12 @@ class ConvNetImpl : public FixedEffectsModule {
 };
 TORCH_MODULE(ConvNet);
 
+// Registers on `module` one conv 3x3 (padding 1, no bias: batch norm follows) and one batch norm
+// per entry of `filters`, named conv<i> and norm<i>, into `convs` and `norms`; returns the last
+// block's channels.
+int64_t register_conv_blocks(torch::nn::Module& module, int64_t in_channels, const std::vector<int64_t>& filters,
+                             int64_t stride, std::vector<torch::nn::Conv2d>& convs, std::vector<torch::nn::BatchNorm2d>& norms);
+
 // Throws armed::Error unless `input_shape` is C, H, W with H and W at least 2^blocks.
 void check_image_shape(const std::vector<int64_t>& input_shape, size_t blocks);
 
