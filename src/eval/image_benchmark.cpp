@@ -33,8 +33,7 @@ nlohmann::json run_image_benchmark(const ImageBenchmarkOptions& options, std::os
   if (options.models.empty()) throw Error("--models: name at least one model");
   if (options.runs < 1 || options.runs > options.folds) throw Error("--runs must be between 1 and --folds");
   for (const auto& name : options.models) {
-    ModelConfig c = options.config;
-    c.model = name;
+    const ModelConfig c = options.config.for_model(name);
     c.validate();
     if (!c.for_images()) throw Error("--models: '" + name + "' is not an image model (cnn*, aec*)");
   }
@@ -48,8 +47,7 @@ nlohmann::json run_image_benchmark(const ImageBenchmarkOptions& options, std::os
     const Split split = split_within_clusters(seen_clusters.clusters, target_labels(seen_clusters), options.test_fraction, seed + f);
     const ClusteredData train = subset(seen_clusters, split.train), seen = subset(seen_clusters, split.test);
     for (const auto& model_name : options.models) {
-      ModelConfig config = options.config;
-      config.model = model_name;
+      ModelConfig config = options.config.for_model(model_name);
       config.seed = seed + f;
       if (progress) *progress << "== " << model_name << " (fold " << f + 1 << ")" << std::endl;
       const auto model = MixedEffectsModel::fit(config, train, progress);
@@ -119,7 +117,8 @@ std::string image_benchmark_table(const nlohmann::json& results) {
     if (item.value().contains("autoencoder"))
       chance = std::to_string(item.value().at("autoencoder").at("probe_chance").at("mean").get<double>()).substr(0, 6);
   out += "(means over " + std::to_string(results.at("runs").get<int64_t>()) +
-         " fold(s); recon: MSE of the fixed-effects reconstruction, recon RE: in each image's own cluster style;\n"
+         " fold(s); recon: MSE of the fixed-effects reconstruction (aec-armed: in no cluster's style, from a\n"
+         " decoder that does not shape the latent), recon RE: aec-armed's own, in each image's cluster style;\n"
          " latent probe: accuracy of a linear probe predicting the cluster from the latent, chance " + chance + ")\n";
   return out;
 }

@@ -63,8 +63,7 @@ nlohmann::json run_spiral_benchmark(const SpiralBenchmarkOptions& options, std::
           split_within_clusters(seen_clusters.clusters, target_labels(seen_clusters), options.test_fraction, seed + f);
       const ClusteredData train = subset(seen_clusters, split.train), seen = subset(seen_clusters, split.test);
       for (const auto& model_name : options.models) {
-        ModelConfig config = options.config;
-        config.model = model_name;
+        ModelConfig config = options.config.for_model(model_name);
         config.seed = seed + f;
         if (progress) *progress << "== " << model_name << " (seed " << seed << ", fold " << f + 1 << ")" << std::endl;
         const auto model = MixedEffectsModel::fit(config, train, progress);

@@ -38,6 +38,13 @@ double ModelConfig::adversary_weight() const {
   return f == "cnn" ? 0.1 : f == "aec" ? 0.05 : 0.5;
 }
 
+ModelConfig ModelConfig::for_model(const std::string& name) const {
+  ModelConfig c = *this;
+  c.model = name;
+  if (!c.has_adversary()) c.adversary_sees_target = false;
+  return c;
+}
+
 void ModelConfig::validate() const {
   if (!one_of<std::string>(model, {"conventional", "cluster-input", "adversarial", "armed", "cnn", "cnn-adversarial", "cnn-armed",
                                    "aec", "aec-adversarial", "aec-armed"}))
@@ -81,6 +88,8 @@ void ModelConfig::validate() const {
     throw Error(option_flag("re_prior") + ": '" + re_prior + "' is not fixed or learned");
   if (no_adversary && variant() != "armed" && variant() != "adversarial")
     throw Error(option_flag("no_adversary") + ": only armed and adversarial models have an adversary");
+  if (adversary_sees_target && !has_adversary())
+    throw Error(option_flag("adversary_sees_target") + ": this model has no adversary");
   if (no_random_effects && variant() != "armed") throw Error(option_flag("no_random_effects") + ": only armed models have random effects");
   for (auto [name, value] : {std::pair{"slope_prior_scale", slope_prior_scale}, {"intercept_prior_scale", intercept_prior_scale},
                              {"posterior_scale_init_min", posterior_scale_init_min},

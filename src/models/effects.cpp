@@ -27,7 +27,7 @@ nlohmann::json MixedEffectsModel::effects() const {
   auto& re = *net_->random_effects;
   std::vector<std::string> names{"(Intercept)"};
   if (config_.random_slopes == "hidden")
-    for (int64_t u = 0; u < net_->hidden_widths.back(); ++u) names.push_back("h" + std::to_string(u + 1));
+    for (int64_t u = 0; u < net_->slope_width; ++u) names.push_back("h" + std::to_string(u + 1));
   for (int64_t c : slope_columns()) names.push_back(features_[c]);
   const auto& clusters = encoder_.vocabulary();
 

@@ -29,7 +29,9 @@ NetworkImpl::NetworkImpl(ModelConfig config_, std::vector<int64_t> input_shape_,
   } else if (config.family() == "aec") {
     fixed_effects = register_module(
         "fixed_effects",
-        as_fixed_effects(AutoencoderClassifier(AutoencoderOptions(input_shape, config.filters, config.latent, config.head_hidden)).ptr()));
+        as_fixed_effects(AutoencoderClassifier(AutoencoderOptions(input_shape, config.filters, config.latent, config.head_hidden)
+                                                   .population_decoder(config.has_random_effects()))
+                             .ptr()));
   } else if (config.fe == "custom") {
     if (!custom) throw Error("--fe custom: the fixed-effects network comes from the C++ API (a FixedEffectsFactory); the CLI offers mlp and linear");
     fixed_effects = register_module("fixed_effects", custom(inputs));
@@ -50,17 +52,18 @@ NetworkImpl::NetworkImpl(ModelConfig config_, std::vector<int64_t> input_shape_,
     if (probe.output.dim() != 2 || probe.output.size(1) != 1)
       throw Error("the fixed-effects network must return an output of shape [rows, 1]");
     for (const auto& h : probe.hidden) hidden_widths.push_back(h.size(1));
+    slope_width = probe.slope_features.defined() ? probe.slope_features.size(1) : hidden_widths.empty() ? 0 : hidden_widths.back();
   }
   if ((config.has_adversary() || (config.has_random_effects() && config.random_slopes == "hidden")) && hidden_widths.empty())
     throw Error("the fixed-effects network returns no hidden activations for the adversary or hidden random slopes");
   if (config.has_adversary()) {
     int64_t width = 0;
     for (int64_t h : hidden_widths) width += h;
-    adversary = register_module("adversary", MLP(MLPOptions(width, config.adversary_hidden, clusters)));
+    adversary = register_module("adversary", MLP(MLPOptions(width + (config.adversary_sees_target ? 1 : 0), config.adversary_hidden, clusters)));
   }
   if (config.has_random_effects()) {
     const int64_t slopes = config.random_slopes == "none"     ? 0
-                           : config.random_slopes == "hidden" ? hidden_widths.back()
+                           : config.random_slopes == "hidden" ? slope_width
                                                               : static_cast<int64_t>(slope_columns.size());
     std::vector<double> loc_init{config.intercept_posterior_init_scale}, prior{config.intercept_prior_scale};
     loc_init.resize(1 + slopes, config.slope_posterior_init_scale);
@@ -97,7 +100,7 @@ NetworkOutput NetworkImpl::forward(const torch::Tensor& x, const ClusterDesign& 
   if (mixed_decoder) out.mixed_reconstruction = mixed_decoder->forward(fe.latent, &z);
   if (random_effects) {
     std::vector<torch::Tensor> design_parts{torch::ones({x.size(0), 1}, x.options())};
-    if (config.random_slopes == "hidden") design_parts.push_back(fe.hidden.back());
+    if (config.random_slopes == "hidden") design_parts.push_back(fe.slope_features.defined() ? fe.slope_features : fe.hidden.back());
     else if (!slope_columns.empty())
       design_parts.push_back(x.index_select(1, slope_index));
     out.re_design = torch::cat(design_parts, 1);
@@ -106,7 +109,10 @@ NetworkOutput NetworkImpl::forward(const torch::Tensor& x, const ClusterDesign& 
   return out;
 }
 
-torch::Tensor NetworkImpl::adversary_logits(const torch::Tensor& hidden) { return adversary->forward(hidden).output; }
+torch::Tensor NetworkImpl::adversary_logits(const torch::Tensor& hidden, const torch::Tensor& target) {
+  if (!config.adversary_sees_target) return adversary->forward(hidden).output;
+  return adversary->forward(torch::cat({hidden, target.view({-1, 1}).to(hidden.dtype())}, 1)).output;
+}
 
 torch::Tensor NetworkImpl::membership_probabilities(const torch::Tensor& x) {
   TORCH_CHECK(membership, "this model has no cluster-membership predictor");

@@ -92,10 +92,10 @@ FixedEffectsOutput AutoencoderClassifierImpl::forward(const torch::Tensor& x) {
   }
   out.latent = to_latent->forward(h.flatten(1));
   out.hidden.push_back(out.latent);
-  out.reconstruction = decoder->forward(out.latent);
+  out.reconstruction = decoder->forward(options.population_decoder() ? out.latent.detach() : out.latent);
   FixedEffectsOutput cls = classifier->forward(out.latent);
   out.output = cls.output;
-  out.hidden.insert(out.hidden.end(), cls.hidden.begin(), cls.hidden.end());
+  if (!cls.hidden.empty()) out.slope_features = cls.hidden.back();
   return out;
 }
 

@@ -174,8 +174,9 @@ std::map<std::string, double> Trainer::step(const torch::Tensor& x, const torch:
   NetworkOutput out = net_->forward(x, z);
 
   // (a) The adversary learns to recognise the cluster from the (fixed) hidden activations.
+  const torch::Tensor target = trials.defined() ? y / trials : y;
   if (net_->adversary) {
-    auto logits = net_->adversary_logits(out.hidden.detach());
+    auto logits = net_->adversary_logits(out.hidden.detach(), target);
     auto adversary_loss = torch::cross_entropy_loss(logits, z.ids);
     adversary_optimizer_->zero_grad();
     adversary_loss.backward();
@@ -188,7 +189,7 @@ std::map<std::string, double> Trainer::step(const torch::Tensor& x, const torch:
   TrainingTensors batch{x, y, trials, z};
   torch::Tensor loss = objective_terms(out, batch, /*expected=*/false, terms);
   if (net_->adversary) {
-    const auto logits = net_->adversary_logits(out.hidden);
+    const auto logits = net_->adversary_logits(out.hidden, target);
     loss = confusion_ ? loss - adversary_weight_ * torch::log_softmax(logits, 1).mean(1).mean()
                       : loss - adversary_weight_ * torch::cross_entropy_loss(logits, z.ids);
   }

@@ -13,10 +13,10 @@ TEST(AutoencoderClassifier, ReconstructsTheImageShapeAndExposesTheLatent) {
   EXPECT_EQ(out.reconstruction.sizes(), (std::vector<int64_t>{2, 3, 16, 8}));
   EXPECT_EQ(out.latent.sizes(), (std::vector<int64_t>{2, 5}));
   EXPECT_EQ(out.output.sizes(), (std::vector<int64_t>{2, 1}));
-  // the latent, then the classifier's hidden layer
-  ASSERT_EQ(out.hidden.size(), 2u);
-  EXPECT_EQ(out.hidden[1].size(1), 6);
+  // the adversary sees the latent; random slopes act on the classifier's hidden layer
+  ASSERT_EQ(out.hidden.size(), 1u);
   EXPECT_TRUE(torch::equal(out.hidden[0], out.latent));
+  EXPECT_EQ(out.slope_features.size(1), 6);
 }
 
 TEST(AutoencoderClassifier, LearnsToReconstruct) {
@@ -33,6 +33,16 @@ TEST(AutoencoderClassifier, LearnsToReconstruct) {
     opt.step();
   }
   EXPECT_LT(loss().item<double>(), 0.1 * before);
+}
+
+TEST(AutoencoderClassifier, APopulationDecoderLearnsWithoutShapingTheLatent) {
+  for (bool population : {false, true}) {
+    torch::manual_seed(3);
+    AutoencoderClassifier net(AutoencoderOptions({1, 8, 8}, {4}, 4, {}).population_decoder(population));
+    torch::mse_loss(net->forward(torch::rand({4, 1, 8, 8})).reconstruction, torch::zeros({4, 1, 8, 8})).backward();
+    EXPECT_EQ(net->to_latent->weight.grad().defined() && net->to_latent->weight.grad().abs().sum().item<double>() > 0, !population);
+    EXPECT_GT(net->decoder->dense->weight.grad().abs().sum().item<double>(), 0);
+  }
 }
 
 TEST(AutoencoderClassifier, SidesNotDivisibleByTheBlocksAreAnError) {

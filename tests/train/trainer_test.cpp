@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "armed/error.h"
+
 namespace armed {
 
 struct Batch {
@@ -20,7 +22,7 @@ Batch clustered_batch() {
 
 double adversary_ce(Network& net, const Batch& b) {
   torch::NoGradGuard no_grad;
-  return torch::cross_entropy_loss(net->adversary_logits(net->forward(b.x, b.z).hidden), b.z.ids).item<double>();
+  return torch::cross_entropy_loss(net->adversary_logits(net->forward(b.x, b.z).hidden, b.y), b.z.ids).item<double>();
 }
 
 TEST(Trainer, AdversaryLearnsAndFixedEffectsDefeatIt) {
@@ -51,6 +53,22 @@ TEST(Trainer, AdversaryLearnsAndFixedEffectsDefeatIt) {
   EXPECT_LT(ce_old_fe, ce_start);
   // ...(b) and the fixed-effects step raised it again.
   EXPECT_GT(ce_new_fe, ce_old_fe);
+}
+
+TEST(Trainer, AnAdversaryThatSeesTheTargetTakesItAsOneMoreInput) {
+  ModelConfig config;
+  config.model = "armed";
+  config.hidden = {8, 8};
+  config.adversary_sees_target = true;
+  torch::manual_seed(6);
+  Network net(config, std::vector<int64_t>{3}, 4);
+  const Batch b = clustered_batch();
+  torch::NoGradGuard no_grad;
+  const auto hidden = net->forward(b.x, b.z).hidden;
+  EXPECT_EQ(net->adversary->options.in_features(), hidden.size(1) + 1);
+  EXPECT_FALSE(torch::allclose(net->adversary_logits(hidden, b.y), net->adversary_logits(hidden, 1 - b.y)));
+  config.model = "conventional";
+  EXPECT_THROW(config.validate(), Error);
 }
 
 TEST(Trainer, MainStepDoesNotTouchTheAdversary) {

@@ -54,6 +54,10 @@ struct ModelConfig {
   // confusion: push its predictions towards uniform (cross-entropy to the uniform distribution),
   // which cannot be met by relabelling the clusters, only by removing their information.
   std::string adversary_objective = "reverse";
+  // The adversary also sees the target, so the networks remove only the cluster information the
+  // target does not explain. Without it, where clusters differ in their share of each class the
+  // target itself tells clusters apart, and defeating the adversary erodes the target's signal.
+  bool adversary_sees_target = false;
   double weight_reconstruction = 1.0;   // aec: reconstruction MSE (each decoder's)
   double weight_classification = 0.01; // aec: multiplies the classification terms (w_mixed, w_fixed) above
   double kl_weight = 1e-5;
@@ -74,6 +78,9 @@ struct ModelConfig {
   bool slopes_on_inputs() const { return random_slopes != "hidden" && random_slopes != "none"; }
   bool has_random_effects() const { return variant() == "armed" && !no_random_effects; }
   double adversary_weight() const;  // weight_adversary, or the model's default when negative
+  // This configuration for another model of a comparison: adversary options are dropped for a
+  // model without an adversary, so one set of options serves every model compared.
+  ModelConfig for_model(const std::string& name) const;
   void validate() const;  // throws armed::Error naming the option
 };
 
@@ -106,6 +113,7 @@ void for_each_field(ModelConfig& c, Visitor&& v) {
   v("weight_fixed", c.weight_fixed, "loss weight of the fixed-effects prediction");
   v("weight_adversary", c.weight_adversary, "weight of the adversary's loss subtracted from the main loss (negative: 0.5 dense, 0.1 cnn, 0.05 aec)");
   v("adversary_objective", c.adversary_objective, "reverse (subtract the adversary's loss, the paper) | confusion (make its predictions uniform)");
+  v("adversary_sees_target", c.adversary_sees_target, "the adversary also sees the target: remove only cluster information beyond the target's");
   v("weight_reconstruction", c.weight_reconstruction, "aec: weight of each decoder's reconstruction MSE");
   v("weight_classification", c.weight_classification, "aec: weight of the latent classifier's losses");
   v("kl_weight", c.kl_weight, "weight of the random effects' KL divergence");

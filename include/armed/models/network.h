@@ -39,7 +39,8 @@ class NetworkImpl : public torch::nn::Module {
   NetworkImpl(ModelConfig config, std::vector<int64_t> input_shape, int64_t clusters, std::vector<int64_t> slope_columns = {},
               const FixedEffectsFactory& custom = {});
   NetworkOutput forward(const torch::Tensor& x, const ClusterDesign& z);
-  torch::Tensor adversary_logits(const torch::Tensor& hidden);     // [n, clusters]
+  // [n, clusters]; target ([n], y or y / trials) is used when config.adversary_sees_target.
+  torch::Tensor adversary_logits(const torch::Tensor& hidden, const torch::Tensor& target);
   torch::Tensor membership_probabilities(const torch::Tensor& x);  // [n, clusters], rows sum to 1
   torch::Tensor kl_divergence();  // of the random effects (and the aec-armed decoder's); 0 without them
   std::vector<torch::Tensor> main_parameters();  // everything but the adversary and the membership predictor
@@ -51,6 +52,7 @@ class NetworkImpl : public torch::nn::Module {
   std::vector<int64_t> slope_columns;
   torch::Tensor slope_index;  // slope_columns as a tensor
   std::vector<int64_t> hidden_widths;  // of the fixed-effects network's hidden activations
+  int64_t slope_width = 0;             // of the features --random-slopes hidden acts on
   std::shared_ptr<FixedEffectsModule> fixed_effects;
   MLP adversary{nullptr};
   std::shared_ptr<FixedEffectsModule> membership;  // its output: cluster logits

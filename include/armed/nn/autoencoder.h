@@ -57,13 +57,16 @@ struct AutoencoderOptions {
   TORCH_ARG(std::vector<int64_t>, filters);      // encoder blocks: conv 3x3 stride 2, batch norm, ReLU
   TORCH_ARG(int64_t, latent);
   TORCH_ARG(std::vector<int64_t>, classifier_hidden);  // the classifier on the latent
+  // The decoder learns the reconstruction from the latent without shaping the latent (aec-armed:
+  // a cluster-specific decoder owns reconstruction, so the latent need not carry cluster style).
+  TORCH_ARG(bool, population_decoder) = false;
 };
 
 // Autoencoder with an auxiliary classifier on its latent: the fixed-effects network of the aec
-// models. Output: the classifier's logit. Hidden: the latent, then the classifier's layers
-// (random slopes act on the last). The encoder's conv maps are left out of what the adversary
-// sees: the latent is the representation meant to be free of cluster information, and the
-// early maps hold brightness however the latent is trained.
+// models. Output: the classifier's logit. Hidden, what the adversary sees: the latent alone, the
+// representation meant to be free of cluster information. The encoder's conv maps hold brightness
+// however the latent is trained, and the classifier's layers are free to combine the latent with
+// the random effects. Random slopes act on the classifier's last layer.
 class AutoencoderClassifierImpl : public FixedEffectsModule {
  public:
   explicit AutoencoderClassifierImpl(AutoencoderOptions options);

@@ -11,7 +11,8 @@ namespace armed {
 struct FixedEffectsOutput {
   torch::Tensor output;               // [n, 1]: logits (classification) or values (regression)
   std::vector<torch::Tensor> hidden;  // [n, width] activations the adversary sees; random slopes
-                                      // (--random-slopes hidden) act on the last one
+                                      // (--random-slopes hidden) act on the last one...
+  torch::Tensor slope_features;       // ...unless this [n, width] is defined
   torch::Tensor latent;               // autoencoders: the code the decoders start from; else undefined
   torch::Tensor reconstruction;       // autoencoders: [n, C, H, W] decoded from the latent; else undefined
 };
