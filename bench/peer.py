@@ -10,6 +10,7 @@ usage: peer.py SPIRAL.csv EPOCHS [ARMED.jsonl]
 import csv
 import json
 import math
+import resource
 import sys
 import time
 
@@ -122,16 +123,20 @@ def main():
                 net.eval()
                 start = time.perf_counter()
                 with torch.no_grad():
-                    for _ in range(20):
+                    for _ in range(200):
                         net(x, ids)
-                predict = 20 * len(x) / (time.perf_counter() - start)
+                predict = 200 * len(x) / (time.perf_counter() - start)
                 line = {"impl": "pytorch", "model": model, "batch": batch, "threads": threads,
                         "train_samples_per_s": train, "predict_rows_per_s": predict}
                 print(json.dumps(line), flush=True)
                 results.append(line)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print(json.dumps({"impl": "pytorch", "peak_rss_mib": peak}), flush=True)
     if len(sys.argv) > 3:
         with open(sys.argv[3]) as f:
-            ours = {(r["model"], r["batch"], r["threads"]): r for r in map(json.loads, f)}
+            lines = list(map(json.loads, f))
+        ours = {(r["model"], r["batch"], r["threads"]): r for r in lines if "model" in r}
+        our_peak = next(r["peak_rss_mib"] for r in lines if "peak_rss_mib" in r)
         print("\nmodel          batch threads  armed train/s  PyTorch train/s  ratio  armed predict/s  PyTorch predict/s  ratio")
         for r in results:
             o = ours[(r["model"], r["batch"], r["threads"])]
@@ -139,6 +144,8 @@ def main():
                 r["model"], r["batch"], r["threads"], o["train_samples_per_s"], r["train_samples_per_s"],
                 o["train_samples_per_s"] / r["train_samples_per_s"], o["predict_rows_per_s"], r["predict_rows_per_s"],
                 o["predict_rows_per_s"] / r["predict_rows_per_s"]))
+        print("\npeak resident memory of the whole process: armed %.0f MiB, PyTorch %.0f MiB (ratio %.2f)"
+              % (our_peak, peak, our_peak / peak))
 
 
 if __name__ == "__main__":

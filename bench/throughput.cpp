@@ -1,7 +1,10 @@
 // Training and prediction throughput of armed's dense models on the spiral data, measured on the
 // same loop the PyTorch peer (bench/peer.py) runs: shuffle, gather each minibatch, one Trainer
-// step (adversary step, then main step), for whole epochs. Prints one JSON line per setting.
+// step (adversary step, then main step), for whole epochs. Prints one JSON line per setting, then
+// the process's peak resident memory.
 #include <armed/armed.h>
+
+#include <sys/resource.h>
 
 #include <chrono>
 #include <iostream>
@@ -37,12 +40,15 @@ int main(int argc, char** argv) {
         for (int64_t e = 0; e < epochs; ++e) run_epoch();
         const double train = static_cast<double>(epochs * n) / std::chrono::duration<double>(Clock::now() - start).count();
         start = Clock::now();
-        for (int r = 0; r < 20; ++r) armed::network_output(net, x, z);
-        const double predict = 20.0 * static_cast<double>(n) / std::chrono::duration<double>(Clock::now() - start).count();
+        for (int r = 0; r < 200; ++r) armed::network_output(net, x, z);
+        const double predict = 200.0 * static_cast<double>(n) / std::chrono::duration<double>(Clock::now() - start).count();
         std::cout << nlohmann::json{{"impl", "armed"}, {"model", model}, {"batch", batch}, {"threads", threads},
                                     {"train_samples_per_s", train}, {"predict_rows_per_s", predict}}
                          .dump()
                   << std::endl;
       }
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  std::cout << nlohmann::json{{"impl", "armed"}, {"peak_rss_mib", static_cast<double>(usage.ru_maxrss) / 1024.0}}.dump() << std::endl;
   return 0;
 }

@@ -93,7 +93,7 @@ NetworkOutput NetworkImpl::forward(const torch::Tensor& x, const ClusterDesign& 
   FixedEffectsOutput fe = fixed_effects->forward(input);
   NetworkOutput out;
   out.fixed = fe.output.squeeze(1);
-  if (!fe.hidden.empty()) out.hidden = fe.hidden.size() == 1 ? fe.hidden[0] : torch::cat(fe.hidden, 1);
+  if (adversary && !fe.hidden.empty()) out.hidden = fe.hidden.size() == 1 ? fe.hidden[0] : torch::cat(fe.hidden, 1);
   out.output = out.fixed;
   out.latent = fe.latent;
   out.reconstruction = fe.reconstruction;

@@ -124,34 +124,49 @@ Trainer::Trainer(Network net)
       kl_scale_(net_->config.kl_weight),
       adversary_weight_(net_->config.adversary_weight()),
       confusion_(net_->config.adversary_objective == "confusion"),
-      main_optimizer_(net_->main_parameters(), torch::optim::AdamOptions(net_->config.lr)) {
-  if (net_->adversary)
-    adversary_optimizer_ = std::make_unique<torch::optim::Adam>(net_->adversary->parameters(),
-                                                                torch::optim::AdamOptions(net_->config.lr));
+      main_flat_(net_->config.optimizer == "adam" ? std::make_unique<FlatParameters>(net_->main_parameters()) : nullptr),
+      main_optimizer_(main_flat_ ? main_flat_->optimized() : net_->main_parameters(), torch::optim::AdamOptions(net_->config.lr)) {
+  if (net_->adversary) {
+    adversary_flat_ = std::make_unique<FlatParameters>(net_->adversary->parameters());
+    adversary_optimizer_ = std::make_unique<torch::optim::Adam>(adversary_flat_->optimized(), torch::optim::AdamOptions(net_->config.lr));
+  }
 }
 
-torch::Tensor Trainer::objective_terms(const NetworkOutput& out, const TrainingTensors& batch, bool expected,
-                                       std::map<std::string, double>& terms) {
+torch::Tensor StepTerms::stacked() const {
+  torch::NoGradGuard no_grad;
+  return torch::stack(values_);
+}
+
+std::map<std::string, double> StepTerms::read() const {
+  const auto values = stacked().to(torch::kFloat64).contiguous();
+  std::map<std::string, double> out;
+  for (size_t i = 0; i < names_.size(); ++i) out[names_[i]] = values.data_ptr<double>()[i];
+  return out;
+}
+
+torch::Tensor Trainer::objective_terms(const NetworkOutput& out, const TrainingTensors& batch, bool expected, StepTerms& terms) {
   const ModelConfig& cfg = net_->config;
+  // Weights of 1 are skipped rather than multiplied: each op is a node for backward to visit.
+  auto weighted = [](double w, const torch::Tensor& t) { return w == 1.0 ? t : w * t; };
   // Autoencoders: reconstruction first, the classifier's terms weighted relative to it.
-  torch::Tensor reconstruction = torch::zeros({});
+  torch::Tensor reconstruction;
   double classification_weight = 1.0;
   if (out.reconstruction.defined()) {
     classification_weight = cfg.weight_classification;
-    auto fe = torch::mse_loss(out.reconstruction, batch.x);
-    terms["reconstruction"] = fe.item<double>();
-    reconstruction = fe;
+    reconstruction = torch::mse_loss(out.reconstruction, batch.x);
+    terms.add("reconstruction", reconstruction);
     if (out.mixed_reconstruction.defined()) {
       auto mixed = torch::mse_loss(out.mixed_reconstruction, batch.x);
-      terms["mixed_reconstruction"] = mixed.item<double>();
+      terms.add("mixed_reconstruction", mixed);
       reconstruction = reconstruction + mixed;
     }
-    reconstruction = cfg.weight_reconstruction * reconstruction;
+    reconstruction = weighted(cfg.weight_reconstruction, reconstruction);
   }
+  auto plus_reconstruction = [&](const torch::Tensor& t) { return reconstruction.defined() ? reconstruction + t : t; };
   if (!net_->random_effects) {
     auto loss = task_loss(net_, out.output, batch);
-    terms["mixed"] = loss.item<double>();
-    return reconstruction + classification_weight * loss;
+    terms.add("mixed", loss);
+    return plus_reconstruction(weighted(classification_weight, loss));
   }
   torch::Tensor mixed;
   if (expected) {
@@ -162,15 +177,15 @@ torch::Tensor Trainer::objective_terms(const NetworkOutput& out, const TrainingT
   }
   auto fixed = task_loss(net_, out.fixed, batch);
   auto kl = net_->kl_divergence();
-  terms["mixed"] = mixed.item<double>();
-  terms["fixed"] = fixed.item<double>();
-  terms["kl"] = kl.item<double>();
-  return reconstruction + classification_weight * (cfg.weight_mixed * mixed + cfg.weight_fixed * fixed) + kl_scale_ * kl;
+  terms.add("mixed", mixed);
+  terms.add("fixed", fixed);
+  terms.add("kl", kl);
+  auto task = weighted(classification_weight, weighted(cfg.weight_mixed, mixed) + weighted(cfg.weight_fixed, fixed));
+  return plus_reconstruction(task) + kl_scale_ * kl;
 }
 
-std::map<std::string, double> Trainer::step(const torch::Tensor& x, const torch::Tensor& y, const ClusterDesign& z,
-                                            const torch::Tensor& trials) {
-  std::map<std::string, double> terms;
+StepTerms Trainer::step(const torch::Tensor& x, const torch::Tensor& y, const ClusterDesign& z, const torch::Tensor& trials) {
+  StepTerms terms;
   NetworkOutput out = net_->forward(x, z);
 
   // (a) The adversary learns to recognise the cluster from the (fixed) hidden activations.
@@ -178,11 +193,11 @@ std::map<std::string, double> Trainer::step(const torch::Tensor& x, const torch:
   if (net_->adversary) {
     auto logits = net_->adversary_logits(out.hidden.detach(), target);
     auto adversary_loss = torch::cross_entropy_loss(logits, z.ids);
-    adversary_optimizer_->zero_grad();
+    adversary_flat_->zero_grad();
     adversary_loss.backward();
     adversary_optimizer_->step();
-    terms["adversary"] = adversary_loss.item<double>();
-    terms["adversary_accuracy"] = logits.argmax(1).eq(z.ids).to(torch::kFloat64).mean().item<double>();
+    terms.add("adversary", adversary_loss);
+    terms.add("adversary_accuracy", logits.argmax(1).eq(z.ids).to(torch::kFloat32).mean());
   }
 
   // (b) The main networks fit the target while defeating the updated adversary.
@@ -193,10 +208,11 @@ std::map<std::string, double> Trainer::step(const torch::Tensor& x, const torch:
     loss = confusion_ ? loss - adversary_weight_ * torch::log_softmax(logits, 1).mean(1).mean()
                       : loss - adversary_weight_ * torch::cross_entropy_loss(logits, z.ids);
   }
-  main_optimizer_.zero_grad();
+  if (main_flat_) main_flat_->zero_grad();
+  else main_optimizer_.zero_grad();
   loss.backward();
   main_optimizer_.step();
-  terms["total"] = loss.item<double>();
+  terms.add("total", loss);
   return terms;
 }
 
@@ -213,8 +229,9 @@ TrainingHistory Trainer::fit_full_batch(const TrainingTensors& train, double tar
                                                            .tolerance_change(1e-14)
                                                            .line_search_fn("strong_wolfe"));
   net_->eval();  // the random effects' posterior means; their spread enters through the expectation
-  std::map<std::string, double> terms;
+  StepTerms terms;
   auto closure = [&] {
+    terms = StepTerms();
     optimizer.zero_grad();
     auto loss = objective_terms(net_->forward(data.x, data.z), data, /*expected=*/true, terms);
     loss.backward();
@@ -227,7 +244,7 @@ TrainingHistory Trainer::fit_full_batch(const TrainingTensors& train, double tar
     EpochRecord rec;
     rec.epoch = step;
     rec.loss = optimizer.step(closure).item<double>();
-    rec.terms = terms;
+    rec.terms = terms.read();
     rec.metric = task_metric(cfg.task, network_output(net_, data.x, data.z), data, target_scale);
     rec.samples_per_second =
         static_cast<double>(data.x.size(0)) / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -294,14 +311,25 @@ TrainingHistory Trainer::fit(const TrainingTensors& train, const TrainingTensors
     auto order = torch::randperm(n, torch::kInt64);
     EpochRecord rec;
     rec.epoch = epoch;
+    torch::Tensor sums;  // [terms], weighted by each batch's share of the rows
+    std::vector<const char*> names;
     for (int64_t b = 0; b < n; b += cfg.batch_size) {
       auto index = order.narrow(0, b, std::min(cfg.batch_size, n - b));
       auto terms = step(train.x.index_select(0, index), train.y.index_select(0, index), train.z.rows(index),
                         train.trials.defined() ? train.trials.index_select(0, index) : torch::Tensor());
       const double w = static_cast<double>(index.size(0)) / static_cast<double>(n);
-      rec.loss += terms["total"] * w;
-      terms.erase("total");
-      for (const auto& [name, value] : terms) rec.terms[name] += value * w;
+      const auto values = terms.stacked();
+      if (!sums.defined()) {
+        sums = torch::zeros({values.size(0)}, torch::kFloat64);
+        names = terms.names();
+      }
+      sums.add_(values, w);
+    }
+    sums = sums.contiguous();
+    for (size_t i = 0; i < names.size(); ++i) {
+      const double value = sums.data_ptr<double>()[i];
+      if (std::string(names[i]) == "total") rec.loss = value;
+      else rec.terms[names[i]] = value;
     }
     // The training metric is measured after the epoch, in evaluation mode, like the validation one.
     rec.metric = task_metric(cfg.task, network_output(net_, train.x, train.z), train, target_scale);

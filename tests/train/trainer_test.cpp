@@ -93,7 +93,7 @@ TEST(Trainer, StepReportsEveryLossTerm) {
   torch::manual_seed(6);
   Network net(config, std::vector<int64_t>{3}, 4);
   const Batch b = clustered_batch();
-  auto terms = Trainer(net).step(b.x, b.y, b.z);
+  auto terms = Trainer(net).step(b.x, b.y, b.z).read();
   for (const char* name : {"total", "mixed", "fixed", "adversary", "adversary_accuracy", "kl"})
     EXPECT_TRUE(terms.count(name)) << name;
   EXPECT_GT(terms["kl"], 0.0);

@@ -13,7 +13,8 @@ namespace armed {
 struct NetworkOutput {
   torch::Tensor output;     // [n] the model's prediction given Z (mixed for armed): logit or standardized value
   torch::Tensor fixed;      // [n] the fixed-effects part alone
-  torch::Tensor hidden;     // [n, sum(hidden)] concatenated fixed-effects hidden activations (adversary input)
+  torch::Tensor hidden;     // [n, sum(hidden)] concatenated fixed-effects hidden activations, the adversary's
+                            // input (undefined without an adversary)
   torch::Tensor re_design;  // [n, units] what the random effects multiply: 1 (intercept), then the slope inputs
   torch::Tensor latent;                // aec: the fixed-effects latent
   torch::Tensor reconstruction;        // aec: the fixed-effects decoder's images

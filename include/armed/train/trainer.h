@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "armed/models/network.h"
+#include "armed/train/flat_parameters.h"
 
 namespace armed {
 
@@ -32,6 +33,23 @@ struct TrainingHistory {
   double membership_accuracy = NAN;  // training accuracy of the cluster-membership predictor (armed)
 };
 
+// Loss terms of one training step as 0-dim tensors. The training loop sums them over an epoch and
+// reads them once: an .item() per term and step costs as much as the small layers' arithmetic.
+class StepTerms {
+ public:
+  void add(const char* name, const torch::Tensor& value) {
+    names_.push_back(name);
+    values_.push_back(value);
+  }
+  const std::vector<const char*>& names() const { return names_; }
+  torch::Tensor stacked() const;              // [terms], without autograd history
+  std::map<std::string, double> read() const;  // name -> value
+
+ private:
+  std::vector<const char*> names_;
+  std::vector<torch::Tensor> values_;
+};
+
 // Trains a Network. L is the mean negative log-likelihood per row: Bernoulli/binomial on the logit
 // scale, or Gaussian with the network's residual SD. With Adam, each minibatch step alternates
 // (a) one adversary step minimizing CE(Z, adversary(h)) with the adversary's own optimizer, and
@@ -45,8 +63,7 @@ class Trainer {
   explicit Trainer(Network net);
 
   // One step on a batch; returns the batch's loss terms (as in EpochRecord::terms, plus "total").
-  std::map<std::string, double> step(const torch::Tensor& x, const torch::Tensor& y, const ClusterDesign& z,
-                                     const torch::Tensor& trials = {});
+  StepTerms step(const torch::Tensor& x, const torch::Tensor& y, const ClusterDesign& z, const torch::Tensor& trials = {});
 
   // Minibatch epochs over `train`; with `valid`, early stopping on validation loss restores the
   // best weights. One progress line per epoch goes to `progress` when it is not null.
@@ -60,13 +77,14 @@ class Trainer {
 
  private:
   TrainingHistory fit_full_batch(const TrainingTensors& train, double target_scale, std::ostream* progress);
-  torch::Tensor objective_terms(const NetworkOutput& out, const TrainingTensors& batch, bool expected,
-                                std::map<std::string, double>& terms);
+  torch::Tensor objective_terms(const NetworkOutput& out, const TrainingTensors& batch, bool expected, StepTerms& terms);
 
   Network net_;
   double kl_scale_;
   double adversary_weight_;  // resolved once: the config's per-family default is string work
   bool confusion_;
+  // Adam: main and adversary parameters each in one buffer (L-BFGS runs in double on its own).
+  std::unique_ptr<FlatParameters> main_flat_, adversary_flat_;
   torch::optim::Adam main_optimizer_;
   std::unique_ptr<torch::optim::Adam> adversary_optimizer_;
 };
