@@ -3,7 +3,8 @@ Glorot init, adversary 4-4, random intercept + slopes on the last hidden layer s
 the same losses (BCE(mixed) + BCE(fixed) - 0.5 CE(adversary) + 1e-5 KL; conventional: BCE), the
 same loop (shuffle, gather each minibatch, adversary step then main step, two Adam optimizers),
 batch sizes, epochs and thread counts. Prints one JSON line per setting, then, given armed's
-lines, the table of ratios.
+lines, the same-loss check (armed's initial weights loaded here, one step's loss terms compared)
+and the table of ratios.
 
 usage: peer.py SPIRAL.csv EPOCHS [ARMED.jsonl]
 """
@@ -97,6 +98,33 @@ def train_epoch(net, main_opt, adv_opt, x, y, ids, batch):
         loss.item()  # as a training loop that reports its loss does
 
 
+def loss_check(check, x, y, ids):
+    """Loads armed's initial weights, takes the step armed took (first 256 rows, evaluation mode,
+    so nothing is sampled) and returns (term, armed, PyTorch) for each loss term."""
+    net = Armed(2, 10, True)
+    groups = {"fe": "fixed_effects.", "adversary": "adversary.", "re": "random_effects."}
+    for ours, prefix in groups.items():
+        theirs = [w for w in check["weights"] if w["name"].startswith(prefix)]
+        mine = [p for name, p in net.named_parameters() if name.startswith(ours + ".")]
+        assert len(theirs) == len(mine), (ours, len(theirs), len(mine))
+        with torch.no_grad():
+            for p, w in zip(mine, theirs):
+                p.copy_(torch.tensor(w["values"]).view(w["shape"]))
+    net.eval()
+    xb, yb, zb = x[:256], y[:256], ids[:256]
+    adv_opt = torch.optim.Adam(net.adversary.parameters(), lr=1e-3)
+    mixed, fixed, hidden = net(xb, zb)
+    adversary = F.cross_entropy(net.adversary(hidden.detach())[0], zb)
+    adv_opt.zero_grad()
+    adversary.backward()
+    adv_opt.step()
+    terms = {"mixed": F.binary_cross_entropy_with_logits(mixed, yb), "fixed": F.binary_cross_entropy_with_logits(fixed, yb),
+             "kl": net.re.kl(), "adversary": adversary}
+    terms["total"] = (terms["mixed"] + terms["fixed"] + 1e-5 * terms["kl"]
+                      - 0.5 * F.cross_entropy(net.adversary(hidden)[0], zb))
+    return [(name, check["terms"][name], value.item()) for name, value in terms.items()]
+
+
 def main():
     path, epochs = sys.argv[1], int(sys.argv[2])
     with open(path) as f:
@@ -135,6 +163,13 @@ def main():
     if len(sys.argv) > 3:
         with open(sys.argv[3]) as f:
             lines = list(map(json.loads, f))
+        check = next(r["check"] for r in lines if "check" in r)
+        print("\nsame loss from the same initial weights (armed's, one step on 256 rows, nothing sampled):")
+        worst = 0.0
+        for name, armed, peer in loss_check(check, x, y, ids):
+            worst = max(worst, abs(armed - peer) / max(abs(peer), 1e-12))
+            print("  %-10s armed %.7g  PyTorch %.7g" % (name, armed, peer))
+        print("  largest relative difference %.1e" % worst)
         ours = {(r["model"], r["batch"], r["threads"]): r for r in lines if "model" in r}
         our_peak = next(r["peak_rss_mib"] for r in lines if "peak_rss_mib" in r)
         print("\nmodel          batch threads  armed train/s  PyTorch train/s  ratio  armed predict/s  PyTorch predict/s  ratio")

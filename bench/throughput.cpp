@@ -1,7 +1,9 @@
 // Training and prediction throughput of armed's dense models on the spiral data, measured on the
 // same loop the PyTorch peer (bench/peer.py) runs: shuffle, gather each minibatch, one Trainer
 // step (adversary step, then main step), for whole epochs. Prints one JSON line per setting, then
-// the process's peak resident memory.
+// the process's peak resident memory. First, for the peer's same-loss check, the initial armed
+// network's weights and the loss terms of one step on the first 256 rows, taken in evaluation mode
+// (random effects at their posterior means: nothing is sampled, so both sides compute the same).
 #include <armed/armed.h>
 
 #include <sys/resource.h>
@@ -18,6 +20,24 @@ int main(int argc, char** argv) {
   const auto x = armed::Standardizer::fit(data.x).transform(data.x);
   const auto z = armed::ClusterDesign{armed::ClusterEncoder::fit(data.clusters).encode(data.clusters), {}, false};
   const int64_t n = x.size(0);
+  {
+    torch::manual_seed(0);
+    armed::ModelConfig config;
+    config.model = "armed";
+    armed::Network net(config, std::vector<int64_t>{x.size(1)}, 10);
+    nlohmann::json weights = nlohmann::json::array();  // in the modules' order
+    for (const auto& item : net->named_parameters()) {
+      if (item.key().rfind("membership.", 0) == 0) continue;
+      const auto flat = item.value().detach().contiguous().view(-1);
+      weights.push_back({{"name", item.key()},
+                         {"shape", item.value().sizes().vec()},
+                         {"values", std::vector<float>(flat.data_ptr<float>(), flat.data_ptr<float>() + flat.numel())}});
+    }
+    net->eval();
+    armed::Trainer trainer(net);
+    const auto terms = trainer.step(x.narrow(0, 0, 256), data.y.narrow(0, 0, 256), z.rows(torch::arange(256))).read();
+    std::cout << nlohmann::json{{"impl", "armed"}, {"check", {{"weights", weights}, {"terms", terms}}}}.dump() << std::endl;
+  }
   for (const std::string model : {"conventional", "armed"})
     for (int64_t batch : {32, 512})
       for (int threads : {1, 2}) {

@@ -38,6 +38,11 @@ double ModelConfig::adversary_weight() const {
   return f == "cnn" ? 0.1 : f == "aec" ? 0.05 : 0.5;
 }
 
+bool ModelConfig::sparse_random_effects(int64_t clusters) const {
+  if (optimizer != "adam") return false;
+  return re_updates == "sparse" || (re_updates == "auto" && clusters >= sparse_from_clusters);
+}
+
 ModelConfig ModelConfig::for_model(const std::string& name) const {
   ModelConfig c = *this;
   c.model = name;
@@ -84,6 +89,10 @@ void ModelConfig::validate() const {
     throw Error(option_flag("validation_fraction") + ": early stopping is for adam; L-BFGS stops at its tolerance");
   if (optimizer == "lbfgs" && has_adversary())
     throw Error(option_flag("optimizer") + " lbfgs: the adversary needs alternating minibatch steps; use adam or --no-adversary");
+  if (!one_of<std::string>(re_updates, {"auto", "dense", "sparse"}))
+    throw Error(option_flag("re_updates") + ": '" + re_updates + "' is not auto, dense or sparse");
+  if (re_updates == "sparse" && optimizer != "adam")
+    throw Error(option_flag("re_updates") + " sparse: is for Adam's minibatches; L-BFGS takes the full batch");
   if (!one_of<std::string>(re_prior, {"fixed", "learned"}))
     throw Error(option_flag("re_prior") + ": '" + re_prior + "' is not fixed or learned");
   if (no_adversary && variant() != "armed" && variant() != "adversarial")

@@ -84,6 +84,8 @@ NetworkImpl::NetworkImpl(ModelConfig config_, std::vector<int64_t> input_shape_,
                                                                    .prior_scale(config.scale_bias_prior_scale)
                                                                    .posterior_loc_init_scale(config.scale_bias_posterior_init_scale)));
   }
+  if (config.sparse_random_effects(clusters))
+    for (auto& part : random_effects_parts()) part->options.sparse(true);
   if (config.task == "regression") log_residual_sd = register_parameter("log_residual_sd", torch::zeros({}));
 }
 
@@ -122,6 +124,30 @@ torch::Tensor NetworkImpl::membership_probabilities(const torch::Tensor& x) {
 torch::Tensor NetworkImpl::kl_divergence() {
   torch::Tensor kl = random_effects ? random_effects->kl_divergence() : torch::zeros({});
   return mixed_decoder ? kl + mixed_decoder->kl_divergence() : kl;
+}
+
+torch::Tensor NetworkImpl::kl_divergence(const torch::Tensor& ids, const torch::Tensor& weights) {
+  torch::Tensor kl;
+  for (auto& part : random_effects_parts()) {
+    auto term = part->kl_divergence(ids, weights);
+    kl = kl.defined() ? kl + term : term;
+  }
+  return kl.defined() ? kl : torch::zeros({});
+}
+
+std::vector<RandomEffects> NetworkImpl::random_effects_parts() {
+  std::vector<RandomEffects> parts;
+  if (random_effects) parts.push_back(random_effects);
+  if (mixed_decoder && mixed_decoder->scale_bias) parts.push_back(mixed_decoder->scale_bias);
+  return parts;
+}
+
+std::vector<torch::Tensor> NetworkImpl::sparse_cluster_tables() {
+  std::vector<torch::Tensor> tables;
+  for (auto& part : random_effects_parts())
+    if (part->options.sparse())
+      for (auto& t : part->cluster_tables()) tables.push_back(t);
+  return tables;
 }
 
 std::vector<torch::Tensor> NetworkImpl::main_parameters() {

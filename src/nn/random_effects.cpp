@@ -33,6 +33,25 @@ torch::Tensor assemble(const torch::Tensor& diag, const torch::Tensor& lower, in
   return flat.reshape(shape);
 }
 
+// KL(N(m, s^2) || N(0, p^2)) = log(p / s) + (s^2 + m^2) / (2 p^2) - 1/2, per unit.
+torch::Tensor diagonal_kl(const torch::Tensor& loc, const torch::Tensor& raw_scale, const torch::Tensor& raw_prior_scale) {
+  auto s = to_scale(raw_scale), p = to_scale(raw_prior_scale).unsqueeze(0);
+  return torch::log(p) - torch::log(s) + (s.square() + loc.square()) / (2 * p.square()) - 0.5;
+}
+
+// Per cluster, 1/2 [tr(Sigma^-1 S_k) + m_k' Sigma^-1 m_k - U + log|Sigma| - log|S_k|] from the
+// Cholesky factors `prior` of Sigma and `post` [n, U, U] of the S_k.
+torch::Tensor full_kl(const torch::Tensor& loc, const torch::Tensor& post, const torch::Tensor& prior) {
+  const int64_t n = loc.size(0);
+  const double u = static_cast<double>(loc.size(1));
+  auto prior_b = prior.unsqueeze(0).expand({n, -1, -1});
+  auto solved = at::linalg_solve_triangular(prior_b, post, /*upper=*/false);
+  auto solved_m = at::linalg_solve_triangular(prior_b, loc.unsqueeze(-1), /*upper=*/false);
+  auto log_det_prior = 2 * prior.diagonal().log().sum();
+  auto log_det_post = 2 * post.diagonal(0, -2, -1).log().sum(-1);
+  return 0.5 * (solved.square().sum({1, 2}) + solved_m.square().sum({1, 2}) - u + log_det_prior - log_det_post);
+}
+
 }  // namespace
 
 RandomEffectsImpl::RandomEffectsImpl(RandomEffectsOptions options_) : options(std::move(options_)) { reset(); }
@@ -60,10 +79,18 @@ void RandomEffectsImpl::reset() {
   if (full()) lower = register_parameter("lower", torch::zeros({k, pairs}));
 }
 
+torch::Tensor RandomEffectsImpl::rows(const torch::Tensor& table, const torch::Tensor& idx) const {
+  return options.sparse() ? torch::embedding(table, idx, -1, false, /*sparse=*/true) : table.index_select(0, idx);
+}
+
+std::vector<torch::Tensor> RandomEffectsImpl::cluster_tables() const {
+  return full() ? std::vector<torch::Tensor>{loc, raw_scale, lower} : std::vector<torch::Tensor>{loc, raw_scale};
+}
+
 torch::Tensor RandomEffectsImpl::cholesky_rows(const torch::Tensor& idx) const {
   const int64_t u = options.units();
-  auto diag = to_scale(raw_scale.index_select(0, idx));
-  return full() ? assemble(diag, lower.index_select(0, idx), u) : torch::diag_embed(diag);
+  auto diag = to_scale(rows(raw_scale, idx));
+  return full() ? assemble(diag, rows(lower, idx), u) : torch::diag_embed(diag);
 }
 
 torch::Tensor RandomEffectsImpl::posterior_cholesky() const {
@@ -90,15 +117,14 @@ torch::Tensor RandomEffectsImpl::forward(const ClusterDesign& z) {
     return mean + sd * torch::randn_like(mean);
   }
   // One-hot Z: gather the rows' clusters; cost grows with the batch, not with the clusters.
-  auto known = (z.ids >= 0).to(loc.scalar_type()).unsqueeze(1);
-  auto idx = z.ids.clamp_min(0);
-  auto out = loc.index_select(0, idx);
   if (is_training()) {
+    // Training rows all have a cluster (an id of -1 fails the gather): no mask to build.
+    auto out = rows(loc, z.ids);
     auto eps = torch::randn_like(out);
-    out = out + (full() ? cholesky_rows(idx).matmul(eps.unsqueeze(-1)).squeeze(-1)
-                        : to_scale(raw_scale.index_select(0, idx)) * eps);
+    return out + (full() ? cholesky_rows(z.ids).matmul(eps.unsqueeze(-1)).squeeze(-1) : to_scale(rows(raw_scale, z.ids)) * eps);
   }
-  return out * known;
+  auto known = (z.ids >= 0).to(loc.scalar_type()).unsqueeze(1);
+  return loc.index_select(0, z.ids.clamp_min(0)) * known;
 }
 
 std::pair<torch::Tensor, torch::Tensor> RandomEffectsImpl::linear_moments(const torch::Tensor& ids, const torch::Tensor& h) {
@@ -111,22 +137,14 @@ std::pair<torch::Tensor, torch::Tensor> RandomEffectsImpl::linear_moments(const 
 }
 
 torch::Tensor RandomEffectsImpl::kl_divergence() const {
-  const double u = static_cast<double>(options.units());
-  if (!full() && !prior_lower.defined()) {
-    // KL(N(m, s^2) || N(0, p^2)) = log(p / s) + (s^2 + m^2) / (2 p^2) - 1/2, per unit.
-    auto s = to_scale(raw_scale), p = to_scale(raw_prior_scale).unsqueeze(0);
-    return (torch::log(p) - torch::log(s) + (s.square() + loc.square()) / (2 * p.square()) - 0.5).sum();
-  }
-  // 1/2 [tr(Sigma^-1 S_k) + m_k' Sigma^-1 m_k - U + log|Sigma| - log|S_k|] with Cholesky factors.
-  auto prior = prior_cholesky();
-  auto post = posterior_cholesky();
-  auto k = options.clusters();
-  auto prior_b = prior.unsqueeze(0).expand({k, -1, -1});
-  auto solved = at::linalg_solve_triangular(prior_b, post, /*upper=*/false);
-  auto solved_m = at::linalg_solve_triangular(prior_b, loc.unsqueeze(-1), /*upper=*/false);
-  auto log_det_prior = 2 * prior.diagonal().log().sum();
-  auto log_det_post = 2 * post.diagonal(0, -2, -1).log().sum(-1);
-  return 0.5 * (solved.square().sum({1, 2}) + solved_m.square().sum({1, 2}) - u + log_det_prior - log_det_post).sum();
+  if (!full() && !prior_lower.defined()) return diagonal_kl(loc, raw_scale, raw_prior_scale).sum();
+  return full_kl(loc, posterior_cholesky(), prior_cholesky()).sum();
+}
+
+torch::Tensor RandomEffectsImpl::kl_divergence(const torch::Tensor& ids, const torch::Tensor& weights) const {
+  if (!full() && !prior_lower.defined())
+    return diagonal_kl(rows(loc, ids), rows(raw_scale, ids), raw_prior_scale).sum(1).dot(weights);
+  return full_kl(rows(loc, ids), cholesky_rows(ids), prior_cholesky()).dot(weights);
 }
 
 }  // namespace armed

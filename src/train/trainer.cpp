@@ -1,5 +1,6 @@
 #include "armed/train/trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -89,6 +90,32 @@ std::string progress_line(const EpochRecord& rec, int64_t epochs, const char* me
   return line;
 }
 
+// Parameters that record no gradient while it lives: autograd then spares their weight-gradient
+// matmuls and accumulation, and still passes gradients through them to their inputs.
+class Frozen {
+ public:
+  explicit Frozen(std::vector<torch::Tensor>& parameters) : parameters_(parameters) {
+    for (auto& p : parameters_) p.set_requires_grad(false);
+  }
+  ~Frozen() {
+    for (auto& p : parameters_) p.set_requires_grad(true);
+  }
+  Frozen(const Frozen&) = delete;
+  Frozen& operator=(const Frozen&) = delete;
+
+ private:
+  std::vector<torch::Tensor>& parameters_;
+};
+
+std::vector<torch::Tensor> without(std::vector<torch::Tensor> all, const std::vector<torch::Tensor>& drop) {
+  all.erase(std::remove_if(all.begin(), all.end(),
+                           [&](const torch::Tensor& t) {
+                             return std::any_of(drop.begin(), drop.end(), [&](const torch::Tensor& d) { return d.is_same(t); });
+                           }),
+            all.end());
+  return all;
+}
+
 }  // namespace
 
 int64_t prediction_chunk(const NetworkImpl& net, bool soft) {
@@ -124,12 +151,23 @@ Trainer::Trainer(Network net)
       kl_scale_(net_->config.kl_weight),
       adversary_weight_(net_->config.adversary_weight()),
       confusion_(net_->config.adversary_objective == "confusion"),
-      main_flat_(net_->config.optimizer == "adam" ? std::make_unique<FlatParameters>(net_->main_parameters()) : nullptr),
-      main_optimizer_(main_flat_ ? main_flat_->optimized() : net_->main_parameters(), torch::optim::AdamOptions(net_->config.lr)) {
+      main_flat_(net_->config.optimizer == "adam"
+                     ? std::make_unique<FlatParameters>(without(net_->main_parameters(), net_->sparse_cluster_tables()))
+                     : nullptr),
+      main_optimizer_(main_flat_ ? main_flat_->optimized() : net_->main_parameters(), torch::optim::AdamOptions(net_->config.lr)),
+      sparse_tables_(net_->sparse_cluster_tables()) {
+  if (!sparse_tables_.empty())
+    sparse_optimizer_ = std::make_unique<SparseAdam>(sparse_tables_, torch::optim::AdamOptions(net_->config.lr));
   if (net_->adversary) {
-    adversary_flat_ = std::make_unique<FlatParameters>(net_->adversary->parameters());
+    adversary_parameters_ = net_->adversary->parameters();
+    adversary_flat_ = std::make_unique<FlatParameters>(adversary_parameters_);
     adversary_optimizer_ = std::make_unique<torch::optim::Adam>(adversary_flat_->optimized(), torch::optim::AdamOptions(net_->config.lr));
   }
+}
+
+void Trainer::set_training_clusters(const torch::Tensor& ids) {
+  auto rows = torch::bincount(ids, {}, net_->clusters).to(torch::kFloat32);
+  cluster_kl_weight_ = static_cast<float>(ids.size(0)) / rows;
 }
 
 torch::Tensor StepTerms::stacked() const {
@@ -176,7 +214,13 @@ torch::Tensor Trainer::objective_terms(const NetworkOutput& out, const TrainingT
     mixed = task_loss(net_, out.output, batch);
   }
   auto fixed = task_loss(net_, out.fixed, batch);
-  auto kl = net_->kl_divergence();
+  torch::Tensor kl;
+  if (sparse_optimizer_) {
+    TORCH_CHECK(cluster_kl_weight_.defined(), "sparse random-effect updates: call set_training_clusters before step");
+    kl = net_->kl_divergence(batch.z.ids, cluster_kl_weight_.index_select(0, batch.z.ids).div_(batch.z.ids.size(0)));
+  } else {
+    kl = net_->kl_divergence();
+  }
   terms.add("mixed", mixed);
   terms.add("fixed", fixed);
   terms.add("kl", kl);
@@ -204,14 +248,20 @@ StepTerms Trainer::step(const torch::Tensor& x, const torch::Tensor& y, const Cl
   TrainingTensors batch{x, y, trials, z};
   torch::Tensor loss = objective_terms(out, batch, /*expected=*/false, terms);
   if (net_->adversary) {
-    const auto logits = net_->adversary_logits(out.hidden, target);
+    // The adversary has had its step: the main loss needs only the gradient through it.
+    const auto logits = [&] {
+      Frozen frozen(adversary_parameters_);
+      return net_->adversary_logits(out.hidden, target);
+    }();
     loss = confusion_ ? loss - adversary_weight_ * torch::log_softmax(logits, 1).mean(1).mean()
                       : loss - adversary_weight_ * torch::cross_entropy_loss(logits, z.ids);
   }
   if (main_flat_) main_flat_->zero_grad();
   else main_optimizer_.zero_grad();
+  if (sparse_optimizer_) sparse_optimizer_->zero_grad();
   loss.backward();
   main_optimizer_.step();
+  if (sparse_optimizer_) sparse_optimizer_->step();
   terms.add("total", loss);
   return terms;
 }
@@ -297,6 +347,7 @@ TrainingHistory Trainer::fit(const TrainingTensors& train, const TrainingTensors
   const ModelConfig& cfg = net_->config;
   const int64_t n = train.x.size(0);
   if (cfg.elbo) kl_scale_ = 1.0 / static_cast<double>(n);
+  if (sparse_optimizer_) set_training_clusters(train.z.ids);
   if (cfg.optimizer == "lbfgs") return fit_full_batch(train, target_scale, progress);
   const char* metric_name = cfg.task == "classification" ? "auroc" : "rmse";
 

@@ -171,6 +171,46 @@ TEST(Armed, FixedModeIsTheFixedEffectsAlone) {
   EXPECT_EQ(inputs["random_effects"][0]["prior"], "learned");
 }
 
+TEST(Armed, RandomEffectUpdatesAreSparseFromManyClustersOrOnRequest) {
+  ModelConfig c = quick("armed");
+  EXPECT_FALSE(c.sparse_random_effects(ModelConfig::sparse_from_clusters - 1));
+  EXPECT_TRUE(c.sparse_random_effects(ModelConfig::sparse_from_clusters));
+  c.re_updates = "dense";
+  EXPECT_FALSE(c.sparse_random_effects(100000));
+  c.re_updates = "sparse";
+  EXPECT_TRUE(c.sparse_random_effects(2));
+  c.optimizer = "lbfgs";
+  c.no_adversary = true;
+  EXPECT_THROW(c.validate(), Error);  // L-BFGS takes the full batch
+  c.re_updates = "sometimes";
+  c.optimizer = "adam";
+  EXPECT_THROW(c.validate(), Error);
+}
+
+// Clusters shift the log-odds by -1.5 or +1.5: sparse updates must find every cluster's sign.
+TEST(Armed, SparseUpdatesLearnEachClustersIntercept) {
+  torch::manual_seed(7);
+  ClusteredData data;
+  const int64_t clusters = 8, per = 150;
+  data.feature_names = data.feature_columns = {"x1"};
+  data.x = torch::randn({clusters * per, 1});
+  auto offset = torch::arange(clusters * per, torch::kInt64).div(per, "floor").remainder(2).to(torch::kFloat32) * 3 - 1.5;
+  data.y = torch::bernoulli(torch::sigmoid(data.x.squeeze(1) + offset));
+  for (int64_t r = 0; r < clusters * per; ++r) data.clusters.push_back("c" + std::to_string(r / per));
+  ModelConfig c = quick("armed");
+  c.re_updates = "sparse";
+  c.random_slopes = "none";
+  c.no_adversary = true;
+  c.intercept_prior_scale = 2.0;
+  c.epochs = 20;
+  c.lr = 0.01;
+  const auto effects = MixedEffectsModel::fit(c, data).effects()["random_effects"][0]["clusters"];
+  for (int64_t k = 0; k < clusters; ++k) {
+    const double mean = effects["c" + std::to_string(k)]["mean"].get<double>();
+    EXPECT_GT(k % 2 ? mean : -mean, 0.5) << "cluster " << k << ": " << mean;
+  }
+}
+
 TEST(Armed, AblationFlagsMustFitTheModel) {
   auto config = quick("conventional");
   config.no_adversary = true;

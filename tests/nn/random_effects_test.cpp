@@ -76,4 +76,47 @@ TEST(RandomEffects, PriorScaleIsTrainedOnlyWhenLearned) {
   EXPECT_NE(learned->raw_prior_scale.grad()[0].item<double>(), 0.0);
 }
 
+TEST(RandomEffects, SparseGradientsAreTheDenseOnesAsRows) {
+  const ClusterDesign z{torch::tensor({2, 0, 2, 3}, torch::kInt64), {}};
+  for (const char* covariance : {"diagonal", "full"}) {
+    std::vector<torch::Tensor> grads[2];
+    for (bool sparse : {false, true}) {
+      torch::manual_seed(5);
+      RandomEffects re(RandomEffectsOptions(4, 3).covariance(covariance).sparse(sparse));
+      re->train();
+      (re->forward(z).square().sum() + re->kl_divergence(z.ids, torch::ones({4}))).backward();
+      for (const auto& t : re->cluster_tables()) {
+        EXPECT_EQ(t.grad().is_sparse(), sparse) << covariance;
+        grads[sparse].push_back(sparse ? t.grad().to_dense() : t.grad());
+      }
+    }
+    ASSERT_EQ(grads[0].size(), grads[1].size());
+    for (size_t i = 0; i < grads[0].size(); ++i) EXPECT_TRUE(torch::allclose(grads[0][i], grads[1][i], 1e-5, 1e-6)) << covariance;
+  }
+}
+
+// Weighted by rows / (batch rows x cluster rows), the batches of an epoch average to the full KL.
+TEST(RandomEffects, MinibatchKlEstimatesAverageToTheFullKl) {
+  for (const char* covariance : {"diagonal", "full"}) {
+    torch::manual_seed(6);
+    RandomEffects re(RandomEffectsOptions(3, 2).covariance(covariance).posterior_loc_init_scale({0.5}));
+    if (re->lower.defined()) {
+      torch::NoGradGuard no_grad;
+      re->lower.normal_(0, 0.2);
+    }
+    const auto ids = torch::tensor({0, 2, 1, 2, 0, 2, 2, 1}, torch::kInt64);
+    const auto cluster_rows = torch::bincount(ids).to(torch::kFloat32);
+    const int64_t batch = 2, n = ids.size(0);
+    double average = 0;
+    for (int64_t b = 0; b < n; b += batch) {
+      auto part = ids.narrow(0, b, batch);
+      auto weights = static_cast<float>(n) / (batch * cluster_rows.index_select(0, part));
+      average += re->kl_divergence(part, weights).item<double>() / static_cast<double>(n / batch);
+    }
+    const double full = re->kl_divergence().item<double>();
+    EXPECT_GT(full, 0.0);
+    EXPECT_NEAR(average, full, 1e-5 * full) << covariance;
+  }
+}
+
 }  // namespace armed

@@ -99,4 +99,37 @@ TEST(Trainer, StepReportsEveryLossTerm) {
   EXPECT_GT(terms["kl"], 0.0);
 }
 
+TEST(Trainer, SparseUpdatesNeedTheTrainingClustersAndTouchOnlyTheBatchsRows) {
+  ModelConfig config;
+  config.model = "armed";
+  config.re_updates = "sparse";
+  torch::manual_seed(8);
+  Network net(config, std::vector<int64_t>{3}, 4);
+  Trainer trainer(net);
+  const Batch b = clustered_batch();
+  EXPECT_THROW(trainer.step(b.x, b.y, b.z), c10::Error);
+  trainer.set_training_clusters(b.z.ids);
+  const auto loc = net->random_effects->loc.detach().clone();
+  const auto rows = torch::tensor({0, 1, 4, 5}, torch::kInt64);  // clusters 0 and 1 only
+  trainer.step(b.x.index_select(0, rows), b.y.index_select(0, rows), b.z.rows(rows));
+  EXPECT_FALSE(torch::equal(net->random_effects->loc[0], loc[0]));
+  EXPECT_FALSE(torch::equal(net->random_effects->loc[1], loc[1]));
+  EXPECT_TRUE(torch::equal(net->random_effects->loc[2], loc[2]));
+  EXPECT_TRUE(torch::equal(net->random_effects->loc[3], loc[3]));
+}
+
+TEST(Trainer, TheMainStepLeavesTheAdversaryTrainable) {
+  ModelConfig config;
+  config.model = "armed";
+  torch::manual_seed(9);
+  Network net(config, std::vector<int64_t>{3}, 4);
+  Trainer trainer(net);
+  const Batch b = clustered_batch();
+  trainer.step(b.x, b.y, b.z);
+  const auto weight = net->adversary->parameters().front().detach().clone();
+  for (const auto& p : net->adversary->parameters()) EXPECT_TRUE(p.requires_grad());
+  trainer.step(b.x, b.y, b.z);
+  EXPECT_FALSE(torch::equal(net->adversary->parameters().front(), weight));
+}
+
 }  // namespace armed

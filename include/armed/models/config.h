@@ -62,6 +62,12 @@ struct ModelConfig {
   double weight_classification = 0.01; // aec: multiplies the classification terms (w_mixed, w_fixed) above
   double kl_weight = 1e-5;
   bool elbo = false;                    // weight the KL by 1/rows instead: the exact evidence lower bound
+  // How an Adam step treats the random effects. dense: every cluster's KL and an update of every
+  // cluster's parameters (the paper's); sparse: the KL estimated without bias from the batch's
+  // clusters and a lazy Adam update of their rows only, so a step costs the same with 10 or 10,000
+  // clusters; auto: sparse from sparse_from_clusters clusters on.
+  std::string re_updates = "auto";
+  static constexpr int64_t sparse_from_clusters = 1000;
 
   std::string optimizer = "adam";       // adam (minibatches) | lbfgs (full batch, deterministic expected loss)
   int64_t epochs = 100;                 // the 4-4-4 spiral MLPs still improve between 40 and 100; L-BFGS: at most this many steps
@@ -77,6 +83,7 @@ struct ModelConfig {
   bool has_adversary() const { return (variant() == "adversarial" || variant() == "armed") && !no_adversary; }
   bool slopes_on_inputs() const { return random_slopes != "hidden" && random_slopes != "none"; }
   bool has_random_effects() const { return variant() == "armed" && !no_random_effects; }
+  bool sparse_random_effects(int64_t clusters) const;  // re_updates resolved for this many clusters
   double adversary_weight() const;  // weight_adversary, or the model's default when negative
   // This configuration for another model of a comparison: adversary options are dropped for a
   // model without an adversary, so one set of options serves every model compared.
@@ -118,6 +125,7 @@ void for_each_field(ModelConfig& c, Visitor&& v) {
   v("weight_classification", c.weight_classification, "aec: weight of the latent classifier's losses");
   v("kl_weight", c.kl_weight, "weight of the random effects' KL divergence");
   v("elbo", c.elbo, "weight the KL by 1/rows (the exact evidence lower bound) instead of --kl-weight");
+  v("re_updates", c.re_updates, "random effects per Adam step: dense (all clusters, the paper's) | sparse (the batch's clusters: cost independent of their number) | auto (sparse from 1000 clusters)");
   v("optimizer", c.optimizer, "adam (minibatches) | lbfgs (full batch, deterministic; for small linear fits)");
   v("epochs", c.epochs, "training epochs (at most, with early stopping); L-BFGS steps at most");
   v("batch_size", c.batch_size, "minibatch size");

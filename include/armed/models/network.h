@@ -44,6 +44,11 @@ class NetworkImpl : public torch::nn::Module {
   torch::Tensor adversary_logits(const torch::Tensor& hidden, const torch::Tensor& target);
   torch::Tensor membership_probabilities(const torch::Tensor& x);  // [n, clusters], rows sum to 1
   torch::Tensor kl_divergence();  // of the random effects (and the aec-armed decoder's); 0 without them
+  // Its minibatch estimate (see RandomEffectsImpl::kl_divergence(ids, weights)).
+  torch::Tensor kl_divergence(const torch::Tensor& ids, const torch::Tensor& weights);
+  // The random effects' per-cluster tables when config.sparse_random_effects: their gradients
+  // come as sparse rows, for SparseAdam. Empty otherwise.
+  std::vector<torch::Tensor> sparse_cluster_tables();
   std::vector<torch::Tensor> main_parameters();  // everything but the adversary and the membership predictor
   bool uses_clusters() const { return config.model == "cluster-input" || config.has_random_effects(); }
 
@@ -60,6 +65,9 @@ class NetworkImpl : public torch::nn::Module {
   RandomEffects random_effects{nullptr};  // unit 0: intercept; units 1..: slopes
   Decoder mixed_decoder{nullptr};         // aec-armed
   torch::Tensor log_residual_sd;          // regression only, on the standardized target's scale
+
+ private:
+  std::vector<RandomEffects> random_effects_parts();  // random_effects and the mixed decoder's, those present
 };
 TORCH_MODULE(Network);
 

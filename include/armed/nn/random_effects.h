@@ -18,6 +18,9 @@ struct RandomEffectsOptions {
   TORCH_ARG(std::vector<double>, prior_scale) = {0.1};         // prior SDs (initial values if learned); one or one per unit
   TORCH_ARG(bool, learn_prior_scale) = false;                  // empirical Bayes: the prior covariance is trained
   TORCH_ARG(std::string, covariance) = "diagonal";             // diagonal | full: correlated units within a cluster
+  // Gradients of the per-cluster tables (cluster_tables()) come as sparse rows, as with
+  // torch::nn::Embedding's sparse option: backward then costs the batch's rows, not every cluster's.
+  TORCH_ARG(bool, sparse) = false;
 };
 
 // Cluster-specific parameter vectors u_k ~ q_k = N(loc_k, S_k) with prior N(0, Sigma). With a
@@ -25,7 +28,8 @@ struct RandomEffectsOptions {
 // Cholesky factors (softplus diagonals, free lower triangles), and a learned Sigma then
 // estimates the random effects' covariance, correlations included.
 // forward(Z) returns Z u: per row, its cluster's parameters, a reparameterized sample in training
-// and the posterior mean in evaluation; zero for rows whose cluster is unknown.
+// and the posterior mean in evaluation, where a row whose cluster is unknown gets zero (in training
+// every row needs its cluster).
 class RandomEffectsImpl : public torch::nn::Cloneable<RandomEffectsImpl> {
  public:
   explicit RandomEffectsImpl(RandomEffectsOptions options);
@@ -35,6 +39,10 @@ class RandomEffectsImpl : public torch::nn::Cloneable<RandomEffectsImpl> {
   // unknown clusters. Lets a full-batch objective take expectations without sampling.
   std::pair<torch::Tensor, torch::Tensor> linear_moments(const torch::Tensor& ids, const torch::Tensor& h);
   torch::Tensor kl_divergence() const;        // sum over clusters of KL(q_k || prior)
+  // sum_i weights_i KL(q_{ids_i} || prior): with weights_i = rows / (batch rows x rows of cluster
+  // ids_i), an unbiased estimate from a minibatch of the sum over clusters, at the batch's cost.
+  torch::Tensor kl_divergence(const torch::Tensor& ids, const torch::Tensor& weights) const;
+  std::vector<torch::Tensor> cluster_tables() const;  // the parameters with one row per cluster
   torch::Tensor posterior_cholesky() const;   // [clusters, units, units] lower-triangular
   torch::Tensor prior_cholesky() const;       // [units, units] lower-triangular
   torch::Tensor posterior_scale() const;      // [clusters, units] marginal posterior SDs
@@ -46,6 +54,7 @@ class RandomEffectsImpl : public torch::nn::Cloneable<RandomEffectsImpl> {
 
  private:
   bool full() const { return options.covariance() == "full"; }
+  torch::Tensor rows(const torch::Tensor& table, const torch::Tensor& idx) const;  // table[idx], sparse rows' gradient if options.sparse
   torch::Tensor cholesky_rows(const torch::Tensor& idx) const;  // posterior factors of the given clusters
 };
 TORCH_MODULE(RandomEffects);

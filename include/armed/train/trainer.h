@@ -9,6 +9,7 @@
 
 #include "armed/models/network.h"
 #include "armed/train/flat_parameters.h"
+#include "armed/train/sparse_adam.h"
 
 namespace armed {
 
@@ -62,6 +63,10 @@ class Trainer {
  public:
   explicit Trainer(Network net);
 
+  // The training rows' cluster ids, for the minibatch KL estimate of sparse random-effect updates
+  // (config.re_updates); fit() sets them from its data, callers of step() alone must.
+  void set_training_clusters(const torch::Tensor& ids);
+
   // One step on a batch; returns the batch's loss terms (as in EpochRecord::terms, plus "total").
   StepTerms step(const torch::Tensor& x, const torch::Tensor& y, const ClusterDesign& z, const torch::Tensor& trials = {});
 
@@ -87,6 +92,10 @@ class Trainer {
   std::unique_ptr<FlatParameters> main_flat_, adversary_flat_;
   torch::optim::Adam main_optimizer_;
   std::unique_ptr<torch::optim::Adam> adversary_optimizer_;
+  std::vector<torch::Tensor> adversary_parameters_;
+  std::vector<torch::Tensor> sparse_tables_;
+  std::unique_ptr<SparseAdam> sparse_optimizer_;  // the random effects' tables when updates are sparse
+  torch::Tensor cluster_kl_weight_;              // [clusters] training rows / the cluster's rows
 };
 
 // Rows per evaluation chunk, bounding memory: a soft Z holds rows x clusters values, an image
