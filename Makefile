@@ -26,6 +26,7 @@ test: build
 bench: build
 	@scripts/setup.sh python3-torch python3-numpy
 	bench/run.sh $(BUILD_DIR)
+	bench/scale.sh $(BUILD_DIR)
 
 install: build
 	cmake --install $(BUILD_DIR) --prefix $(PREFIX)
