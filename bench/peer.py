@@ -2,11 +2,11 @@
 Glorot init, adversary 4-4, random intercept + slopes on the last hidden layer sampled per row),
 the same losses (BCE(mixed) + BCE(fixed) - 0.5 CE(adversary) + 1e-5 KL; conventional: BCE), the
 same loop (shuffle, gather each minibatch, adversary step then main step, two Adam optimizers),
-batch sizes, epochs and thread counts. Prints one JSON line per setting, then, given armed's
+batch sizes, timing (whole epochs during at least SECONDS) and thread counts. Prints one JSON line per setting, then, given armed's
 lines, the same-loss check (armed's initial weights loaded here, one step's loss terms compared)
 and the table of ratios.
 
-usage: peer.py SPIRAL.csv EPOCHS [ARMED.jsonl]
+usage: peer.py SPIRAL.csv SECONDS [ARMED.jsonl]
 """
 import csv
 import json
@@ -126,7 +126,7 @@ def loss_check(check, x, y, ids):
 
 
 def main():
-    path, epochs = sys.argv[1], int(sys.argv[2])
+    path, min_seconds = sys.argv[1], float(sys.argv[2])
     with open(path) as f:
         rows = list(csv.DictReader(f))
     x = torch.tensor([[float(r["x1"]), float(r["x2"])] for r in rows])
@@ -145,9 +145,14 @@ def main():
                 adv_opt = torch.optim.Adam(net.adversary.parameters(), lr=1e-3) if net.armed else None
                 train_epoch(net, main_opt, adv_opt, x, y, ids, batch)  # warm-up
                 start = time.perf_counter()
-                for _ in range(epochs):
+                epochs = 0
+                while True:
                     train_epoch(net, main_opt, adv_opt, x, y, ids, batch)
-                train = epochs * len(x) / (time.perf_counter() - start)
+                    epochs += 1
+                    seconds = time.perf_counter() - start
+                    if seconds >= min_seconds:
+                        break
+                train = epochs * len(x) / seconds
                 net.eval()
                 start = time.perf_counter()
                 with torch.no_grad():

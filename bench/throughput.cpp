@@ -1,6 +1,6 @@
 // Training and prediction throughput of armed's dense models on the spiral data, measured on the
 // same loop the PyTorch peer (bench/peer.py) runs: shuffle, gather each minibatch, one Trainer
-// step (adversary step, then main step), for whole epochs. Prints one JSON line per setting, then
+// step (adversary step, then main step), for whole epochs during at least the given seconds. Prints one JSON line per setting, then
 // the process's peak resident memory. First, for the peer's same-loss check, the initial armed
 // network's weights and the loss terms of one step on the first 256 rows, taken in evaluation mode
 // (random effects at their posterior means: nothing is sampled, so both sides compute the same).
@@ -14,7 +14,8 @@
 using Clock = std::chrono::steady_clock;
 
 int main(int argc, char** argv) {
-  const int64_t epochs = argc > 1 ? std::atoll(argv[1]) : 2;
+  // Whole epochs until this many seconds have passed: at batch 512 an epoch takes 20 ms.
+  const double min_seconds = argc > 1 ? std::atof(argv[1]) : 2.0;
   armed::SpiralOptions spiral;
   const auto data = armed::simulate_spiral(spiral).data;
   const auto x = armed::Standardizer::fit(data.x).transform(data.x);
@@ -57,8 +58,14 @@ int main(int argc, char** argv) {
         };
         run_epoch();  // warm-up
         auto start = Clock::now();
-        for (int64_t e = 0; e < epochs; ++e) run_epoch();
-        const double train = static_cast<double>(epochs * n) / std::chrono::duration<double>(Clock::now() - start).count();
+        int64_t epochs = 0;
+        double seconds = 0;
+        do {
+          run_epoch();
+          ++epochs;
+          seconds = std::chrono::duration<double>(Clock::now() - start).count();
+        } while (seconds < min_seconds);
+        const double train = static_cast<double>(epochs * n) / seconds;
         start = Clock::now();
         for (int r = 0; r < 200; ++r) armed::network_output(net, x, z);
         const double predict = 200.0 * static_cast<double>(n) / std::chrono::duration<double>(Clock::now() - start).count();
