@@ -2,9 +2,9 @@
 Glorot init, adversary 4-4, random intercept + slopes on the last hidden layer sampled per row),
 the same losses (BCE(mixed) + BCE(fixed) - 0.5 CE(adversary) + 1e-5 KL; conventional: BCE), the
 same loop (shuffle, gather each minibatch, adversary step then main step, two Adam optimizers),
-batch sizes, timing (whole epochs during at least SECONDS) and thread counts. Prints one JSON line per setting, then, given armed's
-lines, the same-loss check (armed's initial weights loaded here, one step's loss terms compared)
-and the table of ratios.
+batch sizes, timing (whole epochs during at least SECONDS) and thread counts. Prints one JSON
+line per setting, then, given armed's lines, the same-loss check (armed's initial weights loaded
+here, one step's loss terms compared) and the table of ratios.
 
 usage: peer.py SPIRAL.csv SECONDS [ARMED.jsonl]
 """

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Scale: one epoch of the armed dense model on 100k, 300k and 1M rows of 20 features in 10,000
-# clusters (spirals with 18 confounding features). Prints seconds per epoch, their growth per row
-# against the 100k run (1.00 = linear), and peak resident memory of the whole `armed train` run.
+# clusters (spirals with 18 confounding features). Prints seconds per epoch, seconds per 100k rows
+# (constant when time grows linearly in rows), and peak resident memory of the whole `armed train` run.
 # Then, at 300k rows, the training step's cost against the number of clusters (100 vs 10,000), with
 # the adversary off so that only the random effects depend on the clusters, and dense against
 # sparse random-effect updates.
@@ -23,7 +23,6 @@ epoch_seconds() {
 }
 
 printf "%-9s %8s %12s %15s %14s\n" rows clusters "s/epoch" "s per 100k rows" "peak RSS MiB"
-base=""
 for per in 10 30 100; do
   "$A" --quiet simulate spiral --clusters 10000 --points-per-cluster $per --confounders 18 --seed 1 --out "$tmp/d.csv"
   read -r secs rss < <(epoch_seconds "$tmp/d.csv")

@@ -1,7 +1,7 @@
 // Training and prediction throughput of armed's dense models on the spiral data, measured on the
 // same loop the PyTorch peer (bench/peer.py) runs: shuffle, gather each minibatch, one Trainer
-// step (adversary step, then main step), for whole epochs during at least the given seconds. Prints one JSON line per setting, then
-// the process's peak resident memory. First, for the peer's same-loss check, the initial armed
+// step (adversary step, then main step), for whole epochs during at least the given seconds.
+// Prints one JSON line per setting, then the process's peak resident memory. First, for the peer's same-loss check, the initial armed
 // network's weights and the loss terms of one step on the first 256 rows, taken in evaluation mode
 // (random effects at their posterior means: nothing is sampled, so both sides compute the same).
 #include <armed/armed.h>

@@ -122,17 +122,17 @@ torch::Tensor NetworkImpl::membership_probabilities(const torch::Tensor& x) {
 }
 
 torch::Tensor NetworkImpl::kl_divergence() {
-  torch::Tensor kl = random_effects ? random_effects->kl_divergence() : torch::zeros({});
-  return mixed_decoder ? kl + mixed_decoder->kl_divergence() : kl;
+  return sum_over_parts([](RandomEffectsImpl& part) { return part.kl_divergence(); });
 }
 
 torch::Tensor NetworkImpl::kl_divergence(const torch::Tensor& ids, const torch::Tensor& weights) {
-  torch::Tensor kl;
-  for (auto& part : random_effects_parts()) {
-    auto term = part->kl_divergence(ids, weights);
-    kl = kl.defined() ? kl + term : term;
-  }
-  return kl.defined() ? kl : torch::zeros({});
+  return sum_over_parts([&](RandomEffectsImpl& part) { return part.kl_divergence(ids, weights); });
+}
+
+torch::Tensor NetworkImpl::sum_over_parts(const std::function<torch::Tensor(RandomEffectsImpl&)>& term) {
+  torch::Tensor sum;
+  for (auto& part : random_effects_parts()) sum = sum.defined() ? sum + term(*part) : term(*part);
+  return sum.defined() ? sum : torch::zeros({});
 }
 
 std::vector<RandomEffects> NetworkImpl::random_effects_parts() {

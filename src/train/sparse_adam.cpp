@@ -7,8 +7,8 @@ namespace armed {
 SparseAdam::SparseAdam(std::vector<torch::Tensor> tables, torch::optim::AdamOptions options)
     : tables_(std::move(tables)), options_(options) {
   for (const auto& t : tables_) {
-    exp_avg_.push_back(torch::zeros_like(t, torch::MemoryFormat::Contiguous).detach());
-    exp_avg_sq_.push_back(torch::zeros_like(t, torch::MemoryFormat::Contiguous).detach());
+    exp_avg_.push_back(torch::zeros_like(t, torch::MemoryFormat::Contiguous));
+    exp_avg_sq_.push_back(torch::zeros_like(t, torch::MemoryFormat::Contiguous));
   }
 }
 

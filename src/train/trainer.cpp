@@ -154,10 +154,9 @@ Trainer::Trainer(Network net)
       main_flat_(net_->config.optimizer == "adam"
                      ? std::make_unique<FlatParameters>(without(net_->main_parameters(), net_->sparse_cluster_tables()))
                      : nullptr),
-      main_optimizer_(main_flat_ ? main_flat_->optimized() : net_->main_parameters(), torch::optim::AdamOptions(net_->config.lr)),
-      sparse_tables_(net_->sparse_cluster_tables()) {
-  if (!sparse_tables_.empty())
-    sparse_optimizer_ = std::make_unique<SparseAdam>(sparse_tables_, torch::optim::AdamOptions(net_->config.lr));
+      main_optimizer_(main_flat_ ? main_flat_->optimized() : net_->main_parameters(), torch::optim::AdamOptions(net_->config.lr)) {
+  auto tables = net_->sparse_cluster_tables();
+  if (!tables.empty()) sparse_optimizer_ = std::make_unique<SparseAdam>(std::move(tables), torch::optim::AdamOptions(net_->config.lr));
   if (net_->adversary) {
     adversary_parameters_ = net_->adversary->parameters();
     adversary_flat_ = std::make_unique<FlatParameters>(adversary_parameters_);

@@ -1,6 +1,8 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <functional>
+
 #include "armed/data/cluster_design.h"
 #include "armed/models/config.h"
 #include "armed/nn/autoencoder.h"
@@ -68,6 +70,7 @@ class NetworkImpl : public torch::nn::Module {
 
  private:
   std::vector<RandomEffects> random_effects_parts();  // random_effects and the mixed decoder's, those present
+  torch::Tensor sum_over_parts(const std::function<torch::Tensor(RandomEffectsImpl&)>& term);  // 0 without parts
 };
 TORCH_MODULE(Network);
 

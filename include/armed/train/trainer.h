@@ -93,7 +93,6 @@ class Trainer {
   torch::optim::Adam main_optimizer_;
   std::unique_ptr<torch::optim::Adam> adversary_optimizer_;
   std::vector<torch::Tensor> adversary_parameters_;
-  std::vector<torch::Tensor> sparse_tables_;
   std::unique_ptr<SparseAdam> sparse_optimizer_;  // the random effects' tables when updates are sparse
   torch::Tensor cluster_kl_weight_;              // [clusters] training rows / the cluster's rows
 };
