@@ -24,7 +24,7 @@ test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
 bench: build
-	@scripts/setup.sh python3-torch python3-numpy
+	@scripts/setup.sh python3-torch python3-numpy time
 	bench/run.sh $(BUILD_DIR)
 	bench/scale.sh $(BUILD_DIR)
 
