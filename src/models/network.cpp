@@ -101,19 +101,16 @@ NetworkOutput NetworkImpl::forward(const torch::Tensor& x, const ClusterDesign& 
   out.reconstruction = fe.reconstruction;
   if (mixed_decoder) out.mixed_reconstruction = mixed_decoder->forward(fe.latent, &z);
   if (random_effects) {
-    std::vector<torch::Tensor> design_parts{torch::ones({x.size(0), 1}, x.options())};
-    if (config.random_slopes == "hidden") design_parts.push_back(fe.slope_features.defined() ? fe.slope_features : fe.hidden.back());
+    if (config.random_slopes == "hidden") out.re_slopes = fe.slope_features.defined() ? fe.slope_features : fe.hidden.back();
     else if (!slope_columns.empty())
-      design_parts.push_back(x.index_select(1, slope_index));
-    out.re_design = torch::cat(design_parts, 1);
-    out.output = out.output + (random_effects->forward(z) * out.re_design).sum(1);
+      out.re_slopes = x.index_select(1, slope_index);
+    out.output = out.output + random_effects->linear_term(z, out.re_slopes);
   }
   return out;
 }
 
-torch::Tensor NetworkImpl::adversary_logits(const torch::Tensor& hidden, const torch::Tensor& target) {
-  if (!config.adversary_sees_target) return adversary->forward(hidden).output;
-  return adversary->forward(torch::cat({hidden, target.view({-1, 1}).to(hidden.dtype())}, 1)).output;
+torch::Tensor NetworkImpl::adversary_input(const torch::Tensor& hidden, const torch::Tensor& target) const {
+  return config.adversary_sees_target ? torch::cat({hidden, target.view({-1, 1}).to(hidden.dtype())}, 1) : hidden;
 }
 
 torch::Tensor NetworkImpl::membership_probabilities(const torch::Tensor& x) {

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "armed/eval/metrics.h"
+#include "armed/train/nll.h"
 
 namespace armed {
 namespace {
@@ -26,20 +27,13 @@ const std::pair<torch::Tensor, torch::Tensor>& gauss_hermite() {
 // defined, in expectation over eta ~ N(eta, var) (the random effects' posterior).
 torch::Tensor mean_nll(const std::string& task, const torch::Tensor& eta, const torch::Tensor& var, const torch::Tensor& y,
                        const torch::Tensor& trials, const torch::Tensor& log_sd) {
-  if (task == "regression") {
-    auto sq = (y - eta).square();
-    if (var.defined()) sq = sq + var;
-    return (log_sd + 0.5 * std::log(2 * M_PI) + sq / (2 * torch::exp(2 * log_sd))).mean();
-  }
-  // -log Binomial(y | t, sigmoid(eta)) up to a constant: t softplus(eta) - y eta.
-  torch::Tensor softplus;
-  if (var.defined()) {
-    const auto& [nodes, weights] = gauss_hermite();
-    auto shifts = (2 * var).sqrt().unsqueeze(1) * nodes.to(eta.scalar_type()).unsqueeze(0);
-    softplus = (torch::nn::functional::softplus(eta.unsqueeze(1) + shifts) * weights.to(eta.scalar_type())).sum(1);
-  } else {
-    softplus = torch::nn::functional::softplus(eta);
-  }
+  if (!var.defined()) return task == "regression" ? gaussian_nll(eta, y, log_sd) : binomial_nll(eta, y, trials);
+  if (task == "regression")
+    return (log_sd + 0.5 * std::log(2 * M_PI) + ((y - eta).square() + var) / (2 * torch::exp(2 * log_sd))).mean();
+  // t softplus(eta) - y eta, as binomial_nll, with softplus averaged over the posterior.
+  const auto& [nodes, weights] = gauss_hermite();
+  auto shifts = (2 * var).sqrt().unsqueeze(1) * nodes.to(eta.scalar_type()).unsqueeze(0);
+  auto softplus = (torch::nn::functional::softplus(eta.unsqueeze(1) + shifts) * weights.to(eta.scalar_type())).sum(1);
   return ((trials.defined() ? trials * softplus : softplus) - y * eta).mean();
 }
 
@@ -207,7 +201,7 @@ torch::Tensor Trainer::objective_terms(const NetworkOutput& out, const TrainingT
   }
   torch::Tensor mixed;
   if (expected) {
-    auto [mean, var] = net_->random_effects->linear_moments(batch.z.ids, out.re_design);
+    auto [mean, var] = net_->random_effects->linear_moments(batch.z.ids, out.re_slopes);
     mixed = mean_nll(cfg.task, out.fixed + mean, var, batch.y, batch.trials, net_->log_residual_sd);
   } else {
     mixed = task_loss(net_, out.output, batch);
@@ -234,10 +228,7 @@ StepTerms Trainer::step(const torch::Tensor& x, const torch::Tensor& y, const Cl
   // (a) The adversary learns to recognise the cluster from the (fixed) hidden activations.
   const torch::Tensor target = trials.defined() ? y / trials : y;
   if (net_->adversary) {
-    auto logits = net_->adversary_logits(out.hidden.detach(), target);
-    auto adversary_loss = torch::cross_entropy_loss(logits, z.ids);
-    adversary_flat_->zero_grad();
-    adversary_loss.backward();
+    auto [adversary_loss, logits] = net_->adversary->cross_entropy_gradient(net_->adversary_input(out.hidden, target), z.ids);
     adversary_optimizer_->step();
     terms.add("adversary", adversary_loss);
     terms.add("adversary_accuracy", logits.argmax(1).eq(z.ids).to(torch::kFloat32).mean());
@@ -248,12 +239,11 @@ StepTerms Trainer::step(const torch::Tensor& x, const torch::Tensor& y, const Cl
   torch::Tensor loss = objective_terms(out, batch, /*expected=*/false, terms);
   if (net_->adversary) {
     // The adversary has had its step: the main loss needs only the gradient through it.
-    const auto logits = [&] {
-      Frozen frozen(adversary_parameters_);
-      return net_->adversary_logits(out.hidden, target);
-    }();
-    loss = confusion_ ? loss - adversary_weight_ * torch::log_softmax(logits, 1).mean(1).mean()
-                      : loss - adversary_weight_ * torch::cross_entropy_loss(logits, z.ids);
+    // Confusion: toward uniform predictions; otherwise away from the true clusters.
+    Frozen frozen(adversary_parameters_);
+    const auto cross_entropy =
+        net_->adversary->cross_entropy(net_->adversary_input(out.hidden, target), confusion_ ? torch::Tensor() : z.ids).first;
+    loss = confusion_ ? loss + adversary_weight_ * cross_entropy : loss - adversary_weight_ * cross_entropy;
   }
   if (main_flat_) main_flat_->zero_grad();
   else main_optimizer_.zero_grad();

@@ -22,7 +22,7 @@ Batch clustered_batch() {
 
 double adversary_ce(Network& net, const Batch& b) {
   torch::NoGradGuard no_grad;
-  return torch::cross_entropy_loss(net->adversary_logits(net->forward(b.x, b.z).hidden, b.y), b.z.ids).item<double>();
+  return net->adversary->cross_entropy(net->adversary_input(net->forward(b.x, b.z).hidden, b.y), b.z.ids).first.item<double>();
 }
 
 TEST(Trainer, AdversaryLearnsAndFixedEffectsDefeatIt) {
@@ -66,7 +66,8 @@ TEST(Trainer, AnAdversaryThatSeesTheTargetTakesItAsOneMoreInput) {
   torch::NoGradGuard no_grad;
   const auto hidden = net->forward(b.x, b.z).hidden;
   EXPECT_EQ(net->adversary->options.in_features(), hidden.size(1) + 1);
-  EXPECT_FALSE(torch::allclose(net->adversary_logits(hidden, b.y), net->adversary_logits(hidden, 1 - b.y)));
+  EXPECT_FALSE(torch::allclose(net->adversary->forward(net->adversary_input(hidden, b.y)).output,
+                               net->adversary->forward(net->adversary_input(hidden, 1 - b.y)).output));
   config.model = "conventional";
   EXPECT_THROW(config.validate(), Error);
 }

@@ -17,7 +17,7 @@ struct NetworkOutput {
   torch::Tensor fixed;      // [n] the fixed-effects part alone
   torch::Tensor hidden;     // [n, sum(hidden)] concatenated fixed-effects hidden activations, the adversary's
                             // input (undefined without an adversary)
-  torch::Tensor re_design;  // [n, units] what the random effects multiply: 1 (intercept), then the slope inputs
+  torch::Tensor re_slopes;  // [n, units - 1] what the random slopes multiply (undefined: intercepts only)
   torch::Tensor latent;                // aec: the fixed-effects latent
   torch::Tensor reconstruction;        // aec: the fixed-effects decoder's images
   torch::Tensor mixed_reconstruction;  // aec-armed: the random-effects decoder's images, in Z's clusters' style
@@ -42,8 +42,9 @@ class NetworkImpl : public torch::nn::Module {
   NetworkImpl(ModelConfig config, std::vector<int64_t> input_shape, int64_t clusters, std::vector<int64_t> slope_columns = {},
               const FixedEffectsFactory& custom = {});
   NetworkOutput forward(const torch::Tensor& x, const ClusterDesign& z);
-  // [n, clusters]; target ([n], y or y / trials) is used when config.adversary_sees_target.
-  torch::Tensor adversary_logits(const torch::Tensor& hidden, const torch::Tensor& target);
+  // What the adversary reads: the hidden activations, and with config.adversary_sees_target the
+  // target ([n], y or y / trials) as a last column.
+  torch::Tensor adversary_input(const torch::Tensor& hidden, const torch::Tensor& target) const;
   torch::Tensor membership_probabilities(const torch::Tensor& x);  // [n, clusters], rows sum to 1
   torch::Tensor kl_divergence();  // of the random effects (and the aec-armed decoder's); 0 without them
   // Its minibatch estimate (see RandomEffectsImpl::kl_divergence(ids, weights)).

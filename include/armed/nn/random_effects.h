@@ -35,9 +35,12 @@ class RandomEffectsImpl : public torch::nn::Cloneable<RandomEffectsImpl> {
   explicit RandomEffectsImpl(RandomEffectsOptions options);
   void reset() override;
   torch::Tensor forward(const ClusterDesign& z);
-  // Mean and variance under q of the linear term u_k . h for each row (h: [n, units]); zero for
-  // unknown clusters. Lets a full-batch objective take expectations without sampling.
-  std::pair<torch::Tensor, torch::Tensor> linear_moments(const torch::Tensor& ids, const torch::Tensor& h);
+  // Per row, u . [1, slopes]: the random intercept plus the random slopes times `slopes`
+  // ([n, units - 1]; undefined when units = 1), u as in forward(z).
+  torch::Tensor linear_term(const ClusterDesign& z, const torch::Tensor& slopes);
+  // Mean and variance under q of that linear term for each row; zero for unknown clusters. Lets a
+  // full-batch objective take expectations without sampling.
+  std::pair<torch::Tensor, torch::Tensor> linear_moments(const torch::Tensor& ids, const torch::Tensor& slopes);
   torch::Tensor kl_divergence() const;        // sum over clusters of KL(q_k || prior)
   // sum_i weights_i KL(q_{ids_i} || prior): with weights_i = rows / (batch rows x rows of cluster
   // ids_i), an unbiased estimate from a minibatch of the sum over clusters, at the batch's cost.
@@ -56,6 +59,7 @@ class RandomEffectsImpl : public torch::nn::Cloneable<RandomEffectsImpl> {
   bool full() const { return options.covariance() == "full"; }
   torch::Tensor rows(const torch::Tensor& table, const torch::Tensor& idx) const;  // table[idx], sparse rows' gradient if options.sparse
   torch::Tensor cholesky_rows(const torch::Tensor& idx) const;  // posterior factors of the given clusters
+  torch::Tensor design(const torch::Tensor& slopes, int64_t rows) const;  // [1, slopes] per row
 };
 TORCH_MODULE(RandomEffects);
 
