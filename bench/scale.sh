@@ -2,9 +2,9 @@
 # Scale: one epoch of the armed dense model on 100k, 300k and 1M rows of 20 features in 10,000
 # clusters (spirals with 18 confounding features). Prints seconds per epoch, seconds per 100k rows
 # (constant when time grows linearly in rows), and peak resident memory of the whole `armed train` run.
-# Then, at 300k rows, the training step's cost against the number of clusters (100 vs 10,000), with
+# Then, at 300k rows, the training step's cost against the number of clusters (100 to 10,000), with
 # the adversary off so that only the random effects depend on the clusters, and dense against
-# sparse random-effect updates.
+# sparse random-effect updates (where they cross tells --re-updates auto's threshold).
 set -euo pipefail
 BUILD=${1:-build}
 A="$BUILD/armed"
@@ -33,7 +33,7 @@ done
 echo
 echo "300k rows, --no-adversary: s/epoch by clusters and random-effect updates"
 printf "%-9s %10s %10s\n" clusters dense sparse
-for k in 100 10000; do
+for k in 100 300 1000 3000 10000; do
   "$A" --quiet simulate spiral --clusters $k --points-per-cluster $((300000 / k)) --confounders 18 --seed 1 --out "$tmp/k.csv"
   read -r dense _ < <(epoch_seconds "$tmp/k.csv" --no-adversary --re-updates dense)
   read -r sparse _ < <(epoch_seconds "$tmp/k.csv" --no-adversary --re-updates sparse)

@@ -51,8 +51,6 @@ variable_list stack_backward(const torch::Tensor& x, torch::TensorList params, t
   return out;
 }
 
-// (Function::apply takes a parameter list as a torch::TensorList; a std::vector would pass as a
-// non-tensor argument.)
 // The whole stack as one autograd node: layer by layer it was three nodes per layer (addmm, its
 // transposed weight, relu) plus their bookkeeping, most of a minibatch step of a narrow network.
 class LinearStack : public torch::autograd::Function<LinearStack> {
@@ -169,7 +167,8 @@ std::vector<torch::Tensor> MLPImpl::stack_parameters() const {
 
 FixedEffectsOutput MLPImpl::forward(const torch::Tensor& x) {
   const auto params = stack_parameters();
-  // Without gradients, no node to build.
+  // Without gradients, no node to build. (apply() needs the list as a TensorList: a std::vector
+  // would pass as a non-tensor argument.)
   auto outs = torch::GradMode::is_enabled() ? LinearStack::apply(x, torch::TensorList(params)) : stack_forward(x, params);
   FixedEffectsOutput out;
   out.output = outs.back();

@@ -119,24 +119,28 @@ TEST(RandomEffects, MinibatchKlEstimatesAverageToTheFullKl) {
   }
 }
 
-// The per-entry formulas, composed of LibTorch ops.
+// The per-entry formulas, composed of LibTorch ops; for a few clusters (one fused node) and for
+// many (over 2,500 entries: LibTorch's vectorized ops).
 TEST(RandomEffects, KlAndItsGradientAreTheComposedFormulas) {
-  auto re = make_re(4, 3, /*learned=*/true);
-  re->to(torch::kFloat64);
-  const std::vector<torch::Tensor> params{re->loc, re->raw_scale, re->raw_prior_scale};
-  auto kl = [&](const torch::Tensor& ids, const torch::Tensor& weights) {
-    auto m = re->loc.index_select(0, ids), s = 1e-5 + torch::nn::functional::softplus(re->raw_scale.index_select(0, ids));
-    auto p = 1e-5 + torch::nn::functional::softplus(re->raw_prior_scale);
-    return ((torch::log(p / s) + (s.square() + m.square()) / (2 * p.square()) - 0.5).sum(1) * weights).sum();
-  };
-  auto expect_same = [&](const torch::Tensor& fused, const torch::Tensor& composed) {
-    EXPECT_TRUE(torch::allclose(fused, composed, 1e-10, 1e-12));
-    const auto a = torch::autograd::grad({fused}, params), b = torch::autograd::grad({composed}, params);
-    for (size_t i = 0; i < params.size(); ++i) EXPECT_TRUE(torch::allclose(a[i], b[i], 1e-10, 1e-12)) << "parameter " << i;
-  };
-  expect_same(re->kl_divergence(), kl(torch::arange(4), torch::ones({4}, torch::kFloat64)));
-  const auto ids = torch::tensor({2, 0, 2}, torch::kInt64), weights = torch::tensor({0.5, 2.0, 1.5}, torch::kFloat64);
-  expect_same(re->kl_divergence(ids, weights), kl(ids, weights));
+  for (int64_t clusters : {4, 1000}) {
+    auto re = make_re(clusters, 3, /*learned=*/true);
+    re->to(torch::kFloat64);
+    const std::vector<torch::Tensor> params{re->loc, re->raw_scale, re->raw_prior_scale};
+    auto kl = [&](const torch::Tensor& ids, const torch::Tensor& weights) {
+      auto m = re->loc.index_select(0, ids), s = 1e-5 + torch::nn::functional::softplus(re->raw_scale.index_select(0, ids));
+      auto p = 1e-5 + torch::nn::functional::softplus(re->raw_prior_scale);
+      return ((torch::log(p / s) + (s.square() + m.square()) / (2 * p.square()) - 0.5).sum(1) * weights).sum();
+    };
+    auto expect_same = [&](const torch::Tensor& fused, const torch::Tensor& composed) {
+      EXPECT_TRUE(torch::allclose(fused, composed, 1e-10, 1e-12)) << clusters << " clusters";
+      const auto a = torch::autograd::grad({fused}, params), b = torch::autograd::grad({composed}, params);
+      for (size_t i = 0; i < params.size(); ++i)
+        EXPECT_TRUE(torch::allclose(a[i], b[i], 1e-10, 1e-12)) << clusters << " clusters, parameter " << i;
+    };
+    expect_same(re->kl_divergence(), kl(torch::arange(clusters), torch::ones({clusters}, torch::kFloat64)));
+    const auto ids = torch::tensor({2, 0, 2}, torch::kInt64), weights = torch::tensor({0.5, 2.0, 1.5}, torch::kFloat64);
+    expect_same(re->kl_divergence(ids, weights), kl(ids, weights));
+  }
 }
 
 TEST(RandomEffects, SampledLinearTermIsTheComposedSample) {

@@ -67,7 +67,7 @@ struct ModelConfig {
   // clusters and a lazy Adam update of their rows only, so a step costs the same with 10 or 10,000
   // clusters; auto: sparse from sparse_from_clusters clusters on.
   std::string re_updates = "auto";
-  static constexpr int64_t sparse_from_clusters = 2000;
+  static constexpr int64_t sparse_from_clusters = 1000;
 
   std::string optimizer = "adam";       // adam (minibatches) | lbfgs (full batch, deterministic expected loss)
   int64_t epochs = 100;                 // the 4-4-4 spiral MLPs still improve between 40 and 100; L-BFGS: at most this many steps
@@ -125,7 +125,10 @@ void for_each_field(ModelConfig& c, Visitor&& v) {
   v("weight_classification", c.weight_classification, "aec: weight of the latent classifier's losses");
   v("kl_weight", c.kl_weight, "weight of the random effects' KL divergence");
   v("elbo", c.elbo, "weight the KL by 1/rows (the exact evidence lower bound) instead of --kl-weight");
-  v("re_updates", c.re_updates, "random effects per Adam step: dense (all clusters, the paper's) | sparse (the batch's clusters: cost independent of their number) | auto (sparse from 2000 clusters)");
+  static const std::string re_updates_help =
+      "random effects per Adam step: dense (all clusters, the paper's) | sparse (the batch's clusters: cost independent of their "
+      "number) | auto (sparse from " + std::to_string(ModelConfig::sparse_from_clusters) + " clusters)";
+  v("re_updates", c.re_updates, re_updates_help.c_str());
   v("optimizer", c.optimizer, "adam (minibatches) | lbfgs (full batch, deterministic; for small linear fits)");
   v("epochs", c.epochs, "training epochs (at most, with early stopping); L-BFGS steps at most");
   v("batch_size", c.batch_size, "minibatch size");
