@@ -110,7 +110,7 @@ class DiagonalKl : public torch::autograd::Function<DiagonalKl> {
 
 // Entries up to which the fused node beats composed ops: beyond, LibTorch's vectorized,
 // multithreaded kernels win once their per-op overhead is spread over enough entries.
-const int64_t kFusedKlEntries = 2500;
+constexpr int64_t kFusedKlEntries = 2500;
 
 torch::Tensor diagonal_kl(const torch::Tensor& loc, const torch::Tensor& raw_scale, const torch::Tensor& raw_prior_scale,
                           const torch::Tensor& weights) {
