@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "../scalar_math.h"
 #include "armed/error.h"
 
 namespace armed {
@@ -31,16 +32,6 @@ torch::Tensor assemble(const torch::Tensor& diag, const torch::Tensor& lower, in
   shape.back() = units;
   shape.push_back(units);
   return flat.reshape(shape);
-}
-
-template <typename T>
-T softplus(T x) {
-  return x > T(20) ? x : std::log1p(std::exp(x));  // torch's softplus threshold
-}
-
-template <typename T>
-T sigmoid(T x) {
-  return T(1) / (T(1) + std::exp(-x));
 }
 
 // sum_k w_k sum_u KL(N(m_ku, s_ku^2) || N(0, p_u^2)), KL = log(p / s) + (s^2 + m^2) / (2 p^2) - 1/2,
@@ -98,7 +89,7 @@ class DiagonalKl : public torch::autograd::Function<DiagonalKl> {
     const scalar_t *pm = m.data_ptr<scalar_t>(), *pr = r.data_ptr<scalar_t>(), *pq = q.data_ptr<scalar_t>();
     const scalar_t* pw = w.defined() ? w.data_ptr<scalar_t>() : nullptr;
     std::vector<double> prior(u);
-    for (int64_t unit = 0; unit < u; ++unit) prior[unit] = kMinScale + softplus<double>(pq[unit]);
+    for (int64_t unit = 0; unit < u; ++unit) prior[unit] = kMinScale + softplus(pq[unit]);
     for (int64_t row = 0; row < k; ++row)
       for (int64_t unit = 0; unit < u; ++unit) {
         const int64_t i = row * u + unit;

@@ -2,16 +2,13 @@
 
 #include <cmath>
 
+#include "../scalar_math.h"
+
 namespace armed {
 namespace {
 
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
-
-template <typename T>
-double softplus(T x) {
-  return x > T(20) ? static_cast<double>(x) : std::log1p(std::exp(static_cast<double>(x)));  // torch's threshold
-}
 
 class BinomialNll : public torch::autograd::Function<BinomialNll> {
  public:
@@ -34,7 +31,7 @@ class BinomialNll : public torch::autograd::Function<BinomialNll> {
     AT_DISPATCH_FLOATING_TYPES(eta.scalar_type(), "binomial_nll_backward", [&] {
       auto* out = grad.data_ptr<scalar_t>();
       visit(eta, y, trials, [&](int64_t i, double e, double t, double yv) {
-        out[i] = static_cast<scalar_t>(g * (t / (1 + std::exp(-e)) - yv));
+        out[i] = static_cast<scalar_t>(g * (t * sigmoid(e) - yv));
       });
     });
     return {grad, torch::Tensor(), torch::Tensor()};
@@ -60,9 +57,10 @@ class GaussianNll : public torch::autograd::Function<GaussianNll> {
     TORCH_CHECK(!y.requires_grad(), "gaussian_nll: gradient flows to eta and log_sd only");
     TORCH_CHECK(y.numel() == eta.numel() && log_sd.numel() == 1, "gaussian_nll: sizes differ");
     ctx->save_for_backward({eta, y, log_sd});
-    const double sd_log = log_sd.item<double>(), sum = squares(eta, y);
-    const double n = static_cast<double>(std::max<int64_t>(eta.numel(), 1));
-    return torch::tensor(sd_log + 0.5 * std::log(2 * M_PI) + sum / n / (2 * std::exp(2 * sd_log)), eta.options());
+    const double sd_log = log_sd.item<double>();
+    const double mean_square = squares(eta, y) / static_cast<double>(std::max<int64_t>(eta.numel(), 1));
+    ctx->saved_data["mean_square"] = mean_square;  // for log_sd's gradient
+    return torch::tensor(sd_log + 0.5 * std::log(2 * M_PI) + mean_square / (2 * std::exp(2 * sd_log)), eta.options());
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
@@ -72,7 +70,7 @@ class GaussianNll : public torch::autograd::Function<GaussianNll> {
     const double variance = std::exp(2 * log_sd.item<double>());
     torch::Tensor grad_eta, grad_log_sd;
     if (ctx->needs_input_grad(0)) grad_eta = (eta - y.to(eta.scalar_type())).mul_(g / (n * variance));
-    if (ctx->needs_input_grad(2)) grad_log_sd = torch::full_like(log_sd, g * (1 - squares(eta, y) / n / variance));
+    if (ctx->needs_input_grad(2)) grad_log_sd = torch::full_like(log_sd, g * (1 - ctx->saved_data["mean_square"].toDouble() / variance));
     return {grad_eta, torch::Tensor(), grad_log_sd};
   }
 
