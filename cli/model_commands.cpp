@@ -102,7 +102,7 @@ void add_train(CLI::App& app, const GlobalOptions& global, int argc, char** argv
 
 void add_predict(CLI::App& app, const GlobalOptions& global) {
   struct Args {
-    std::string model, data, out, mode = "auto", unseen = "inferred";
+    std::string model, data, out, mode = "auto", unseen = "auto";
     ImageSource images;
   };
   auto a = std::make_shared<Args>();
@@ -114,7 +114,8 @@ void add_predict(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--mode", a->mode,
                   "auto: mixed for seen clusters, --unseen for new ones | mixed | fixed (Z = 0) | inferred (Z predicted)")
       ->capture_default_str();
-  cmd->add_option("--unseen", a->unseen, "with --mode auto, rows of new clusters or without a cluster: inferred | fixed")
+  cmd->add_option("--unseen", a->unseen, "with --mode auto, rows of new clusters or without a cluster: auto (inferred where the membership predictor beat "
+                  "chance on held-out rows, else fixed) | inferred | fixed")
       ->capture_default_str();
   cmd->callback([a, &global] {
     global.apply();
@@ -132,7 +133,7 @@ void add_predict(CLI::App& app, const GlobalOptions& global) {
 
 void add_evaluate(CLI::App& app, const GlobalOptions& global) {
   struct Args {
-    std::string model, data, mode = "auto", unseen = "inferred";
+    std::string model, data, mode = "auto", unseen = "auto";
     ImageSource images;
   };
   auto a = std::make_shared<Args>();
@@ -141,7 +142,7 @@ void add_evaluate(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--model", a->model, "model directory written by armed train")->required();
   cmd->add_option("--data", a->data, "CSV with the model's feature and target columns")->required();
   cmd->add_option("--mode", a->mode, "auto | mixed | fixed | inferred (see predict)")->capture_default_str();
-  cmd->add_option("--unseen", a->unseen, "inferred | fixed (see predict)")->capture_default_str();
+  cmd->add_option("--unseen", a->unseen, "auto | inferred | fixed (see predict)")->capture_default_str();
   cmd->callback([a, &global] {
     global.apply();
     const PredictMode mode = parse_predict_mode(a->mode);

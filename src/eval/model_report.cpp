@@ -127,8 +127,16 @@ void cluster_metrics(HtmlReport& report, const MixedEffectsModel& model, const C
           rows.push_back({{"cluster", cluster}, {"metric", metric}, {"value", m.at(metric)},
                           {"cluster seen in training", seen.count(cluster) ? "seen" : "unseen"}});
   report.heading("Metrics on " + data.source);
-  report.paragraph("Per cluster, as predict serves each row by default (mixed for clusters seen in training, inferred "
-                   "membership for new ones).");
+  std::string unseen = "the fixed effects for new ones";
+  if (model.config().has_random_effects()) {
+    const MembershipRecord& m = model.history().membership;
+    unseen = m.beats_chance ? "inferred membership for new ones: the membership predictor's held-out accuracy " +
+                                  fmt(m.held_out_accuracy) + " beat chance (" + fmt(m.chance) + ")"
+             : m.held_out_rows > 0 ? "the fixed effects for new ones: the membership predictor's held-out accuracy " +
+                                         fmt(m.held_out_accuracy) + " did not beat chance (" + fmt(m.chance) + ")"
+                                   : "the fixed effects for new ones: the membership predictor had no held-out rows";
+  }
+  report.paragraph("Per cluster, as predict serves each row by default (mixed for clusters seen in training, " + unseen + ").");
   if (!rows.empty())
     report.chart({{"data", {{"values", rows}}},
                   {"mark", "bar"},

@@ -22,14 +22,25 @@ nlohmann::json history_to_json(const TrainingHistory& h) {
     epochs.push_back({{"epoch", e.epoch}, {"loss", num(e.loss)}, {"metric", num(e.metric)}, {"val_loss", num(e.val_loss)},
                       {"val_metric", num(e.val_metric)}, {"samples_per_second", num(e.samples_per_second)}, {"terms", terms}});
   }
-  return {{"best_epoch", h.best_epoch}, {"membership_accuracy", num(h.membership_accuracy)}, {"epochs", epochs}};
+  const auto& m = h.membership;
+  return {{"best_epoch", h.best_epoch},
+          {"membership",
+           {{"epochs", m.epochs}, {"best_epoch", m.best_epoch}, {"held_out_rows", m.held_out_rows},
+            {"held_out_accuracy", num(m.held_out_accuracy)}, {"chance", num(m.chance)}, {"beats_chance", m.beats_chance}}},
+          {"epochs", epochs}};
 }
 
 TrainingHistory history_from_json(const nlohmann::json& j) {
   auto num = [](const nlohmann::json& v) { return v.is_null() ? NAN : v.get<double>(); };
   TrainingHistory h;
   h.best_epoch = j.at("best_epoch").get<int64_t>();
-  h.membership_accuracy = num(j.at("membership_accuracy"));
+  // Models written before the membership predictor was judged on held-out rows have no record:
+  // theirs never beat chance there, so unseen clusters get the fixed effects by default.
+  if (j.contains("membership")) {
+    const auto& m = j.at("membership");
+    h.membership = {m.at("epochs").get<int64_t>(),       m.at("best_epoch").get<int64_t>(), m.at("held_out_rows").get<int64_t>(),
+                    num(m.at("held_out_accuracy")),      num(m.at("chance")),              m.at("beats_chance").get<bool>()};
+  }
   for (const auto& e : j.at("epochs")) {
     EpochRecord rec{e.at("epoch").get<int64_t>(), num(e.at("loss")), num(e.at("metric")), num(e.at("val_loss")),
                     num(e.at("val_metric")), num(e.at("samples_per_second")), {}};

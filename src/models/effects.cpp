@@ -58,6 +58,14 @@ nlohmann::json MixedEffectsModel::effects() const {
                         {"scale", config_.task == "classification" ? "logit" : "standardized target"},
                         {"clusters", clusters},
                         {"random_effects", list}};
+  const MembershipRecord& m = history_.membership;
+  auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
+  out["membership_predictor"] = {{"epochs", m.epochs},
+                                 {"held_out_rows", m.held_out_rows},
+                                 {"held_out_accuracy", num(m.held_out_accuracy)},
+                                 {"chance", num(m.chance)},
+                                 {"beats_chance", m.beats_chance},
+                                 {"unseen_clusters_by_default", m.beats_chance ? "inferred" : "fixed"}};
 
   if (config_.random_slopes != "hidden") {
     // Variance components on the original scale of the features and the target.

@@ -17,9 +17,10 @@ PredictMode parse_predict_mode(const std::string& name) {
 }
 
 UnseenMode parse_unseen_mode(const std::string& name) {
+  if (name == "auto") return UnseenMode::automatic;
   if (name == "inferred") return UnseenMode::inferred;
   if (name == "fixed") return UnseenMode::fixed;
-  throw Error("--unseen: unknown mode '" + name + "' (inferred, fixed)");
+  throw Error("--unseen: unknown mode '" + name + "' (auto, inferred, fixed)");
 }
 
 std::vector<int64_t> MixedEffectsModel::slope_columns() const {
@@ -135,7 +136,18 @@ MixedEffectsModel MixedEffectsModel::fit(const ModelConfig& config_in, const Clu
   const TrainingTensors valid_t = valid.x.defined() ? m.tensors(valid) : TrainingTensors{};
   Trainer trainer(m.net_);
   m.history_ = trainer.fit(train_t, valid.x.defined() ? &valid_t : nullptr, m.target_sd_, progress);
-  if (m.net_->membership) m.history_.membership_accuracy = trainer.fit_membership(train_t, progress);
+  if (m.net_->membership) {
+    // Held-out rows tell whether the predictor learned more than the cluster sizes: the
+    // validation rows, or else a share of every training cluster's rows.
+    TrainingTensors fit_rows = train_t, held_out = valid_t;
+    if (!valid.x.defined()) {
+      const Split split = split_within_clusters(train.clusters, {}, kMembershipHeldOutFraction, config.seed);
+      fit_rows = train_t.subset(torch::tensor(split.train, torch::kInt64));
+      held_out = train_t.subset(torch::tensor(split.test, torch::kInt64));
+    }
+    m.history_.membership =
+        trainer.fit_membership(fit_rows, held_out, static_cast<int64_t>(m.history_.epochs.size()), progress);
+  }
   return m;
 }
 
@@ -152,7 +164,9 @@ Predictions MixedEffectsModel::predict(const ClusteredData& data, PredictMode mo
   const int64_t n = data.rows();
   const torch::Tensor ids = data.has_clusters() ? encoder_.encode(data.clusters) : torch::full({n}, -1, torch::kInt64);
   const auto id = ids.accessor<int64_t, 1>();
-  const std::string for_unseen = can_infer && unseen == UnseenMode::inferred ? "inferred" : "fixed";
+  const bool infer_unseen =
+      can_infer && (unseen == UnseenMode::inferred || (unseen == UnseenMode::automatic && history_.membership.beats_chance));
+  const std::string for_unseen = infer_unseen ? "inferred" : "fixed";
   Predictions p;
   p.mode.resize(n);
   for (int64_t i = 0; i < n; ++i) {

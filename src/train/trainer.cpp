@@ -297,14 +297,45 @@ TrainingHistory Trainer::fit_full_batch(const TrainingTensors& train, double tar
   return history;
 }
 
-double Trainer::fit_membership(const TrainingTensors& train, std::ostream* progress) {
+TrainingTensors TrainingTensors::subset(const torch::Tensor& index) const {
+  return {x.index_select(0, index), y.defined() ? y.index_select(0, index) : torch::Tensor(),
+          trials.defined() ? trials.index_select(0, index) : torch::Tensor(), z.rows(index)};
+}
+
+namespace {
+
+// Held-out mean cross-entropy and accuracy of the membership predictor, in chunks.
+std::pair<double, double> membership_scores(FixedEffectsModule& membership, const TrainingTensors& rows, int64_t chunk) {
+  torch::NoGradGuard no_grad;
+  membership.eval();
+  double loss = 0.0, correct = 0.0;
+  for (int64_t start = 0; start < rows.rows(); start += chunk) {
+    const int64_t len = std::min(chunk, rows.rows() - start);
+    const auto logits = membership.forward(rows.x.narrow(0, start, len)).output;
+    const auto ids = rows.z.ids.narrow(0, start, len);
+    loss += torch::cross_entropy_loss(logits, ids, {}, at::Reduction::Sum).item<double>();
+    correct += logits.argmax(1).eq(ids).sum().item<double>();
+  }
+  const auto n = static_cast<double>(rows.rows());
+  return {loss / n, correct / n};
+}
+
+}  // namespace
+
+MembershipRecord Trainer::fit_membership(const TrainingTensors& train, const TrainingTensors& held_out, int64_t max_epochs,
+                                         std::ostream* progress) {
   auto& membership = net_->membership;
   TORCH_CHECK(membership, "this model has no cluster-membership predictor");
   const ModelConfig& cfg = net_->config;
   torch::optim::Adam optimizer(membership->parameters(), torch::optim::AdamOptions(cfg.lr));
-  const int64_t n = train.x.size(0);
-  membership->train();
-  for (int64_t epoch = 1; epoch <= cfg.epochs; ++epoch) {
+  const int64_t n = train.rows(), chunk = prediction_chunk(*net_, /*soft=*/true);
+  MembershipRecord record;
+  record.held_out_rows = held_out.rows();
+  double best_loss = INFINITY;
+  int64_t since_best = 0;
+  std::vector<torch::Tensor> best_weights;
+  for (int64_t epoch = 1; epoch <= max_epochs; ++epoch) {
+    membership->train();
     auto order = torch::randperm(n, torch::kInt64);
     for (int64_t b = 0; b < n; b += cfg.batch_size) {
       auto index = order.narrow(0, b, std::min(cfg.batch_size, n - b));
@@ -314,21 +345,39 @@ double Trainer::fit_membership(const TrainingTensors& train, std::ostream* progr
       loss.backward();
       optimizer.step();
     }
+    record.epochs = epoch;
+    if (record.held_out_rows == 0) continue;
+    const auto [loss, accuracy] = membership_scores(*membership, held_out, chunk);
+    if (loss < best_loss) {
+      best_loss = loss;
+      best_weights = snapshot(*membership);
+      record.best_epoch = epoch;
+      record.held_out_accuracy = accuracy;
+      since_best = 0;
+    } else if (++since_best >= cfg.patience) {
+      break;
+    }
   }
+  if (!best_weights.empty()) restore(*membership, best_weights);
   membership->eval();
-  torch::NoGradGuard no_grad;
-  const int64_t chunk = prediction_chunk(*net_, /*soft=*/true);
-  double correct = 0.0;
-  for (int64_t start = 0; start < n; start += chunk) {
-    const int64_t len = std::min(chunk, n - start);
-    correct += membership->forward(train.x.narrow(0, start, len)).output.argmax(1).eq(train.z.ids.narrow(0, start, len))
-                   .sum().item<double>();
+  if (record.held_out_rows > 0) {
+    const auto held = static_cast<double>(record.held_out_rows);
+    record.chance = torch::bincount(held_out.z.ids, {}, net_->clusters).max().item<double>() / held;
+    record.beats_chance = record.held_out_accuracy > record.chance + 2.0 * std::sqrt(record.chance * (1 - record.chance) / held);
   }
-  const double accuracy = correct / static_cast<double>(n);
-  if (progress)
-    *progress << "cluster-membership predictor: training accuracy " << accuracy << " (chance "
-              << 1.0 / static_cast<double>(net_->clusters) << ")" << std::endl;
-  return accuracy;
+  if (progress) {
+    *progress << "cluster-membership predictor: " << record.epochs << " epochs";
+    if (record.held_out_rows == 0) {
+      *progress << ", no held-out rows to assess it: unseen clusters get the fixed effects (--unseen auto)";
+    } else {
+      *progress << " (best " << record.best_epoch << "), held-out accuracy " << record.held_out_accuracy << " (chance "
+                << record.chance << ", " << record.held_out_rows << " rows): "
+                << (record.beats_chance ? "unseen clusters get inferred membership (--unseen auto)"
+                                        : "does not beat chance; unseen clusters get the fixed effects (--unseen auto)");
+    }
+    *progress << std::endl;
+  }
+  return record;
 }
 
 TrainingHistory Trainer::fit(const TrainingTensors& train, const TrainingTensors* valid, double target_scale,

@@ -153,16 +153,23 @@ TEST_F(Cli, BenchmarkWritesTableAndJson) {
 TEST_F(Cli, SeenAndNewClustersInOneFileGetTheirModes) {
   ASSERT_EQ(run_cli(train_args("armed") + " --epochs 2").exit_code, 0);
   const std::string mixed_file = dir_.write("mix.csv", "x1,x2,y,cluster\n0.1,0.2,1,0\n0.1,0.2,1,brand-new\n");
-  auto r = run_cli("predict --model " + dir_.file("armed") + " --data " + mixed_file + " --out " + dir_.file("p.csv"));
+  auto r = run_cli("predict --unseen inferred --model " + dir_.file("armed") + " --data " + mixed_file + " --out " + dir_.file("p.csv"));
   ASSERT_EQ(r.exit_code, 0) << r.out;
   auto preds = read_csv(dir_.file("p.csv"));
   EXPECT_EQ(preds.rows[0][2], "mixed");
   EXPECT_EQ(preds.rows[1][2], "inferred");
+  // By default a new cluster is served as effects says the membership predictor earned.
+  r = run_cli("effects --model " + dir_.file("armed"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const std::string by_default = nlohmann::json::parse(r.out)["membership_predictor"]["unseen_clusters_by_default"];
+  r = run_cli("predict --model " + dir_.file("armed") + " --data " + mixed_file + " --out " + dir_.file("p.csv"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(read_csv(dir_.file("p.csv")).rows[1][2], by_default);
   r = run_cli("predict --unseen fixed --model " + dir_.file("armed") + " --data " + mixed_file + " --out " + dir_.file("p.csv"));
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(read_csv(dir_.file("p.csv")).rows[1][2], "fixed");
-  // No cluster column at all: every row is inferred.
-  r = run_cli("predict --model " + dir_.file("armed") + " --data " + dir_.write("nc.csv", "x1,x2\n0.1,0.2\n") + " --out " +
+  // No cluster column at all: every row is unseen.
+  r = run_cli("predict --unseen inferred --model " + dir_.file("armed") + " --data " + dir_.write("nc.csv", "x1,x2\n0.1,0.2\n") + " --out " +
               dir_.file("p.csv"));
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(read_csv(dir_.file("p.csv")).rows[0][2], "inferred");

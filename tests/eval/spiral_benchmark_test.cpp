@@ -57,7 +57,14 @@ TEST(SpiralBenchmark, ReportsSeenAndUnseenWithIntervalsForEveryVariant) {
   }
   // Fixed and inferred predictions come from the same armed model, so they differ only by Z.
   EXPECT_NE(models["armed-fixed"]["unseen"]["runs"]["auroc"], models["armed-inferred"]["unseen"]["runs"]["auroc"]);
-  EXPECT_EQ(models["armed"]["unseen"]["runs"]["auroc"], models["armed-inferred"]["unseen"]["runs"]["auroc"]);
+  // armed serves unseen clusters with inferred membership or the fixed effects, as each fold's
+  // membership predictor earned.
+  for (size_t run = 0; run < 3; ++run) {
+    const auto& unseen = models["armed"]["unseen"]["runs"]["auroc"][run];
+    EXPECT_TRUE(unseen == models["armed-inferred"]["unseen"]["runs"]["auroc"][run] ||
+                unseen == models["armed-fixed"]["unseen"]["runs"]["auroc"][run])
+        << "run " << run;
+  }
   const auto& g = models["conventional"]["gradients"];
   ASSERT_EQ(g.size(), 4u);
   for (const char* f : {"x1", "x2", "conf1", "conf2"}) EXPECT_GE(g[f].get<double>(), 0.0) << f;

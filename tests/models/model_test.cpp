@@ -266,11 +266,59 @@ TEST(Armed, HeldOutClusterGetsSoftMembershipSummingToOne) {
   ASSERT_EQ(z.size(1), 4);
   EXPECT_TRUE(torch::allclose(z.sum(1), torch::ones({held_out.rows()}), 1e-5, 1e-5));
   EXPECT_GT(z.min().item<double>(), 0.0);  // soft, not one-hot
-  const auto p = model.predict(held_out);
+  const auto p = model.predict(held_out, PredictMode::automatic, UnseenMode::inferred);
   EXPECT_EQ(p.mode[0], "inferred");
   EXPECT_NE(p.value, model.predict(held_out, PredictMode::fixed).value);
   EXPECT_THROW(MixedEffectsModel::fit(quick("conventional"), train).cluster_membership(held_out), Error);
-  EXPECT_GT(model.history().membership_accuracy, 0.25);  // better than chance (1/4)
+}
+
+// Eight clusters whose log-odds differ; the features are drawn around `separation` x the cluster's
+// index, so with separation 0 they say nothing of the cluster.
+ClusteredData clusters_in_features(double separation) {
+  torch::manual_seed(11);
+  ClusteredData data;
+  const int64_t clusters = 8, per = 100;
+  data.feature_names = data.feature_columns = {"x1", "x2"};
+  auto index = torch::arange(clusters * per, torch::kInt64).div(per, "floor");
+  data.x = torch::randn({clusters * per, 2}) + separation * index.to(torch::kFloat32).unsqueeze(1);
+  data.y = torch::bernoulli(torch::sigmoid(data.x.select(1, 0) - separation * index.to(torch::kFloat32) +
+                                           index.remainder(2).to(torch::kFloat32) * 2 - 1));
+  for (int64_t r = 0; r < clusters * per; ++r) data.clusters.push_back("c" + std::to_string(r / per));
+  return data;
+}
+
+TEST(Armed, UnseenClustersGetInferredMembershipOnlyWhereThePredictorBeatsChance) {
+  for (const double separation : {0.0, 3.0}) {
+    auto data = clusters_in_features(separation);
+    auto config = quick("armed");
+    config.epochs = 10;
+    const auto model = MixedEffectsModel::fit(config, data);
+    const MembershipRecord& m = model.history().membership;
+    EXPECT_EQ(m.held_out_rows, 80);  // 10% of every cluster's rows
+    EXPECT_NEAR(m.chance, 1.0 / 8, 1e-9);
+    EXPECT_EQ(m.beats_chance, separation > 0) << "separation " << separation << ": accuracy " << m.held_out_accuracy;
+    data.clusters.assign(data.clusters.size(), "never-seen");
+    const std::string expected = separation > 0 ? "inferred" : "fixed";
+    EXPECT_EQ(model.predict(data).mode[0], expected);
+    EXPECT_EQ(model.effects()["membership_predictor"]["unseen_clusters_by_default"], expected);
+    EXPECT_EQ(model.predict(data, PredictMode::automatic, UnseenMode::inferred).mode[0], "inferred");
+    EXPECT_EQ(model.predict(data, PredictMode::automatic, UnseenMode::fixed).mode[0], "fixed");
+  }
+}
+
+TEST(Armed, MembershipPredictorTrainsNoLongerThanTheMainNetworks) {
+  auto config = quick("armed");
+  config.epochs = 200;
+  config.validation_fraction = 0.25;
+  config.patience = 2;
+  config.lr = 0.05;
+  const auto model = MixedEffectsModel::fit(config, small_spiral());
+  const auto& h = model.history();
+  ASSERT_LT(h.epochs.size(), 200u) << "the main networks should stop early here";
+  EXPECT_GE(h.membership.epochs, 1);
+  EXPECT_LE(h.membership.epochs, static_cast<int64_t>(h.epochs.size()));
+  EXPECT_LE(h.membership.best_epoch, h.membership.epochs);
+  EXPECT_EQ(h.membership.held_out_rows, 200);  // the validation rows
 }
 
 }  // namespace armed

@@ -17,9 +17,10 @@ namespace armed {
 // How a row's cluster enters the prediction. mixed: the row's own (seen) cluster; fixed: Z = 0,
 // the fixed effects alone; inferred: Z = the cluster-membership predictor's probabilities (armed).
 // automatic: mixed for clusters seen in training, and for new clusters or rows without a cluster
-// the `UnseenMode` (inferred where the model can, else fixed).
+// the `UnseenMode`: inferred, fixed, or automatic (inferred only where the model's membership
+// predictor beat chance on held-out rows, else fixed).
 enum class PredictMode { automatic, mixed, fixed, inferred };
-enum class UnseenMode { inferred, fixed };
+enum class UnseenMode { automatic, inferred, fixed };
 PredictMode parse_predict_mode(const std::string& name);
 UnseenMode parse_unseen_mode(const std::string& name);
 
@@ -32,6 +33,10 @@ struct Predictions {
 // cluster vocabulary, standardization and weights.
 class MixedEffectsModel {
  public:
+  // Without validation rows, this share of every training cluster's rows is held out from the
+  // cluster-membership predictor to stop it early and to judge it against chance.
+  static constexpr double kMembershipHeldOutFraction = 0.1;
+
   // Trains on `data` (features on their original scale). Progress lines go to `progress`. With
   // `custom`, the fixed-effects part is the user's network it builds (the config's `fe` becomes
   // "custom" and `hidden` is unused); armed adds the adversary, random effects and membership
@@ -40,10 +45,10 @@ class MixedEffectsModel {
                                const FixedEffectsFactory& custom = {});
 
   Predictions predict(const ClusteredData& data, PredictMode mode = PredictMode::automatic,
-                      UnseenMode unseen = UnseenMode::inferred) const;
+                      UnseenMode unseen = UnseenMode::automatic) const;
   // {"model", "rows", "modes": {...}, "overall": {...}, "clusters": {...}}; needs a target.
   nlohmann::json evaluate(const ClusteredData& data, PredictMode mode = PredictMode::automatic,
-                          UnseenMode unseen = UnseenMode::inferred) const;
+                          UnseenMode unseen = UnseenMode::automatic) const;
   // [rows, clusters] probabilities of each row belonging to each training cluster (armed models).
   torch::Tensor cluster_membership(const ClusteredData& data) const;
 

@@ -18,6 +18,9 @@ struct TrainingTensors {
   torch::Tensor x, y;
   torch::Tensor trials;  // classification: trials per row (y counts successes); undefined: 1
   ClusterDesign z;
+
+  int64_t rows() const { return x.defined() ? x.size(0) : 0; }
+  TrainingTensors subset(const torch::Tensor& index) const;
 };
 
 struct EpochRecord {
@@ -28,10 +31,21 @@ struct EpochRecord {
   std::map<std::string, double> terms;      // loss terms: mixed, fixed, adversary, adversary_accuracy, kl
 };
 
+// How the cluster-membership predictor (armed) fared on rows it was not trained on. Soft
+// membership is worth serving to unseen clusters only where it beat chance there.
+struct MembershipRecord {
+  int64_t epochs = 0;               // epochs trained (early stopping on the held-out rows)
+  int64_t best_epoch = 0;           // the epoch whose weights were kept
+  int64_t held_out_rows = 0;
+  double held_out_accuracy = NAN;   // of the kept weights
+  double chance = NAN;              // the held-out share of the most frequent cluster: a constant guess's accuracy
+  bool beats_chance = false;        // accuracy above chance by more than two binomial standard errors
+};
+
 struct TrainingHistory {
   std::vector<EpochRecord> epochs;
-  int64_t best_epoch = 0;            // the epoch whose weights were kept
-  double membership_accuracy = NAN;  // training accuracy of the cluster-membership predictor (armed)
+  int64_t best_epoch = 0;  // the epoch whose weights were kept
+  MembershipRecord membership;
 };
 
 // Loss terms of one training step as 0-dim tensors. The training loop sums them over an epoch and
@@ -76,9 +90,12 @@ class Trainer {
   TrainingHistory fit(const TrainingTensors& train, const TrainingTensors* valid, double target_scale,
                       std::ostream* progress);
 
-  // Trains the cluster-membership predictor (armed models) to classify rows into their clusters,
-  // with the same epochs, batch size and learning rate; returns its training accuracy.
-  double fit_membership(const TrainingTensors& train, std::ostream* progress);
+  // Trains the cluster-membership predictor (armed models) to classify `train`'s rows into their
+  // clusters, with the main networks' batch size, learning rate and patience: early stopping on
+  // the cross-entropy of the `held_out` rows, at most `max_epochs` epochs (those the main
+  // networks ran), keeping the best weights.
+  MembershipRecord fit_membership(const TrainingTensors& train, const TrainingTensors& held_out, int64_t max_epochs,
+                                  std::ostream* progress);
 
  private:
   TrainingHistory fit_full_batch(const TrainingTensors& train, double target_scale, std::ostream* progress);
