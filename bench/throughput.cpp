@@ -6,6 +6,9 @@
 // (random effects at their posterior means: nothing is sampled, so both sides compute the same).
 #include <armed/armed.h>
 
+#include "data/standardizer.h"
+#include "models/from_config.h"
+
 #include <sys/resource.h>
 
 #include <chrono>
@@ -25,7 +28,7 @@ int main(int argc, char** argv) {
     torch::manual_seed(0);
     armed::ModelConfig config;
     config.model = "armed";
-    armed::Network net(config, std::vector<int64_t>{x.size(1)}, 10);
+    armed::Network net = armed::build_network(config, std::vector<int64_t>{x.size(1)}, 10);
     nlohmann::json weights = nlohmann::json::array();  // in the modules' order
     for (const auto& item : net->named_parameters()) {
       if (item.key().rfind("membership.", 0) == 0) continue;
@@ -35,7 +38,7 @@ int main(int argc, char** argv) {
                          {"values", std::vector<float>(flat.data_ptr<float>(), flat.data_ptr<float>() + flat.numel())}});
     }
     net->eval();
-    armed::Trainer trainer(net);
+    armed::Trainer trainer(net, armed::trainer_options(config));
     const auto terms = trainer.step(x.narrow(0, 0, 256), data.y.narrow(0, 0, 256), z.rows(torch::arange(256))).read();
     std::cout << nlohmann::json{{"impl", "armed"}, {"check", {{"weights", weights}, {"terms", terms}}}}.dump() << std::endl;
   }
@@ -47,8 +50,8 @@ int main(int argc, char** argv) {
         armed::ModelConfig config;
         config.model = model;
         config.batch_size = batch;
-        armed::Network net(config, std::vector<int64_t>{x.size(1)}, 10);
-        armed::Trainer trainer(net);
+        armed::Network net = armed::build_network(config, std::vector<int64_t>{x.size(1)}, 10);
+        armed::Trainer trainer(net, armed::trainer_options(config));
         auto run_epoch = [&] {
           auto order = torch::randperm(n, torch::kInt64);
           for (int64_t b = 0; b < n; b += batch) {

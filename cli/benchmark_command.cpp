@@ -4,7 +4,7 @@
 #include "armed/eval/image_benchmark.h"
 #include "armed/eval/report.h"
 #include "armed/eval/spiral_benchmark.h"
-#include "armed/io/atomic_file.h"
+#include "io/atomic_file.h"
 #include "commands.h"
 
 namespace armed::cli {

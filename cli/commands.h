@@ -7,7 +7,7 @@
 
 #include "armed/data/clustered_data.h"
 #include "armed/data/images.h"
-#include "armed/models/config.h"
+#include "armed/config.h"
 #include "armed/sim/images.h"
 #include "armed/sim/spiral.h"
 

@@ -1,8 +1,8 @@
 // armed embed, armed reconstruct: the autoencoder models' latents and reconstructions.
 #include "armed/data/csv.h"
 #include "armed/error.h"
-#include "armed/io/npy.h"
-#include "armed/models/model.h"
+#include "io/npy.h"
+#include "armed/model.h"
 #include "commands.h"
 
 namespace armed::cli {

@@ -7,7 +7,7 @@
 #include "armed/data/images.h"
 #include "armed/error.h"
 #include "armed/eval/report.h"
-#include "armed/models/model.h"
+#include "armed/model.h"
 #include "commands.h"
 
 namespace armed::cli {

@@ -1,4 +1,4 @@
-#include "armed/random.h"
+#include "random.h"
 
 #include <cmath>
 

@@ -1,4 +1,4 @@
-#include "armed/data/cluster_design.h"
+#include "data/cluster_design.h"
 
 namespace armed {
 
@@ -6,7 +6,7 @@ ClusterDesign ClusterDesign::unknown(int64_t rows) { return {torch::full({rows},
 
 ClusterDesign ClusterDesign::inferred(int64_t rows) { return {torch::full({rows}, -1, torch::kInt64), {}, true}; }
 
-torch::Tensor ClusterDesign::dense(int64_t clusters) const {
+torch::Tensor ClusterDesign::one_hot(int64_t clusters) const {
   if (soft.defined()) return soft;
   auto z = torch::zeros({ids.size(0), clusters + 1}, torch::kFloat32);
   // Unknown ids (-1) land in an extra last column that is dropped.

@@ -5,6 +5,7 @@
 #include "armed/data/cluster_encoder.h"
 #include "armed/data/csv.h"
 #include "armed/error.h"
+#include "likelihood/likelihood.h"
 
 namespace armed {
 
@@ -31,14 +32,14 @@ void read_target_and_clusters(const CsvTable& table, const DataSpec& spec, Clust
     data.y = torch::empty({n}, torch::kFloat32);
     auto* y = data.y.data_ptr<float>();
     const float* t = data.trials.defined() ? data.trials.data_ptr<float>() : nullptr;
+    const Likelihood* family = spec.task.empty() ? nullptr : &likelihood(spec.task);
     for (int64_t r = 0; r < n; ++r) {
       const double v = table.number(r, tc);
-      if (spec.task == "classification" && t && (v < 0 || v > t[r] || v != std::floor(v)))
-        throw Error(table.where(r, tc) + ": '" + table.rows[r][tc] + "' is not a count of successes between 0 and " +
-                    spec.trials + " (" + format_number(t[r]) + ")");
-      if (spec.task == "classification" && !t && v != 0.0 && v != 1.0)
-        throw Error(table.where(r, tc) + ": '" + table.rows[r][tc] +
-                    "' is not 0 or 1 (classification needs a 0/1 target)");
+      if (family) {
+        const std::string problem =
+            family->invalid_target(v, t ? t[r] : 0.0, t ? spec.trials + " (" + format_number(t[r]) + ")" : std::string());
+        if (!problem.empty()) throw Error(table.where(r, tc) + ": '" + table.rows[r][tc] + "' " + problem);
+      }
       y[r] = static_cast<float>(v);
     }
   }
@@ -126,13 +127,8 @@ void check_trainable(const ClusteredData& data, const std::string& task) {
   if (data.rows() == 0) throw Error(data.source + ": no data rows");
   if (!data.has_target()) throw Error(data.source + ": no column '" + data.target_name + "' for the target (--target)");
   if (!data.has_clusters()) throw Error(data.source + ": no column '" + data.cluster_name + "' for the cluster (--cluster)");
-  if (task == "classification") {
-    const double positives = data.y.sum().item<double>();
-    const double trials = data.trials.defined() ? data.trials.sum().item<double>() : static_cast<double>(data.rows());
-    if (positives == 0.0 || positives == trials)
-      throw Error(data.source + ": the target has a single class (" + (positives == 0.0 ? "0" : "1") +
-                  "); classification needs both 0 and 1");
-  }
+  const std::string problem = likelihood(task).untrainable(data.y, data.trials);
+  if (!problem.empty()) throw Error(data.source + ": " + problem);
   std::set<std::string> distinct(data.clusters.begin(), data.clusters.end());
   if (distinct.size() < 2)
     throw Error(data.source + ": a single cluster ('" + *distinct.begin() +

@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "armed/error.h"
-#include "armed/io/atomic_file.h"
+#include "io/atomic_file.h"
 
 namespace armed {
 namespace {

@@ -9,7 +9,7 @@
 
 #include "armed/data/csv.h"
 #include "armed/error.h"
-#include "armed/io/npy.h"
+#include "io/npy.h"
 
 namespace armed {
 namespace {

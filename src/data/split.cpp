@@ -6,7 +6,7 @@
 
 #include "armed/data/cluster_encoder.h"
 #include "armed/error.h"
-#include "armed/random.h"
+#include "random.h"
 
 namespace armed {
 namespace {

@@ -1,4 +1,4 @@
-#include "armed/data/standardizer.h"
+#include "data/standardizer.h"
 
 namespace armed {
 

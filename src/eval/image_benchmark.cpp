@@ -4,9 +4,9 @@
 
 #include "armed/data/split.h"
 #include "armed/error.h"
-#include "armed/eval/metrics.h"
-#include "armed/eval/probe.h"
-#include "armed/models/model.h"
+#include "armed/metrics.h"
+#include "eval/probe.h"
+#include "armed/model.h"
 
 namespace armed {
 namespace {
@@ -58,7 +58,7 @@ nlohmann::json run_image_benchmark(const ImageBenchmarkOptions& options, std::os
         add_classification(collected, name, "seen", model.evaluate(seen, mode));
         add_classification(collected, name, "unseen", model.evaluate(unseen, mode));
       }
-      if (config.family() != "aec") continue;
+      if (config.kind().backbone != Backbone::autoencoder) continue;
       auto& ae = collected[model_name];
       ae["autoencoder.reconstruction_mse"].push_back(torch::mse_loss(model.reconstruct(seen), seen.x).item<double>());
       if (config.has_random_effects()) {

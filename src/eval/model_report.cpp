@@ -5,7 +5,7 @@
 
 #include "armed/error.h"
 #include "armed/eval/report.h"
-#include "armed/random.h"
+#include "random.h"
 
 namespace armed {
 namespace {

@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "armed/error.h"
-#include "armed/io/atomic_file.h"
+#include "io/atomic_file.h"
 
 namespace armed {
 namespace fs = std::filesystem;

@@ -4,8 +4,8 @@
 
 #include "armed/data/split.h"
 #include "armed/error.h"
-#include "armed/eval/metrics.h"
-#include "armed/models/model.h"
+#include "armed/metrics.h"
+#include "armed/model.h"
 
 namespace armed {
 namespace {

@@ -1,4 +1,4 @@
-#include "armed/io/atomic_file.h"
+#include "io/atomic_file.h"
 
 #include <unistd.h>
 

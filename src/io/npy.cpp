@@ -1,11 +1,11 @@
-#include "armed/io/npy.h"
+#include "io/npy.h"
 
 #include <cstring>
 #include <fstream>
 #include <regex>
 
 #include "armed/error.h"
-#include "armed/io/atomic_file.h"
+#include "io/atomic_file.h"
 
 namespace armed {
 namespace {

@@ -1,6 +1,7 @@
 // MixedEffectsModel::embed and reconstruct: what the aec models offer besides predictions.
 #include "armed/error.h"
-#include "armed/models/model.h"
+#include "armed/model.h"
+#include "models/model_state.h"
 
 namespace armed {
 namespace {
@@ -20,22 +21,22 @@ torch::Tensor by_chunks(Network& net, const torch::Tensor& x, F f) {
 }  // namespace
 
 torch::Tensor MixedEffectsModel::embed(const ClusteredData& data) const {
-  if (config_.family() != "aec") throw Error("embed: a '" + config_.model + "' model has no latent; use an aec model");
-  return by_chunks(net_, model_input(data), [&](const torch::Tensor& x, int64_t) { return net_->fixed_effects->forward(x).latent; });
+  if (s_->config.kind().backbone != Backbone::autoencoder) throw Error("embed: a '" + s_->config.model + "' model has no latent; use an aec model");
+  return by_chunks(s_->net, s_->model_input(data), [&](const torch::Tensor& x, int64_t) { return s_->net->fixed_effects->forward(x).latent; });
 }
 
 torch::Tensor MixedEffectsModel::reconstruct(const ClusteredData& data, const std::string& cluster) const {
-  if (config_.family() != "aec") throw Error("reconstruct: a '" + config_.model + "' model has no decoder; use an aec model");
-  const torch::Tensor x = model_input(data);
+  if (s_->config.kind().backbone != Backbone::autoencoder) throw Error("reconstruct: a '" + s_->config.model + "' model has no decoder; use an aec model");
+  const torch::Tensor x = s_->model_input(data);
   if (cluster.empty())
-    return by_chunks(net_, x, [&](const torch::Tensor& rows, int64_t) { return net_->fixed_effects->forward(rows).reconstruction; });
-  if (!net_->mixed_decoder)
-    throw Error("--as-cluster: a '" + config_.model + "' model reconstructs without cluster style only (aec-armed has cluster-specific decoders)");
-  const int64_t id = encoder_.encode({cluster})[0].item<int64_t>();
-  if (id < 0) throw Error("--as-cluster: cluster '" + cluster + "' was not seen in training");
-  return by_chunks(net_, x, [&](const torch::Tensor& rows, int64_t) {
+    return by_chunks(s_->net, x, [&](const torch::Tensor& rows, int64_t) { return s_->net->fixed_effects->forward(rows).reconstruction; });
+  if (!s_->net->mixed_decoder)
+    throw Error("reconstruct in a cluster's style: a '" + s_->config.model + "' model reconstructs without cluster style only (aec-armed has cluster-specific decoders)");
+  const int64_t id = s_->encoder.encode({cluster})[0].item<int64_t>();
+  if (id < 0) throw Error("reconstruct: cluster '" + cluster + "' was not seen in training");
+  return by_chunks(s_->net, x, [&](const torch::Tensor& rows, int64_t) {
     const ClusterDesign z{torch::full({rows.size(0)}, id, torch::kInt64), {}, false};
-    return net_->mixed_decoder->forward(net_->fixed_effects->forward(rows).latent, &z);
+    return s_->net->mixed_decoder->forward(s_->net->fixed_effects->forward(rows).latent, &z);
   });
 }
 

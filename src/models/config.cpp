@@ -1,9 +1,10 @@
-#include "armed/models/config.h"
+#include "armed/config.h"
 
 #include <algorithm>
 #include <set>
 
 #include "armed/error.h"
+#include "likelihood/likelihood.h"
 
 namespace armed {
 namespace {
@@ -21,22 +22,7 @@ std::string option_flag(const std::string& field) {
   return f;
 }
 
-std::string ModelConfig::family() const {
-  if (model.rfind("cnn", 0) == 0) return "cnn";
-  if (model.rfind("aec", 0) == 0) return "aec";
-  return "dense";
-}
-
-std::string ModelConfig::variant() const {
-  if (family() == "dense") return model;
-  return model.size() == 3 ? "conventional" : model.substr(4);
-}
-
-double ModelConfig::adversary_weight() const {
-  if (weight_adversary >= 0) return weight_adversary;
-  const std::string f = family();
-  return f == "cnn" ? 0.1 : f == "aec" ? 0.05 : 0.5;
-}
+double ModelConfig::adversary_weight() const { return weight_adversary >= 0 ? weight_adversary : kind().adversary_weight; }
 
 bool ModelConfig::sparse_random_effects(int64_t clusters) const {
   if (optimizer != "adam") return false;
@@ -51,11 +37,8 @@ ModelConfig ModelConfig::for_model(const std::string& name) const {
 }
 
 void ModelConfig::validate() const {
-  if (!one_of<std::string>(model, {"conventional", "cluster-input", "adversarial", "armed", "cnn", "cnn-adversarial", "cnn-armed",
-                                   "aec", "aec-adversarial", "aec-armed"}))
-    throw Error(option_flag("model") + ": unknown model '" + model +
-                "' (conventional, cluster-input, adversarial, armed; images: cnn, cnn-adversarial, cnn-armed, aec, "
-                "aec-adversarial, aec-armed)");
+  const ModelKind& k = kind();
+  likelihood(task);  // throws for an unknown task
   if (for_images()) {
     if (filters.empty()) throw Error(option_flag("filters") + ": image models need at least one convolutional block");
     if (fe != "mlp") throw Error(option_flag("fe") + ": is for dense models; image models are set by --filters and --head-hidden");
@@ -64,8 +47,6 @@ void ModelConfig::validate() const {
     if (task != "classification") throw Error(option_flag("task") + ": image models are classifiers");
   }
   if (latent < 1) throw Error(option_flag("latent") + ": must be at least 1");
-  if (!one_of<std::string>(task, {"classification", "regression"}))
-    throw Error(option_flag("task") + ": unknown task '" + task + "' (classification, regression)");
   if (hidden.empty() && fe == "mlp") throw Error(option_flag("hidden") + ": needs at least one hidden layer (or --fe linear)");
   for (auto [name, widths] : {std::pair{"hidden", &hidden}, {"adversary_hidden", &adversary_hidden},
                               {"membership_hidden", &membership_hidden}, {"filters", &filters}, {"head_hidden", &head_hidden}})
@@ -78,7 +59,7 @@ void ModelConfig::validate() const {
     throw Error(option_flag("fe") + " linear: a linear fixed-effects part has no hidden layer for the adversary; add --no-adversary");
   if (fe == "linear" && random_slopes == "hidden" && has_random_effects())
     throw Error(option_flag("fe") + " linear: no hidden layer for random slopes; use --random-slopes inputs, none or feature names");
-  if (fe == "linear" && model == "cluster-input") throw Error(option_flag("fe") + " linear is for conventional and armed models");
+  if (fe == "linear" && k.method == Method::cluster_input) throw Error(option_flag("fe") + " linear is for conventional and armed models");
   if (!one_of<std::string>(re_covariance, {"diagonal", "full"}))
     throw Error(option_flag("re_covariance") + ": '" + re_covariance + "' is not diagonal or full");
   if (!one_of<std::string>(adversary_objective, {"reverse", "confusion"}))
@@ -95,11 +76,11 @@ void ModelConfig::validate() const {
     throw Error(option_flag("re_updates") + " sparse: is for Adam's minibatches; L-BFGS takes the full batch");
   if (!one_of<std::string>(re_prior, {"fixed", "learned"}))
     throw Error(option_flag("re_prior") + ": '" + re_prior + "' is not fixed or learned");
-  if (no_adversary && variant() != "armed" && variant() != "adversarial")
+  if (no_adversary && !k.has_adversary())
     throw Error(option_flag("no_adversary") + ": only armed and adversarial models have an adversary");
   if (adversary_sees_target && !has_adversary())
     throw Error(option_flag("adversary_sees_target") + ": this model has no adversary");
-  if (no_random_effects && variant() != "armed") throw Error(option_flag("no_random_effects") + ": only armed models have random effects");
+  if (no_random_effects && !k.has_random_effects()) throw Error(option_flag("no_random_effects") + ": only armed models have random effects");
   for (auto [name, value] : {std::pair{"slope_prior_scale", slope_prior_scale}, {"intercept_prior_scale", intercept_prior_scale},
                              {"posterior_scale_init_min", posterior_scale_init_min},
                              {"scale_bias_prior_scale", scale_bias_prior_scale}})

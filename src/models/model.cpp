@@ -1,10 +1,10 @@
-#include "armed/models/model.h"
-
-#include <sstream>
+#include "armed/model.h"
 
 #include "armed/data/split.h"
 #include "armed/error.h"
-#include "armed/eval/metrics.h"
+#include "armed/metrics.h"
+#include "models/from_config.h"
+#include "models/model_state.h"
 
 namespace armed {
 
@@ -23,75 +23,16 @@ UnseenMode parse_unseen_mode(const std::string& name) {
   throw Error("--unseen: unknown mode '" + name + "' (auto, inferred, fixed)");
 }
 
-std::vector<int64_t> MixedEffectsModel::slope_columns() const {
-  std::vector<int64_t> columns;
-  if (!config_.slopes_on_inputs()) return columns;
-  if (config_.random_slopes == "inputs") {
-    for (size_t j = 0; j < features_.size(); ++j) columns.push_back(static_cast<int64_t>(j));
-    return columns;
-  }
-  std::stringstream names(config_.random_slopes);
-  for (std::string name; std::getline(names, name, ',');) {
-    auto it = std::find(features_.begin(), features_.end(), name);
-    if (it == features_.end()) {
-      std::string list;
-      for (const auto& f : features_) list += (list.empty() ? "" : ", ") + f;
-      throw Error("--random-slopes: '" + name + "' is not a feature (features: " + list + ")");
-    }
-    columns.push_back(static_cast<int64_t>(it - features_.begin()));
-  }
-  return columns;
-}
+MixedEffectsModel::MixedEffectsModel() : s_(std::make_shared<State>()) {}
 
-void MixedEffectsModel::build_network(const FixedEffectsFactory& custom) {
-  net_ = Network(config_, input_shape_, encoder_.size(), slope_columns(), custom);
-}
-
-torch::Tensor MixedEffectsModel::model_target(const torch::Tensor& y) const {
-  return config_.task == "regression" ? (y - target_mean_) / target_sd_ : y;
-}
-
-namespace {
-
-std::string shape_string(c10::IntArrayRef shape) {
-  std::string s;
-  for (int64_t d : shape) s += (s.empty() ? "" : "x") + std::to_string(d);
-  return s;
-}
-
-void check_data_kind(const ModelConfig& config, const ClusteredData& data) {
-  const bool images = data.x.dim() == 4;
-  if (images != config.for_images())
-    throw Error(data.source + (images ? ": holds images; a '" + config.model + "' model reads a CSV of features (image models: cnn*, aec*)"
-                                      : ": holds features; a '" + config.model + "' model reads images (--images or --image-column)"));
-}
-
-}  // namespace
-
-torch::Tensor MixedEffectsModel::model_input(const ClusteredData& data) const {
-  check_data_kind(config_, data);
-  if (config_.for_images()) {
-    if (data.x.sizes().slice(1) != c10::IntArrayRef(input_shape_))
-      throw Error(data.source + ": images are " + shape_string(data.x.sizes().slice(1)) + " (channels x height x width); the model's are " +
-                  shape_string(input_shape_));
-    return data.x;
-  }
-  if (data.feature_names != features_) {
-    std::string expected;
-    for (const auto& f : features_) expected += (expected.empty() ? "" : ",") + f;
-    throw Error(data.source + ": features do not match the model's (" + expected + ")");
-  }
-  return standardizer_.transform(data.x);
-}
-
-TrainingTensors MixedEffectsModel::tensors(const ClusteredData& data) const {
-  TrainingTensors t;
-  t.x = model_input(data);
-  if (data.has_target()) t.y = model_target(data.y);
-  t.trials = data.trials;
-  t.z = data.has_clusters() ? ClusterDesign{encoder_.encode(data.clusters), {}} : ClusterDesign::unknown(data.rows());
-  return t;
-}
+const ModelConfig& MixedEffectsModel::config() const { return s_->config; }
+const std::vector<std::string>& MixedEffectsModel::feature_names() const { return s_->features; }
+const std::vector<int64_t>& MixedEffectsModel::input_shape() const { return s_->input_shape; }
+const std::string& MixedEffectsModel::target_name() const { return s_->spec.target; }
+const std::string& MixedEffectsModel::cluster_name() const { return s_->spec.cluster; }
+const ClusterEncoder& MixedEffectsModel::clusters() const { return s_->encoder; }
+const TrainingHistory& MixedEffectsModel::history() const { return s_->history; }
+const DataSpec& MixedEffectsModel::data_spec() const { return s_->spec; }
 
 MixedEffectsModel MixedEffectsModel::fit(const ModelConfig& config_in, const ClusteredData& data, std::ostream* progress,
                                          const FixedEffectsFactory& custom) {
@@ -100,43 +41,44 @@ MixedEffectsModel MixedEffectsModel::fit(const ModelConfig& config_in, const Clu
   config.validate();
   check_data_kind(config, data);
   check_trainable(data, config.task);
-  if (data.trials.defined() && config.task != "classification") throw Error("--trials needs --task classification");
+  const Likelihood& family = likelihood(config.task);
+  if (data.trials.defined() && !family.takes_trials()) throw Error("--trials needs --task classification");
   MixedEffectsModel m;
-  m.config_ = config;
-  m.features_ = data.feature_names;
-  m.input_shape_ = std::vector<int64_t>(data.x.sizes().begin() + 1, data.x.sizes().end());
-  if (config.weight_adversary < 0) m.config_.weight_adversary = config.adversary_weight();
-  m.spec_.target = data.target_name;
-  m.spec_.cluster = data.cluster_name;
-  m.spec_.trials = data.trials_name;
-  m.spec_.features = data.feature_columns;
-  for (const auto& [column, levels] : data.levels) m.spec_.categorical.push_back(column);
-  m.spec_.levels = data.levels;
-  m.encoder_ = ClusterEncoder::fit(data.clusters);
+  m.s_->config = config;
+  m.s_->features = data.feature_names;
+  m.s_->input_shape = std::vector<int64_t>(data.x.sizes().begin() + 1, data.x.sizes().end());
+  if (config.weight_adversary < 0) m.s_->config.weight_adversary = config.adversary_weight();
+  m.s_->spec.target = data.target_name;
+  m.s_->spec.cluster = data.cluster_name;
+  m.s_->spec.trials = data.trials_name;
+  m.s_->spec.features = data.feature_columns;
+  for (const auto& [column, levels] : data.levels) m.s_->spec.categorical.push_back(column);
+  m.s_->spec.levels = data.levels;
+  m.s_->encoder = ClusterEncoder::fit(data.clusters);
 
   ClusteredData train = data, valid;
   if (config.validation_fraction > 0) {
-    const std::vector<int64_t> strata = config.task == "classification" ? target_labels(data) : std::vector<int64_t>{};
+    const std::vector<int64_t> strata = family.stratifies_splits() ? target_labels(data) : std::vector<int64_t>{};
     const Split split = split_within_clusters(data.clusters, strata, config.validation_fraction, config.seed);
     if (split.test.empty() || split.train.empty())
       throw Error("--validation-fraction " + std::to_string(config.validation_fraction) + " leaves no validation or training rows");
     train = subset(data, split.train);
     valid = subset(data, split.test);
   }
-  if (!config.for_images()) m.standardizer_ = Standardizer::fit(train.x);
-  if (config.task == "regression") {
-    m.target_mean_ = train.y.to(torch::kFloat64).mean().item<double>();
+  if (!config.for_images()) m.s_->standardizer = Standardizer::fit(train.x);
+  if (family.has_residual_sd()) {
+    m.s_->target_mean = train.y.to(torch::kFloat64).mean().item<double>();
     const double sd = train.y.to(torch::kFloat64).std(/*unbiased=*/false).item<double>();
-    m.target_sd_ = sd > 1e-12 ? sd : 1.0;
+    m.s_->target_sd = sd > 1e-12 ? sd : 1.0;
   }
 
   torch::manual_seed(config.seed);
-  m.build_network(custom);
-  const TrainingTensors train_t = m.tensors(train);
-  const TrainingTensors valid_t = valid.x.defined() ? m.tensors(valid) : TrainingTensors{};
-  Trainer trainer(m.net_);
-  m.history_ = trainer.fit(train_t, valid.x.defined() ? &valid_t : nullptr, m.target_sd_, progress);
-  if (m.net_->membership) {
+  m.s_->build_network(custom);
+  const TrainingTensors train_t = m.s_->tensors(train);
+  const TrainingTensors valid_t = valid.x.defined() ? m.s_->tensors(valid) : TrainingTensors{};
+  Trainer trainer(m.s_->net, trainer_options(m.s_->config));
+  m.s_->history = trainer.fit(train_t, valid.x.defined() ? &valid_t : nullptr, m.s_->target_sd, progress);
+  if (m.s_->net->membership) {
     // Held-out rows tell whether the predictor learned more than the cluster sizes: the
     // validation rows, or else a share of every training cluster's rows.
     TrainingTensors fit_rows = train_t, held_out = valid_t;
@@ -145,27 +87,27 @@ MixedEffectsModel MixedEffectsModel::fit(const ModelConfig& config_in, const Clu
       fit_rows = train_t.subset(torch::tensor(split.train, torch::kInt64));
       held_out = train_t.subset(torch::tensor(split.test, torch::kInt64));
     }
-    m.history_.membership =
-        trainer.fit_membership(fit_rows, held_out, static_cast<int64_t>(m.history_.epochs.size()), progress);
+    m.s_->history.membership =
+        trainer.fit_membership(fit_rows, held_out, static_cast<int64_t>(m.s_->history.epochs.size()), progress);
   }
   return m;
 }
 
 Predictions MixedEffectsModel::predict(const ClusteredData& data, PredictMode mode, UnseenMode unseen) const {
-  const torch::Tensor x = model_input(data);
-  const bool can_infer = static_cast<bool>(net_->membership);
-  if (mode == PredictMode::mixed && !net_->uses_clusters())
-    throw Error("--mode mixed: a '" + config_.model + "' model has no cluster-specific part; use --mode fixed");
+  const torch::Tensor x = s_->model_input(data);
+  const bool can_infer = static_cast<bool>(s_->net->membership);
+  if (mode == PredictMode::mixed && !s_->net->uses_clusters())
+    throw Error("--mode mixed: a '" + s_->config.model + "' model has no cluster-specific part; use --mode fixed");
   if (mode == PredictMode::inferred && !can_infer)
     throw Error("--mode inferred: only armed models with random effects infer cluster membership");
   if (mode == PredictMode::mixed && !data.has_clusters())
-    throw Error(data.source + ": --mode mixed needs the cluster column '" + spec_.cluster + "'");
+    throw Error(data.source + ": --mode mixed needs the cluster column '" + s_->spec.cluster + "'");
 
   const int64_t n = data.rows();
-  const torch::Tensor ids = data.has_clusters() ? encoder_.encode(data.clusters) : torch::full({n}, -1, torch::kInt64);
+  const torch::Tensor ids = data.has_clusters() ? s_->encoder.encode(data.clusters) : torch::full({n}, -1, torch::kInt64);
   const auto id = ids.accessor<int64_t, 1>();
   const bool infer_unseen =
-      can_infer && (unseen == UnseenMode::inferred || (unseen == UnseenMode::automatic && history_.membership.beats_chance));
+      can_infer && (unseen == UnseenMode::inferred || (unseen == UnseenMode::automatic && s_->history.membership.beats_chance));
   const std::string for_unseen = infer_unseen ? "inferred" : "fixed";
   Predictions p;
   p.mode.resize(n);
@@ -180,7 +122,7 @@ Predictions MixedEffectsModel::predict(const ClusteredData& data, PredictMode mo
         p.mode[i] = "mixed";
         break;
       case PredictMode::automatic:
-        p.mode[i] = !net_->uses_clusters() ? "fixed" : id[i] >= 0 ? "mixed" : for_unseen;
+        p.mode[i] = !s_->net->uses_clusters() ? "fixed" : id[i] >= 0 ? "mixed" : for_unseen;
         break;
     }
   }
@@ -197,22 +139,23 @@ Predictions MixedEffectsModel::predict(const ClusteredData& data, PredictMode mo
     const ClusterDesign z = std::string(group) == "mixed"      ? ClusterDesign{ids.index_select(0, index), {}, false}
                             : std::string(group) == "inferred" ? ClusterDesign::inferred(m)
                                                                : ClusterDesign::unknown(m);
-    out.index_copy_(0, index, network_output(net_, x.index_select(0, index), z).to(torch::kFloat64));
+    out.index_copy_(0, index, network_output(s_->net, x.index_select(0, index), z).to(torch::kFloat64));
   }
-  out = config_.task == "classification" ? torch::sigmoid(out) : out * target_sd_ + target_mean_;
+  out = s_->likelihood().mean(out);
+  if (s_->likelihood().has_residual_sd()) out = out * s_->target_sd + s_->target_mean;
   p.value.assign(out.data_ptr<double>(), out.data_ptr<double>() + n);
   return p;
 }
 
 torch::Tensor MixedEffectsModel::cluster_membership(const ClusteredData& data) const {
-  if (!net_->membership) throw Error("model '" + config_.model + "' has no cluster-membership predictor (armed only)");
+  if (!s_->net->membership) throw Error("model '" + s_->config.model + "' has no cluster-membership predictor (armed only)");
   torch::NoGradGuard no_grad;
-  net_->eval();
-  return net_->membership_probabilities(model_input(data));
+  s_->net->eval();
+  return s_->net->membership_probabilities(s_->model_input(data));
 }
 
 nlohmann::json MixedEffectsModel::evaluate(const ClusteredData& data, PredictMode mode, UnseenMode unseen) const {
-  if (!data.has_target()) throw Error(data.source + ": no target column '" + spec_.target + "' to evaluate against");
+  if (!data.has_target()) throw Error(data.source + ": no target column '" + s_->spec.target + "' to evaluate against");
   const Predictions p = predict(data, mode, unseen);
   auto y = data.y.to(torch::kFloat64).contiguous();
   std::vector<double> target(y.data_ptr<double>(), y.data_ptr<double>() + y.numel());
@@ -233,11 +176,13 @@ nlohmann::json MixedEffectsModel::evaluate(const ClusteredData& data, PredictMod
       }
     }
   }
-  nlohmann::json j = metrics_by_cluster(config_.task, prediction, target, clusters);
+  const Likelihood& family = s_->likelihood();
+  nlohmann::json j = metrics_by_cluster([&](const std::vector<double>& p, const std::vector<double>& t) { return family.metrics(p, t); },
+                                        prediction, target, clusters);
   nlohmann::json modes = nlohmann::json::object();
   for (const auto& m : p.mode) modes[m] = modes.value(m, 0) + 1;
-  j["model"] = config_.model;
-  j["task"] = config_.task;
+  j["model"] = s_->config.model;
+  j["task"] = s_->config.task;
   j["rows"] = data.rows();
   j["modes"] = modes;
   return j;

@@ -1,7 +1,7 @@
-#include "armed/nn/autoencoder.h"
+#include "nn/autoencoder.h"
 
 #include "armed/error.h"
-#include "armed/nn/conv_net.h"
+#include "nn/conv_net.h"
 
 namespace armed {
 namespace {

@@ -1,4 +1,4 @@
-#include "armed/nn/conv_net.h"
+#include "nn/conv_net.h"
 
 #include "armed/error.h"
 

@@ -1,4 +1,4 @@
-#include "armed/nn/mlp.h"
+#include "nn/mlp.h"
 
 #include "armed/error.h"
 

@@ -1,8 +1,8 @@
-#include "armed/nn/random_effects.h"
+#include "nn/random_effects.h"
 
 #include <cmath>
 
-#include "../scalar_math.h"
+#include "scalar_math.h"
 #include "armed/error.h"
 
 namespace armed {

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "armed/error.h"
-#include "armed/random.h"
+#include "random.h"
 
 namespace armed {
 

@@ -1,4 +1,4 @@
-#include "armed/train/flat_parameters.h"
+#include "train/flat_parameters.h"
 
 namespace armed {
 

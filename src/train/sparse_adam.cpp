@@ -1,4 +1,4 @@
-#include "armed/train/sparse_adam.h"
+#include "train/sparse_adam.h"
 
 #include <cmath>
 

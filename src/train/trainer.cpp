@@ -1,60 +1,11 @@
-#include "armed/train/trainer.h"
+#include "train/trainer.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 
-#include "armed/eval/metrics.h"
-#include "armed/train/nll.h"
-
 namespace armed {
 namespace {
-
-// Gauss-Hermite nodes and weights (normalized to sum to 1) by Golub-Welsch: E[f(Z)] for
-// Z ~ N(0, 1/2) is sum_k w_k f(x_k).
-const std::pair<torch::Tensor, torch::Tensor>& gauss_hermite() {
-  static const auto rule = [] {
-    constexpr int64_t n = 20;
-    auto jacobi = torch::zeros({n, n}, torch::kFloat64);
-    for (int64_t k = 1; k < n; ++k) jacobi[k][k - 1] = jacobi[k - 1][k] = std::sqrt(k / 2.0);
-    auto [values, vectors] = torch::linalg_eigh(jacobi);
-    return std::make_pair(values, vectors[0].square());
-  }();
-  return rule;
-}
-
-// Mean negative log-likelihood per row of y given link-scale predictions `eta`; with `var`
-// defined, in expectation over eta ~ N(eta, var) (the random effects' posterior).
-torch::Tensor mean_nll(const std::string& task, const torch::Tensor& eta, const torch::Tensor& var, const torch::Tensor& y,
-                       const torch::Tensor& trials, const torch::Tensor& log_sd) {
-  if (!var.defined()) return task == "regression" ? gaussian_nll(eta, y, log_sd) : binomial_nll(eta, y, trials);
-  if (task == "regression")
-    return (log_sd + 0.5 * std::log(2 * M_PI) + ((y - eta).square() + var) / (2 * torch::exp(2 * log_sd))).mean();
-  // t softplus(eta) - y eta, as binomial_nll, with softplus averaged over the posterior.
-  const auto& [nodes, weights] = gauss_hermite();
-  auto shifts = (2 * var).sqrt().unsqueeze(1) * nodes.to(eta.scalar_type()).unsqueeze(0);
-  auto softplus = (torch::nn::functional::softplus(eta.unsqueeze(1) + shifts) * weights.to(eta.scalar_type())).sum(1);
-  return ((trials.defined() ? trials * softplus : softplus) - y * eta).mean();
-}
-
-torch::Tensor task_loss(Network& net, const torch::Tensor& output, const TrainingTensors& data) {
-  return mean_nll(net->config.task, output, {}, data.y, data.trials, net->log_residual_sd);
-}
-
-std::vector<double> to_vector(const torch::Tensor& t) {
-  auto c = t.to(torch::kFloat64).contiguous();
-  return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
-}
-
-double task_metric(const std::string& task, const torch::Tensor& output, const TrainingTensors& data, double scale) {
-  if (task == "regression") return rmse(to_vector(output), to_vector(data.y)) * scale;
-  if (!data.trials.defined()) return auroc(to_vector(output), to_vector(data.y));
-  // Binomial rows are scored as their individual trials: y successes and trials - y failures.
-  auto successes = data.y.to(torch::kInt64), failures = (data.trials - data.y).to(torch::kInt64);
-  auto scores = torch::cat({output.repeat_interleave(successes), output.repeat_interleave(failures)});
-  auto labels = torch::cat({torch::ones({successes.sum().item<int64_t>()}), torch::zeros({failures.sum().item<int64_t>()})});
-  return auroc(to_vector(scores), to_vector(labels));
-}
 
 std::vector<torch::Tensor> snapshot(torch::nn::Module& m) {
   std::vector<torch::Tensor> out;
@@ -112,54 +63,25 @@ std::vector<torch::Tensor> without(std::vector<torch::Tensor> all, const std::ve
 
 }  // namespace
 
-int64_t prediction_chunk(const NetworkImpl& net, bool soft) {
-  int64_t chunk = 65536;
-  if (soft) chunk = std::min(chunk, (int64_t{1} << 24) / std::max<int64_t>(net.clusters, 1));
-  if (net.input_shape.size() == 3) {
-    int64_t pixels = 1;
-    for (int64_t d : net.input_shape) pixels *= d;
-    chunk = std::min(chunk, (int64_t{1} << 22) / pixels);
-  }
-  return std::max<int64_t>(chunk, 16);
-}
-
-torch::Tensor network_output(Network& net, const torch::Tensor& x, const ClusterDesign& z) {
-  torch::NoGradGuard no_grad;
-  const bool was_training = net->is_training();
-  net->eval();
-  const int64_t chunk = prediction_chunk(*net, z.infer || z.soft.defined());
-  std::vector<torch::Tensor> parts;
-  for (int64_t start = 0; start < x.size(0); start += chunk) {
-    // Contiguous chunks are views, not copies.
-    const int64_t len = std::min(chunk, x.size(0) - start);
-    ClusterDesign part{z.ids.defined() ? z.ids.narrow(0, start, len) : torch::Tensor(),
-                       z.soft.defined() ? z.soft.narrow(0, start, len) : torch::Tensor(), z.infer};
-    parts.push_back(net->forward(x.narrow(0, start, len), part).output);
-  }
-  net->train(was_training);
-  return parts.empty() ? torch::empty({0}) : torch::cat(parts);
-}
-
-Trainer::Trainer(Network net)
+Trainer::Trainer(Network net, TrainerOptions options)
     : net_(std::move(net)),
-      kl_scale_(net_->config.kl_weight),
-      adversary_weight_(net_->config.adversary_weight()),
-      confusion_(net_->config.adversary_objective == "confusion"),
-      main_flat_(net_->config.optimizer == "adam"
+      options_(std::move(options)),
+      kl_scale_(options_.kl_weight),
+      main_flat_(options_.optimizer == Optimizer::adam
                      ? std::make_unique<FlatParameters>(without(net_->main_parameters(), net_->sparse_cluster_tables()))
                      : nullptr),
-      main_optimizer_(main_flat_ ? main_flat_->optimized() : net_->main_parameters(), torch::optim::AdamOptions(net_->config.lr)) {
+      main_optimizer_(main_flat_ ? main_flat_->optimized() : net_->main_parameters(), torch::optim::AdamOptions(options_.lr)) {
   auto tables = net_->sparse_cluster_tables();
-  if (!tables.empty()) sparse_optimizer_ = std::make_unique<SparseAdam>(std::move(tables), torch::optim::AdamOptions(net_->config.lr));
+  if (!tables.empty()) sparse_optimizer_ = std::make_unique<SparseAdam>(std::move(tables), torch::optim::AdamOptions(options_.lr));
   if (net_->adversary) {
     adversary_parameters_ = net_->adversary->parameters();
     adversary_flat_ = std::make_unique<FlatParameters>(adversary_parameters_);
-    adversary_optimizer_ = std::make_unique<torch::optim::Adam>(adversary_flat_->optimized(), torch::optim::AdamOptions(net_->config.lr));
+    adversary_optimizer_ = std::make_unique<torch::optim::Adam>(adversary_flat_->optimized(), torch::optim::AdamOptions(options_.lr));
   }
 }
 
 void Trainer::set_training_clusters(const torch::Tensor& ids) {
-  auto rows = torch::bincount(ids, {}, net_->clusters).to(torch::kFloat32);
+  auto rows = torch::bincount(ids, {}, net_->options.clusters).to(torch::kFloat32);
   cluster_kl_weight_ = static_cast<float>(ids.size(0)) / rows;
 }
 
@@ -176,7 +98,8 @@ std::map<std::string, double> StepTerms::read() const {
 }
 
 torch::Tensor Trainer::objective_terms(const NetworkOutput& out, const TrainingTensors& batch, bool expected, StepTerms& terms) {
-  const ModelConfig& cfg = net_->config;
+  const TrainerOptions& cfg = options_;
+  const Likelihood& likelihood = *options_.likelihood;
   // Weights of 1 are skipped rather than multiplied: each op is a node for backward to visit.
   auto weighted = [](double w, const torch::Tensor& t) { return w == 1.0 ? t : w * t; };
   // Autoencoders: reconstruction first, the classifier's terms weighted relative to it.
@@ -195,18 +118,18 @@ torch::Tensor Trainer::objective_terms(const NetworkOutput& out, const TrainingT
   }
   auto plus_reconstruction = [&](const torch::Tensor& t) { return reconstruction.defined() ? reconstruction + t : t; };
   if (!net_->random_effects) {
-    auto loss = task_loss(net_, out.output, batch);
+    auto loss = likelihood.nll(out.output, batch.y, batch.trials, net_->log_residual_sd);
     terms.add("mixed", loss);
     return plus_reconstruction(weighted(classification_weight, loss));
   }
   torch::Tensor mixed;
   if (expected) {
     auto [mean, var] = net_->random_effects->linear_moments(batch.z.ids, out.re_slopes);
-    mixed = mean_nll(cfg.task, out.fixed + mean, var, batch.y, batch.trials, net_->log_residual_sd);
+    mixed = likelihood.expected_nll(out.fixed + mean, var, batch.y, batch.trials, net_->log_residual_sd);
   } else {
-    mixed = task_loss(net_, out.output, batch);
+    mixed = likelihood.nll(out.output, batch.y, batch.trials, net_->log_residual_sd);
   }
-  auto fixed = task_loss(net_, out.fixed, batch);
+  auto fixed = likelihood.nll(out.fixed, batch.y, batch.trials, net_->log_residual_sd);
   torch::Tensor kl;
   if (sparse_optimizer_) {
     TORCH_CHECK(cluster_kl_weight_.defined(), "sparse random-effect updates: call set_training_clusters before step");
@@ -242,8 +165,8 @@ StepTerms Trainer::step(const torch::Tensor& x, const torch::Tensor& y, const Cl
     // Confusion: toward uniform predictions; otherwise away from the true clusters.
     Frozen frozen(adversary_parameters_);
     const auto cross_entropy =
-        net_->adversary->cross_entropy(net_->adversary_input(out.hidden, target), confusion_ ? torch::Tensor() : z.ids).first;
-    loss = confusion_ ? loss + adversary_weight_ * cross_entropy : loss - adversary_weight_ * cross_entropy;
+        net_->adversary->cross_entropy(net_->adversary_input(out.hidden, target), options_.confusion ? torch::Tensor() : z.ids).first;
+    loss = options_.confusion ? loss + options_.weight_adversary * cross_entropy : loss - options_.weight_adversary * cross_entropy;
   }
   if (main_flat_) main_flat_->zero_grad();
   else main_optimizer_.zero_grad();
@@ -256,7 +179,7 @@ StepTerms Trainer::step(const torch::Tensor& x, const torch::Tensor& y, const Cl
 }
 
 TrainingHistory Trainer::fit_full_batch(const TrainingTensors& train, double target_scale, std::ostream* progress) {
-  const ModelConfig& cfg = net_->config;
+  const TrainerOptions& cfg = options_;
   // Small full-batch fits converge to the tolerance in double precision, not in single.
   net_->to(torch::kFloat64);
   const TrainingTensors data{train.x.to(torch::kFloat64), train.y.to(torch::kFloat64),
@@ -284,12 +207,12 @@ TrainingHistory Trainer::fit_full_batch(const TrainingTensors& train, double tar
     rec.epoch = step;
     rec.loss = optimizer.step(closure).item<double>();
     rec.terms = terms.read();
-    rec.metric = task_metric(cfg.task, network_output(net_, data.x, data.z), data, target_scale);
+    rec.metric = cfg.likelihood->metric(network_output(net_, data.x, data.z), data.y, data.trials, target_scale);
     rec.samples_per_second =
         static_cast<double>(data.x.size(0)) / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     history.epochs.push_back(rec);
     history.best_epoch = step;
-    if (progress) *progress << progress_line(rec, cfg.epochs, cfg.task == "classification" ? "auroc" : "rmse", false) << std::endl;
+    if (progress) *progress << progress_line(rec, cfg.epochs, cfg.likelihood->metric_name(), false) << std::endl;
     if (std::abs(previous - rec.loss) <= 1e-12 * std::max(1.0, std::abs(rec.loss))) break;
     previous = rec.loss;
   }
@@ -326,7 +249,7 @@ MembershipRecord Trainer::fit_membership(const TrainingTensors& train, const Tra
                                          std::ostream* progress) {
   auto& membership = net_->membership;
   TORCH_CHECK(membership, "this model has no cluster-membership predictor");
-  const ModelConfig& cfg = net_->config;
+  const TrainerOptions& cfg = options_;
   torch::optim::Adam optimizer(membership->parameters(), torch::optim::AdamOptions(cfg.lr));
   const int64_t n = train.rows(), chunk = prediction_chunk(*net_, /*soft=*/true);
   MembershipRecord record;
@@ -362,7 +285,7 @@ MembershipRecord Trainer::fit_membership(const TrainingTensors& train, const Tra
   membership->eval();
   if (record.held_out_rows > 0) {
     const auto held = static_cast<double>(record.held_out_rows);
-    record.chance = torch::bincount(held_out.z.ids, {}, net_->clusters).max().item<double>() / held;
+    record.chance = torch::bincount(held_out.z.ids, {}, net_->options.clusters).max().item<double>() / held;
     record.beats_chance = record.held_out_accuracy > record.chance + 2.0 * std::sqrt(record.chance * (1 - record.chance) / held);
   }
   if (progress) {
@@ -382,12 +305,12 @@ MembershipRecord Trainer::fit_membership(const TrainingTensors& train, const Tra
 
 TrainingHistory Trainer::fit(const TrainingTensors& train, const TrainingTensors* valid, double target_scale,
                              std::ostream* progress) {
-  const ModelConfig& cfg = net_->config;
+  const TrainerOptions& cfg = options_;
   const int64_t n = train.x.size(0);
   if (cfg.elbo) kl_scale_ = 1.0 / static_cast<double>(n);
   if (sparse_optimizer_) set_training_clusters(train.z.ids);
-  if (cfg.optimizer == "lbfgs") return fit_full_batch(train, target_scale, progress);
-  const char* metric_name = cfg.task == "classification" ? "auroc" : "rmse";
+  if (cfg.optimizer == Optimizer::lbfgs) return fit_full_batch(train, target_scale, progress);
+  const char* metric_name = cfg.likelihood->metric_name();
 
   TrainingHistory history;
   double best_val = INFINITY;
@@ -421,13 +344,13 @@ TrainingHistory Trainer::fit(const TrainingTensors& train, const TrainingTensors
       else rec.terms[names[i]] = value;
     }
     // The training metric is measured after the epoch, in evaluation mode, like the validation one.
-    rec.metric = task_metric(cfg.task, network_output(net_, train.x, train.z), train, target_scale);
+    rec.metric = cfg.likelihood->metric(network_output(net_, train.x, train.z), train.y, train.trials, target_scale);
     rec.samples_per_second =
         static_cast<double>(n) / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (valid) {
       auto out = network_output(net_, valid->x, valid->z);
-      rec.val_loss = task_loss(net_, out, *valid).item<double>();
-      rec.val_metric = task_metric(cfg.task, out, *valid, target_scale);
+      rec.val_loss = cfg.likelihood->nll(out, valid->y, valid->trials, net_->log_residual_sd).item<double>();
+      rec.val_metric = cfg.likelihood->metric(out, valid->y, valid->trials, target_scale);
     }
     history.epochs.push_back(rec);
     if (progress) *progress << progress_line(rec, cfg.epochs, metric_name, valid != nullptr) << std::endl;

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "armed/data/cluster_encoder.h"
-#include "armed/data/standardizer.h"
+#include "data/standardizer.h"
 #include "armed/error.h"
 #include "test_util.h"
 

@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "armed/error.h"
-#include "armed/io/npy.h"
+#include "io/npy.h"
 #include "test_util.h"
 
 namespace armed {

@@ -1,4 +1,4 @@
-#include "armed/eval/probe.h"
+#include "eval/probe.h"
 
 #include <gtest/gtest.h>
 

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "armed/data/split.h"
-#include "armed/models/model.h"
+#include "armed/model.h"
 
 namespace armed {
 

@@ -1,4 +1,4 @@
-#include "armed/io/npy.h"
+#include "io/npy.h"
 
 #include <gtest/gtest.h>
 

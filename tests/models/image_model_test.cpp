@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "armed/error.h"
-#include "armed/models/model.h"
+#include "armed/model.h"
 #include "test_util.h"
 
 namespace armed {

@@ -1,4 +1,4 @@
-#include "armed/models/model.h"
+#include "armed/model.h"
 
 #include <gtest/gtest.h>
 
@@ -26,12 +26,6 @@ ModelConfig quick(const std::string& model) {
   c.model = model;
   c.epochs = 3;
   return c;
-}
-
-TEST(ClusterDesign, DenseIsOneHotWithZeroRowsForUnknown) {
-  ClusterDesign z{torch::tensor({2, -1, 0}, torch::kInt64), {}};
-  auto d = z.dense(3);
-  EXPECT_TRUE(torch::equal(d, torch::tensor({{0.f, 0.f, 1.f}, {0.f, 0.f, 0.f}, {1.f, 0.f, 0.f}})));
 }
 
 TEST(Model, SaveLoadPredictsIdentically) {

@@ -1,4 +1,4 @@
-#include "armed/nn/autoencoder.h"
+#include "nn/autoencoder.h"
 
 #include <gtest/gtest.h>
 

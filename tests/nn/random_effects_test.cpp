@@ -1,4 +1,4 @@
-#include "armed/nn/random_effects.h"
+#include "nn/random_effects.h"
 
 #include <gtest/gtest.h>
 

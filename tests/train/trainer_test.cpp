@@ -1,8 +1,9 @@
-#include "armed/train/trainer.h"
+#include "train/trainer.h"
 
 #include <gtest/gtest.h>
 
 #include "armed/error.h"
+#include "models/from_config.h"
 
 namespace armed {
 
@@ -34,8 +35,8 @@ TEST(Trainer, AdversaryLearnsAndFixedEffectsDefeatIt) {
   config.weight_mixed = config.weight_fixed = config.kl_weight = 0.0;
   config.weight_adversary = 1.0;
   torch::manual_seed(4);
-  Network net(config, std::vector<int64_t>{3}, 4);
-  Trainer trainer(net);
+  Network net = build_network(config, {3}, 4);
+  Trainer trainer(net, trainer_options(config));
   const Batch b = clustered_batch();
 
   std::vector<torch::Tensor> fe_before;
@@ -61,7 +62,7 @@ TEST(Trainer, AnAdversaryThatSeesTheTargetTakesItAsOneMoreInput) {
   config.hidden = {8, 8};
   config.adversary_sees_target = true;
   torch::manual_seed(6);
-  Network net(config, std::vector<int64_t>{3}, 4);
+  Network net = build_network(config, {3}, 4);
   const Batch b = clustered_batch();
   torch::NoGradGuard no_grad;
   const auto hidden = net->forward(b.x, b.z).hidden;
@@ -77,8 +78,8 @@ TEST(Trainer, MainStepDoesNotTouchTheAdversary) {
   config.model = "armed";
   config.weight_adversary = 0.0;
   torch::manual_seed(5);
-  Network net(config, std::vector<int64_t>{3}, 4);
-  Trainer trainer(net);
+  Network net = build_network(config, {3}, 4);
+  Trainer trainer(net, trainer_options(config));
   const Batch b = clustered_batch();
   auto adversary_before = net->adversary->parameters()[0].detach().clone();
   auto slopes_before = net->random_effects->loc.detach().clone();
@@ -92,9 +93,9 @@ TEST(Trainer, StepReportsEveryLossTerm) {
   ModelConfig config;
   config.model = "armed";
   torch::manual_seed(6);
-  Network net(config, std::vector<int64_t>{3}, 4);
+  Network net = build_network(config, {3}, 4);
   const Batch b = clustered_batch();
-  auto terms = Trainer(net).step(b.x, b.y, b.z).read();
+  auto terms = Trainer(net, trainer_options(config)).step(b.x, b.y, b.z).read();
   for (const char* name : {"total", "mixed", "fixed", "adversary", "adversary_accuracy", "kl"})
     EXPECT_TRUE(terms.count(name)) << name;
   EXPECT_GT(terms["kl"], 0.0);
@@ -105,8 +106,8 @@ TEST(Trainer, SparseUpdatesNeedTheTrainingClustersAndTouchOnlyTheBatchsRows) {
   config.model = "armed";
   config.re_updates = "sparse";
   torch::manual_seed(8);
-  Network net(config, std::vector<int64_t>{3}, 4);
-  Trainer trainer(net);
+  Network net = build_network(config, {3}, 4);
+  Trainer trainer(net, trainer_options(config));
   const Batch b = clustered_batch();
   EXPECT_THROW(trainer.step(b.x, b.y, b.z), c10::Error);
   trainer.set_training_clusters(b.z.ids);
@@ -123,8 +124,8 @@ TEST(Trainer, TheMainStepLeavesTheAdversaryTrainable) {
   ModelConfig config;
   config.model = "armed";
   torch::manual_seed(9);
-  Network net(config, std::vector<int64_t>{3}, 4);
-  Trainer trainer(net);
+  Network net = build_network(config, {3}, 4);
+  Trainer trainer(net, trainer_options(config));
   const Batch b = clustered_batch();
   trainer.step(b.x, b.y, b.z);
   const auto weight = net->adversary->parameters().front().detach().clone();

@@ -14,7 +14,7 @@ struct DataSpec {
   std::string target;                 // empty or absent from the file: no target (prediction)
   std::string cluster;                // absent from the file: every row's cluster is unknown
   std::vector<std::string> features;  // empty: every column other than target, cluster and trials
-  std::string task;                   // "classification" checks the target is 0/1 (or 0..trials); empty: no check
+  std::string task;                   // its outcome family checks the targets (classification: 0/1, or 0..trials); empty: no check
   std::string trials;                 // binomial target: column of trials, the target counting successes
   std::vector<std::string> categorical;  // feature columns coded as dummies against their first level
   std::map<std::string, std::vector<std::string>> levels;  // known levels (from training); empty: from the data

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "armed/models/config.h"
+#include "armed/config.h"
 #include "armed/sim/images.h"
 
 namespace armed {

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "armed/data/clustered_data.h"
-#include "armed/models/model.h"
+#include "armed/model.h"
 
 namespace armed {
 

@@ -1,4 +1,4 @@
-#include "armed/train/nll.h"
+#include "likelihood/nll.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "armed/eval/metrics.h"
+#include "armed/metrics.h"
 
 #include <algorithm>
 #include <cmath>
@@ -120,27 +120,26 @@ MeanInterval mean_confidence_interval(const std::vector<double>& values) {
   return {mean, mean - t * se, mean + t * se};
 }
 
-nlohmann::json task_metrics(const std::string& task, const std::vector<double>& prediction,
-                            const std::vector<double>& target) {
-  nlohmann::json j = {{"n", prediction.size()}};
-  if (task == "classification") {
-    j["auroc"] = number_or_null(auroc(prediction, target));
-    j["accuracy"] = number_or_null(accuracy(prediction, target));
-    j["balanced_accuracy"] = number_or_null(balanced_accuracy(prediction, target));
-    j["bce"] = number_or_null(binary_cross_entropy(prediction, target));
-  } else {
-    double abs_sum = 0.0;
-    for (size_t i = 0; i < prediction.size(); ++i) abs_sum += std::abs(prediction[i] - target[i]);
-    j["rmse"] = number_or_null(rmse(prediction, target));
-    j["r2"] = number_or_null(r_squared(prediction, target));
-    j["mae"] = number_or_null(prediction.empty() ? kNaN : abs_sum / static_cast<double>(prediction.size()));
-  }
-  return j;
+nlohmann::json binary_metrics(const std::vector<double>& prediction, const std::vector<double>& target) {
+  return {{"n", prediction.size()},
+          {"auroc", number_or_null(auroc(prediction, target))},
+          {"accuracy", number_or_null(accuracy(prediction, target))},
+          {"balanced_accuracy", number_or_null(balanced_accuracy(prediction, target))},
+          {"bce", number_or_null(binary_cross_entropy(prediction, target))}};
 }
 
-nlohmann::json metrics_by_cluster(const std::string& task, const std::vector<double>& prediction,
+nlohmann::json regression_metrics(const std::vector<double>& prediction, const std::vector<double>& target) {
+  double abs_sum = 0.0;
+  for (size_t i = 0; i < prediction.size(); ++i) abs_sum += std::abs(prediction[i] - target[i]);
+  return {{"n", prediction.size()},
+          {"rmse", number_or_null(rmse(prediction, target))},
+          {"r2", number_or_null(r_squared(prediction, target))},
+          {"mae", number_or_null(prediction.empty() ? kNaN : abs_sum / static_cast<double>(prediction.size()))}};
+}
+
+nlohmann::json metrics_by_cluster(const MetricSet& metrics, const std::vector<double>& prediction,
                                   const std::vector<double>& target, const std::vector<std::string>& clusters) {
-  nlohmann::json out = {{"overall", task_metrics(task, prediction, target)}};
+  nlohmann::json out = {{"overall", metrics(prediction, target)}};
   if (clusters.empty()) return out;
   std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> groups;
   for (size_t i = 0; i < clusters.size(); ++i) {
@@ -148,7 +147,7 @@ nlohmann::json metrics_by_cluster(const std::string& task, const std::vector<dou
     groups[clusters[i]].second.push_back(target[i]);
   }
   nlohmann::json per = nlohmann::json::object();
-  for (const auto& [label, pt] : groups) per[label] = task_metrics(task, pt.first, pt.second);
+  for (const auto& [label, pt] : groups) per[label] = metrics(pt.first, pt.second);
   out["clusters"] = per;
   return out;
 }

@@ -3,7 +3,7 @@
 
 #include <vector>
 
-#include "armed/nn/fixed_effects.h"
+#include "armed/fixed_effects.h"
 
 namespace armed {
 

@@ -1,6 +1,7 @@
 #pragma once
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -16,9 +17,10 @@ double binary_cross_entropy(const std::vector<double>& prob, const std::vector<d
 double rmse(const std::vector<double>& prediction, const std::vector<double>& target);
 double r_squared(const std::vector<double>& prediction, const std::vector<double>& target);
 
-// {"n", "auroc", "accuracy", "balanced_accuracy", "bce"} or {"n", "rmse", "r2", "mae"}.
-nlohmann::json task_metrics(const std::string& task, const std::vector<double>& prediction,
-                            const std::vector<double>& target);
+// {"n", "auroc", "accuracy", "balanced_accuracy", "bce"} of probabilities against 0/1 labels.
+nlohmann::json binary_metrics(const std::vector<double>& prediction, const std::vector<double>& target);
+// {"n", "rmse", "r2", "mae"}.
+nlohmann::json regression_metrics(const std::vector<double>& prediction, const std::vector<double>& target);
 
 // Mean of repeated measurements (folds, seeds) with a two-sided 95% Student-t confidence
 // interval; a single value gives an interval of NaNs.
@@ -27,8 +29,10 @@ struct MeanInterval {
 };
 MeanInterval mean_confidence_interval(const std::vector<double>& values);
 
-// {"overall": {...}, "clusters": {"<label>": {...}, ...}}.
-nlohmann::json metrics_by_cluster(const std::string& task, const std::vector<double>& prediction,
+// {"overall": {...}, "clusters": {"<label>": {...}, ...}}: `metrics` (e.g. binary_metrics) of all
+// rows and of each cluster's.
+using MetricSet = std::function<nlohmann::json(const std::vector<double>&, const std::vector<double>&)>;
+nlohmann::json metrics_by_cluster(const MetricSet& metrics, const std::vector<double>& prediction,
                                   const std::vector<double>& target, const std::vector<std::string>& clusters);
 
 }  // namespace armed

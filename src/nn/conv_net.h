@@ -3,8 +3,8 @@
 
 #include <vector>
 
-#include "armed/nn/fixed_effects.h"
-#include "armed/nn/mlp.h"
+#include "armed/fixed_effects.h"
+#include "nn/mlp.h"
 
 namespace armed {
 

@@ -3,10 +3,10 @@
 
 #include <vector>
 
-#include "armed/data/cluster_design.h"
-#include "armed/nn/fixed_effects.h"
-#include "armed/nn/mlp.h"
-#include "armed/nn/random_effects.h"
+#include "data/cluster_design.h"
+#include "armed/fixed_effects.h"
+#include "nn/mlp.h"
+#include "nn/random_effects.h"
 
 namespace armed {
 

@@ -7,9 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "armed/models/network.h"
-#include "armed/train/flat_parameters.h"
-#include "armed/train/sparse_adam.h"
+#include "armed/history.h"
+#include "likelihood/likelihood.h"
+#include "nn/network.h"
+#include "train/flat_parameters.h"
+#include "train/sparse_adam.h"
 
 namespace armed {
 
@@ -23,29 +25,19 @@ struct TrainingTensors {
   TrainingTensors subset(const torch::Tensor& index) const;
 };
 
-struct EpochRecord {
-  int64_t epoch = 0;
-  double loss = 0, metric = 0;              // training objective, and AUROC (or RMSE on the target's scale)
-  double val_loss = NAN, val_metric = NAN;  // task loss and metric of the prediction on validation rows
-  double samples_per_second = 0;
-  std::map<std::string, double> terms;      // loss terms: mixed, fixed, adversary, adversary_accuracy, kl
-};
+enum class Optimizer { adam, lbfgs };
 
-// How the cluster-membership predictor (armed) fared on rows it was not trained on. Soft
-// membership is worth serving to unseen clusters only where it beat chance there.
-struct MembershipRecord {
-  int64_t epochs = 0;               // epochs trained (early stopping on the held-out rows)
-  int64_t best_epoch = 0;           // the epoch whose weights were kept
-  int64_t held_out_rows = 0;
-  double held_out_accuracy = NAN;   // of the kept weights
-  double chance = NAN;              // the held-out share of the most frequent cluster: a constant guess's accuracy
-  bool beats_chance = false;        // accuracy above chance by more than two binomial standard errors
-};
-
-struct TrainingHistory {
-  std::vector<EpochRecord> epochs;
-  int64_t best_epoch = 0;  // the epoch whose weights were kept
-  MembershipRecord membership;
+// How a Network is trained; src/models/ builds it from a ModelConfig (whose fields document these).
+struct TrainerOptions {
+  const Likelihood* likelihood = nullptr;
+  Optimizer optimizer = Optimizer::adam;
+  int64_t epochs = 0, batch_size = 0, patience = 0;
+  double lr = 0;
+  double weight_mixed = 0, weight_fixed = 0, weight_adversary = 0;
+  bool confusion = false;  // the adversary objective: confusion rather than reverse
+  double weight_reconstruction = 0, weight_classification = 0;
+  double kl_weight = 0;
+  bool elbo = false;  // the KL weight becomes 1/rows
 };
 
 // Loss terms of one training step as 0-dim tensors. The training loop sums them over an epoch and
@@ -72,13 +64,13 @@ class StepTerms {
 // adversary(h)) + kl_weight KL, the random effects sampled (models without random effects use
 // L(y, output) alone). With L-BFGS the same objective (no adversary) is minimized over the full
 // batch, deterministically: the likelihood is taken in expectation over the random effects.
-// With config.elbo the KL weight is 1/rows, making the objective the negative ELBO per row.
+// With options.elbo the KL weight is 1/rows, making the objective the negative ELBO per row.
 class Trainer {
  public:
-  explicit Trainer(Network net);
+  Trainer(Network net, TrainerOptions options);
 
   // The training rows' cluster ids, for the minibatch KL estimate of sparse random-effect updates
-  // (config.re_updates); fit() sets them from its data, callers of step() alone must.
+  // (NetworkOptions::sparse_random_effects); fit() sets them from its data, callers of step() alone must.
   void set_training_clusters(const torch::Tensor& ids);
 
   // One step on a batch; returns the batch's loss terms (as in EpochRecord::terms, plus "total").
@@ -102,9 +94,8 @@ class Trainer {
   torch::Tensor objective_terms(const NetworkOutput& out, const TrainingTensors& batch, bool expected, StepTerms& terms);
 
   Network net_;
+  TrainerOptions options_;
   double kl_scale_;
-  double adversary_weight_;  // resolved once: the config's per-family default is string work
-  bool confusion_;
   // Adam: main and adversary parameters each in one buffer (L-BFGS runs in double on its own).
   std::unique_ptr<FlatParameters> main_flat_, adversary_flat_;
   torch::optim::Adam main_optimizer_;
@@ -113,13 +104,5 @@ class Trainer {
   std::unique_ptr<SparseAdam> sparse_optimizer_;  // the random effects' tables when updates are sparse
   torch::Tensor cluster_kl_weight_;              // [clusters] training rows / the cluster's rows
 };
-
-// Rows per evaluation chunk, bounding memory: a soft Z holds rows x clusters values, an image
-// model's activations several times each image's pixels.
-int64_t prediction_chunk(const NetworkImpl& net, bool soft);
-
-// Network outputs in evaluation mode, without autograd, in chunks that bound memory (a soft Z
-// holds rows x clusters values).
-torch::Tensor network_output(Network& net, const torch::Tensor& x, const ClusterDesign& z);
 
 }  // namespace armed

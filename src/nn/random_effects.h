@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "armed/data/cluster_design.h"
+#include "data/cluster_design.h"
 
 namespace armed {
 

@@ -1,4 +1,4 @@
-#include "armed/eval/metrics.h"
+#include "armed/metrics.h"
 
 #include <gtest/gtest.h>
 
@@ -39,7 +39,7 @@ TEST(Metrics, RegressionMetrics) {
 }
 
 TEST(Metrics, ByClusterGroupsRows) {
-  auto j = metrics_by_cluster("classification", {0.9, 0.1, 0.2, 0.8}, {1, 0, 1, 0}, {"a", "a", "b", "b"});
+  auto j = metrics_by_cluster(binary_metrics, {0.9, 0.1, 0.2, 0.8}, {1, 0, 1, 0}, {"a", "a", "b", "b"});
   EXPECT_DOUBLE_EQ(j["overall"]["accuracy"].get<double>(), 0.5);
   EXPECT_DOUBLE_EQ(j["clusters"]["a"]["auroc"].get<double>(), 1.0);
   EXPECT_DOUBLE_EQ(j["clusters"]["b"]["auroc"].get<double>(), 0.0);

@@ -4,8 +4,9 @@
 #include <fstream>
 
 #include "armed/error.h"
-#include "armed/io/atomic_file.h"
-#include "armed/models/model.h"
+#include "io/atomic_file.h"
+#include "armed/model.h"
+#include "models/model_state.h"
 
 namespace armed {
 namespace fs = std::filesystem;
@@ -60,23 +61,23 @@ void MixedEffectsModel::save(const std::string& dir) const {
   if (!fs::create_directories(staged, ec) || ec) throw Error(dir + ": cannot create model directory (" + ec.message() + ")");
   try {
     const std::string weights = (fs::path(staged) / "weights.pt").string();
-    torch::save(net_, weights);
+    torch::save(s_->net, weights);
     nlohmann::json j = {
         {"format", kFormat},
         {"armed_version", ARMED_VERSION},
-        {"config", config_to_json(config_)},
+        {"config", config_to_json(s_->config)},
         {"data",
-         {{"target", spec_.target},
-          {"cluster", spec_.cluster},
-          {"trials", spec_.trials},
-          {"columns", spec_.features},
-          {"categorical", spec_.levels},
-          {"features", features_},
-          {"input_shape", input_shape_}}},
-        {"clusters", encoder_.vocabulary()},
-        {"standardization", {{"mean", standardizer_.mean}, {"sd", standardizer_.sd}}},
-        {"target_standardization", {{"mean", target_mean_}, {"sd", target_sd_}}},
-        {"training", history_to_json(history_)},
+         {{"target", s_->spec.target},
+          {"cluster", s_->spec.cluster},
+          {"trials", s_->spec.trials},
+          {"columns", s_->spec.features},
+          {"categorical", s_->spec.levels},
+          {"features", s_->features},
+          {"input_shape", s_->input_shape}}},
+        {"clusters", s_->encoder.vocabulary()},
+        {"standardization", {{"mean", s_->standardizer.mean}, {"sd", s_->standardizer.sd}}},
+        {"target_standardization", {{"mean", s_->target_mean}, {"sd", s_->target_sd}}},
+        {"training", history_to_json(s_->history)},
         {"weights", {{"file", "weights.pt"}, {"bytes", fs::file_size(weights)}}},
     };
     write_file_atomic((fs::path(staged) / "config.json").string(), [&](std::ostream& out) { out << j.dump(2) << '\n'; });
@@ -102,27 +103,27 @@ MixedEffectsModel MixedEffectsModel::load(const std::string& dir, const FixedEff
   try {
     if (j.at("format").get<int>() != kFormat)
       throw Error(config_path.string() + ": model format " + j.at("format").dump() + " is not supported by this armed");
-    m.config_ = config_from_json(j.at("config"), config_path.string());
-    m.config_.validate();
+    m.s_->config = config_from_json(j.at("config"), config_path.string());
+    m.s_->config.validate();
     const auto& data = j.at("data");
-    m.spec_.target = data.at("target").get<std::string>();
-    m.spec_.cluster = data.at("cluster").get<std::string>();
-    m.spec_.trials = data.at("trials").get<std::string>();
-    m.spec_.features = data.at("columns").get<std::vector<std::string>>();
-    m.spec_.levels = data.at("categorical").get<std::map<std::string, std::vector<std::string>>>();
-    for (const auto& [column, levels] : m.spec_.levels) m.spec_.categorical.push_back(column);
-    m.features_ = data.at("features").get<std::vector<std::string>>();
+    m.s_->spec.target = data.at("target").get<std::string>();
+    m.s_->spec.cluster = data.at("cluster").get<std::string>();
+    m.s_->spec.trials = data.at("trials").get<std::string>();
+    m.s_->spec.features = data.at("columns").get<std::vector<std::string>>();
+    m.s_->spec.levels = data.at("categorical").get<std::map<std::string, std::vector<std::string>>>();
+    for (const auto& [column, levels] : m.s_->spec.levels) m.s_->spec.categorical.push_back(column);
+    m.s_->features = data.at("features").get<std::vector<std::string>>();
     // Written since image models; older (tabular) models have one input per feature.
-    m.input_shape_ = data.value("input_shape", std::vector<int64_t>{static_cast<int64_t>(m.features_.size())});
-    if (m.input_shape_.size() != (m.config_.for_images() ? 3u : 1u))
-      throw Error(config_path.string() + ": corrupt model file (input_shape does not suit a '" + m.config_.model + "' model)");
-    m.encoder_ = ClusterEncoder(j.at("clusters").get<std::vector<std::string>>());
-    m.standardizer_.mean = j.at("standardization").at("mean").get<std::vector<double>>();
-    m.standardizer_.sd = j.at("standardization").at("sd").get<std::vector<double>>();
-    m.target_mean_ = j.at("target_standardization").at("mean").get<double>();
-    m.target_sd_ = j.at("target_standardization").at("sd").get<double>();
-    m.history_ = history_from_json(j.at("training"));
-    if (m.standardizer_.mean.size() != m.features_.size() || m.standardizer_.sd.size() != m.features_.size())
+    m.s_->input_shape = data.value("input_shape", std::vector<int64_t>{static_cast<int64_t>(m.s_->features.size())});
+    if (m.s_->input_shape.size() != (m.s_->config.for_images() ? 3u : 1u))
+      throw Error(config_path.string() + ": corrupt model file (input_shape does not suit a '" + m.s_->config.model + "' model)");
+    m.s_->encoder = ClusterEncoder(j.at("clusters").get<std::vector<std::string>>());
+    m.s_->standardizer.mean = j.at("standardization").at("mean").get<std::vector<double>>();
+    m.s_->standardizer.sd = j.at("standardization").at("sd").get<std::vector<double>>();
+    m.s_->target_mean = j.at("target_standardization").at("mean").get<double>();
+    m.s_->target_sd = j.at("target_standardization").at("sd").get<double>();
+    m.s_->history = history_from_json(j.at("training"));
+    if (m.s_->standardizer.mean.size() != m.s_->features.size() || m.s_->standardizer.sd.size() != m.s_->features.size())
       throw Error(config_path.string() + ": corrupt model file (standardization does not match the features)");
     if (!fs::exists(weights_path)) throw Error(dir + ": model has no weights.pt");
     if (fs::file_size(weights_path) != j.at("weights").at("bytes").get<uintmax_t>())
@@ -130,15 +131,15 @@ MixedEffectsModel MixedEffectsModel::load(const std::string& dir, const FixedEff
   } catch (const nlohmann::json::exception& e) {
     throw Error(config_path.string() + ": corrupt model file (" + e.what() + ")");
   }
-  if (m.config_.fe == "custom" && !custom)
+  if (m.s_->config.fe == "custom" && !custom)
     throw Error(dir + ": the model wraps a custom fixed-effects network; load it with that network's factory (C++ API)");
-  m.build_network(custom);
+  m.s_->build_network(custom);
   try {
-    torch::load(m.net_, weights_path.string());
+    torch::load(m.s_->net, weights_path.string());
   } catch (const c10::Error&) {
     throw Error(weights_path.string() + ": corrupt model file (weights do not load or do not match config.json)");
   }
-  m.net_->eval();
+  m.s_->net->eval();
   return m;
 }
 

@@ -5,12 +5,15 @@
 #include <string>
 #include <vector>
 
+#include <torch/torch.h>
+
+#include <memory>
+
+#include "armed/config.h"
 #include "armed/data/cluster_encoder.h"
 #include "armed/data/clustered_data.h"
-#include "armed/data/standardizer.h"
-#include "armed/models/config.h"
-#include "armed/models/network.h"
-#include "armed/train/trainer.h"
+#include "armed/fixed_effects.h"
+#include "armed/history.h"
 
 namespace armed {
 
@@ -77,36 +80,20 @@ class MixedEffectsModel {
   // a custom network needs the same factory again.
   static MixedEffectsModel load(const std::string& dir, const FixedEffectsFactory& custom = {});
 
-  const ModelConfig& config() const { return config_; }
-  const std::vector<std::string>& feature_names() const { return features_; }
-  const std::vector<int64_t>& input_shape() const { return input_shape_; }  // {features} or {C, H, W}
-  const std::string& target_name() const { return spec_.target; }
-  const std::string& cluster_name() const { return spec_.cluster; }
-  const ClusterEncoder& clusters() const { return encoder_; }
-  const TrainingHistory& history() const { return history_; }
+  const ModelConfig& config() const;
+  const std::vector<std::string>& feature_names() const;
+  const std::vector<int64_t>& input_shape() const;  // {features} or {C, H, W}
+  const std::string& target_name() const;
+  const std::string& cluster_name() const;
+  const ClusterEncoder& clusters() const;
+  const TrainingHistory& history() const;
   // The data spec to read prediction data with: the training columns and levels, no task check.
-  const DataSpec& data_spec() const { return spec_; }
+  const DataSpec& data_spec() const;
 
  private:
-  MixedEffectsModel() = default;
-  void build_network(const FixedEffectsFactory& custom);
-  std::vector<int64_t> slope_columns() const;
-  // Maps random-effect units on the model scale (standardized features and target) to the
-  // original scale: u_original = A u_model.
-  torch::Tensor original_scale_map() const;
-  torch::Tensor model_target(const torch::Tensor& y) const;
-  TrainingTensors tensors(const ClusteredData& data) const;
-  torch::Tensor model_input(const ClusteredData& data) const;  // checked; standardized (tabular) or as is (images)
-
-  ModelConfig config_;
-  DataSpec spec_;                      // raw columns, categorical levels, trials; task left empty
-  std::vector<std::string> features_;  // model inputs (categorical columns expanded); empty for images
-  std::vector<int64_t> input_shape_;
-  ClusterEncoder encoder_;
-  Standardizer standardizer_;
-  double target_mean_ = 0.0, target_sd_ = 1.0;  // regression targets are standardized for training
-  TrainingHistory history_;
-  mutable Network net_{nullptr};
+  struct State;  // src/models/model_state.h
+  MixedEffectsModel();
+  std::shared_ptr<State> s_;  // copies share one fitted model
 };
 
 }  // namespace armed

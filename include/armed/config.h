@@ -5,6 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "armed/model_kind.h"
+#include "armed/seed.h"
+
 namespace armed {
 
 // Every hyperparameter of a model and its training, with its default. The CLI flags, JSON config
@@ -12,11 +15,8 @@ namespace armed {
 // the paper's spiral experiment for dense models and its CNN and autoencoder experiments for
 // image models.
 struct ModelConfig {
-  // Dense (tabular): conventional | cluster-input | adversarial | armed. Images: cnn |
-  // cnn-adversarial | cnn-armed (convolutional classifier), aec | aec-adversarial | aec-armed
-  // (autoencoder with a classifier on its latent).
-  std::string model = "conventional";
-  std::string task = "classification";  // classification (0/1 or successes of --trials; logit link) | regression (Gaussian)
+  std::string model = "conventional";  // a row of model_kinds()
+  std::string task = "classification";  // the outcome family: classification (0/1 or successes of --trials; logit link) | regression (Gaussian)
   std::string fe = "mlp";               // fixed-effects part: mlp | linear (one linear layer: a GLM)
   std::vector<int64_t> hidden = {4, 4, 4};       // fixed-effects MLP: 3 hidden layers of 4 ReLU units
   std::vector<int64_t> adversary_hidden = {4, 4};
@@ -49,7 +49,7 @@ struct ModelConfig {
   // Loss: w_mixed L(y, mixed) + w_fixed L(y, fixed) - w_adversary CE(Z, adversary(h)) + kl_weight KL
   double weight_mixed = 1.0;
   double weight_fixed = 1.0;
-  double weight_adversary = -1;         // negative: the model's default, 0.5 dense, 0.1 cnn, 0.05 aec (the paper's)
+  double weight_adversary = -1;         // negative: the model kind's default (ModelKind::adversary_weight)
   // How the main networks defeat the adversary. reverse: subtract its cross-entropy (the paper);
   // confusion: push its predictions towards uniform (cross-entropy to the uniform distribution),
   // which cannot be met by relabelling the clusters, only by removing their information.
@@ -73,18 +73,17 @@ struct ModelConfig {
   int64_t epochs = 100;                 // the 4-4-4 spiral MLPs still improve between 40 and 100; L-BFGS: at most this many steps
   int64_t batch_size = 32;
   double lr = 1e-3;                     // Adam learning rate (main and adversary optimizers)
-  uint64_t seed = 48;                   // weight initialization, shuffling, sampling, validation split
+  uint64_t seed = kDefaultSeed;         // weight initialization, shuffling, sampling, validation split
   double validation_fraction = 0.0;     // share of each cluster's rows held out for early stopping
   int64_t patience = 10;                // epochs without validation improvement before stopping
 
-  std::string family() const;   // dense | cnn | aec
-  std::string variant() const;  // conventional | cluster-input | adversarial | armed, whatever the family
-  bool for_images() const { return family() != "dense"; }
-  bool has_adversary() const { return (variant() == "adversarial" || variant() == "armed") && !no_adversary; }
+  const ModelKind& kind() const { return model_kind(model); }  // throws for an unknown model
+  bool for_images() const { return kind().takes_images(); }
+  bool has_adversary() const { return kind().has_adversary() && !no_adversary; }
   bool slopes_on_inputs() const { return random_slopes != "hidden" && random_slopes != "none"; }
-  bool has_random_effects() const { return variant() == "armed" && !no_random_effects; }
+  bool has_random_effects() const { return kind().has_random_effects() && !no_random_effects; }
   bool sparse_random_effects(int64_t clusters) const;  // re_updates resolved for this many clusters
-  double adversary_weight() const;  // weight_adversary, or the model's default when negative
+  double adversary_weight() const;  // weight_adversary, or the model kind's default when negative
   // This configuration for another model of a comparison: adversary options are dropped for a
   // model without an adversary, so one set of options serves every model compared.
   ModelConfig for_model(const std::string& name) const;
@@ -94,7 +93,12 @@ struct ModelConfig {
 // Visits (name, field, help) for every field; names are snake_case JSON keys, shown as --dashed-flags.
 template <typename Visitor>
 void for_each_field(ModelConfig& c, Visitor&& v) {
-  v("model", c.model, "conventional | cluster-input (one-hot cluster as input) | adversarial | armed; images: cnn, cnn-adversarial, cnn-armed, aec, aec-adversarial, aec-armed");
+  static const std::string model_help = [] {
+    std::string help;
+    for (const auto& kind : model_kinds()) help += (help.empty() ? "" : " | ") + kind.name + " (" + kind.summary + ")";
+    return help;
+  }();
+  v("model", c.model, model_help.c_str());
   v("task", c.task, "classification (0/1 target, or successes out of --trials) | regression");
   v("fe", c.fe, "fixed-effects part: mlp | linear (a GLM; coefficients reported by armed effects)");
   v("hidden", c.hidden, "hidden layer widths of the fixed-effects MLP, comma-separated");
@@ -118,7 +122,7 @@ void for_each_field(ModelConfig& c, Visitor&& v) {
   v("no_random_effects", c.no_random_effects, "armed without random effects (ablation)");
   v("weight_mixed", c.weight_mixed, "loss weight of the mixed (FE + RE) prediction");
   v("weight_fixed", c.weight_fixed, "loss weight of the fixed-effects prediction");
-  v("weight_adversary", c.weight_adversary, "weight of the adversary's loss subtracted from the main loss (negative: 0.5 dense, 0.1 cnn, 0.05 aec)");
+  v("weight_adversary", c.weight_adversary, "weight of the adversary's loss in the main loss (negative: the model kind's default, 0.5 for the MLP, 0.1 cnn, 0.05 aec)");
   v("adversary_objective", c.adversary_objective, "reverse (subtract the adversary's loss, the paper) | confusion (make its predictions uniform)");
   v("adversary_sees_target", c.adversary_sees_target, "the adversary also sees the target: remove only cluster information beyond the target's");
   v("weight_reconstruction", c.weight_reconstruction, "aec: weight of each decoder's reconstruction MSE");

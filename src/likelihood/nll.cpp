@@ -1,8 +1,8 @@
-#include "armed/train/nll.h"
+#include "likelihood/nll.h"
 
 #include <cmath>
 
-#include "../scalar_math.h"
+#include "scalar_math.h"
 
 namespace armed {
 namespace {

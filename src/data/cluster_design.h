@@ -14,7 +14,7 @@ struct ClusterDesign {
 
   static ClusterDesign unknown(int64_t rows);
   static ClusterDesign inferred(int64_t rows);
-  torch::Tensor dense(int64_t clusters) const;  // [n, K] float
+  torch::Tensor one_hot(int64_t clusters) const;  // [n, K] float; soft membership as is
   ClusterDesign rows(const torch::Tensor& index) const;
 };
 

@@ -1,0 +1,72 @@
+#include "likelihood/binomial.h"
+
+#include <cmath>
+
+#include "armed/metrics.h"
+#include "likelihood/nll.h"
+
+namespace armed {
+namespace {
+
+// Gauss-Hermite nodes and weights (normalized to sum to 1) by Golub-Welsch: E[f(Z)] for
+// Z ~ N(0, 1/2) is sum_k w_k f(x_k).
+const std::pair<torch::Tensor, torch::Tensor>& gauss_hermite() {
+  static const auto rule = [] {
+    constexpr int64_t n = 20;
+    auto jacobi = torch::zeros({n, n}, torch::kFloat64);
+    for (int64_t k = 1; k < n; ++k) jacobi[k][k - 1] = jacobi[k - 1][k] = std::sqrt(k / 2.0);
+    auto [values, vectors] = torch::linalg_eigh(jacobi);
+    return std::make_pair(values, vectors[0].square());
+  }();
+  return rule;
+}
+
+}  // namespace
+
+torch::Tensor BinomialLikelihood::nll(const torch::Tensor& eta, const torch::Tensor& y, const torch::Tensor& trials,
+                                      const torch::Tensor&) const {
+  return binomial_nll(eta, y, trials);
+}
+
+torch::Tensor BinomialLikelihood::expected_nll(const torch::Tensor& eta, const torch::Tensor& var, const torch::Tensor& y,
+                                               const torch::Tensor& trials, const torch::Tensor&) const {
+  // t softplus(eta) - y eta, as binomial_nll, with softplus averaged over the posterior.
+  const auto& [nodes, weights] = gauss_hermite();
+  auto shifts = (2 * var).sqrt().unsqueeze(1) * nodes.to(eta.scalar_type()).unsqueeze(0);
+  auto softplus = (torch::nn::functional::softplus(eta.unsqueeze(1) + shifts) * weights.to(eta.scalar_type())).sum(1);
+  return ((trials.defined() ? trials * softplus : softplus) - y * eta).mean();
+}
+
+torch::Tensor BinomialLikelihood::mean(const torch::Tensor& eta) const { return torch::sigmoid(eta); }
+
+std::string BinomialLikelihood::invalid_target(double value, double trials, const std::string& trials_text) const {
+  if (trials > 0) {
+    if (value < 0 || value > trials || value != std::floor(value)) return "is not a count of successes between 0 and " + trials_text;
+    return {};
+  }
+  if (value != 0.0 && value != 1.0) return "is not 0 or 1 (classification needs a 0/1 target)";
+  return {};
+}
+
+std::string BinomialLikelihood::untrainable(const torch::Tensor& y, const torch::Tensor& trials) const {
+  const double positives = y.sum().item<double>();
+  const double total = trials.defined() ? trials.sum().item<double>() : static_cast<double>(y.size(0));
+  if (positives == 0.0 || positives == total)
+    return std::string("the target has a single class (") + (positives == 0.0 ? "0" : "1") + "); classification needs both 0 and 1";
+  return {};
+}
+
+double BinomialLikelihood::metric(const torch::Tensor& eta, const torch::Tensor& y, const torch::Tensor& trials, double) const {
+  if (!trials.defined()) return auroc(values(eta), values(y));
+  // Binomial rows are scored as their individual trials: y successes and trials - y failures.
+  auto successes = y.to(torch::kInt64), failures = (trials - y).to(torch::kInt64);
+  auto scores = torch::cat({eta.repeat_interleave(successes), eta.repeat_interleave(failures)});
+  auto labels = torch::cat({torch::ones({successes.sum().item<int64_t>()}), torch::zeros({failures.sum().item<int64_t>()})});
+  return auroc(values(scores), values(labels));
+}
+
+nlohmann::json BinomialLikelihood::metrics(const std::vector<double>& prediction, const std::vector<double>& target) const {
+  return binary_metrics(prediction, target);
+}
+
+}  // namespace armed

@@ -1,0 +1,28 @@
+#include "likelihood/gaussian.h"
+
+#include <cmath>
+
+#include "armed/metrics.h"
+#include "likelihood/nll.h"
+
+namespace armed {
+
+torch::Tensor GaussianLikelihood::nll(const torch::Tensor& eta, const torch::Tensor& y, const torch::Tensor&,
+                                      const torch::Tensor& log_sd) const {
+  return gaussian_nll(eta, y, log_sd);
+}
+
+torch::Tensor GaussianLikelihood::expected_nll(const torch::Tensor& eta, const torch::Tensor& var, const torch::Tensor& y,
+                                               const torch::Tensor&, const torch::Tensor& log_sd) const {
+  return (log_sd + 0.5 * std::log(2 * M_PI) + ((y - eta).square() + var) / (2 * torch::exp(2 * log_sd))).mean();
+}
+
+double GaussianLikelihood::metric(const torch::Tensor& eta, const torch::Tensor& y, const torch::Tensor&, double target_scale) const {
+  return rmse(values(eta), values(y)) * target_scale;
+}
+
+nlohmann::json GaussianLikelihood::metrics(const std::vector<double>& prediction, const std::vector<double>& target) const {
+  return regression_metrics(prediction, target);
+}
+
+}  // namespace armed

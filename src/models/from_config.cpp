@@ -1,0 +1,137 @@
+#include "models/from_config.h"
+
+#include "armed/error.h"
+#include "likelihood/likelihood.h"
+#include "nn/conv_net.h"
+
+namespace armed {
+namespace {
+
+using Shape = std::vector<int64_t>;
+
+// What a backbone builds: its fixed-effects network, the cluster-membership predictor of its
+// armed models, and, where it has one, their cluster-specific decoder. A new backbone is an entry
+// here and rows in model_kinds().
+struct BackboneFactories {
+  FixedEffectsFactory (*fixed_effects)(const ModelConfig& config, const Shape& input_shape);
+  std::shared_ptr<FixedEffectsModule> (*membership)(const ModelConfig& config, const Shape& input_shape, int64_t clusters);
+  Decoder (*cluster_decoder)(const ModelConfig& config, const Shape& input_shape, int64_t clusters);  // may be null
+};
+
+std::shared_ptr<FixedEffectsModule> mlp(int64_t inputs, const Shape& hidden, int64_t outputs) {
+  return MLP(MLPOptions(inputs, hidden, outputs)).ptr();
+}
+
+std::shared_ptr<FixedEffectsModule> conv_net(const Shape& input_shape, const Shape& filters, const Shape& head, int64_t outputs) {
+  return ConvNet(ConvNetOptions(input_shape, filters, head, outputs)).ptr();
+}
+
+const BackboneFactories& factories(Backbone backbone) {
+  static const BackboneFactories mlp_backbone{
+      [](const ModelConfig& c, const Shape&) -> FixedEffectsFactory {
+        const Shape hidden = c.fe == "linear" ? Shape{} : c.hidden;  // linear: a GLM
+        return [hidden](int64_t inputs) { return mlp(inputs, hidden, 1); };
+      },
+      [](const ModelConfig& c, const Shape& input_shape, int64_t clusters) {
+        return mlp(input_shape[0], c.membership_hidden, clusters);
+      },
+      nullptr};
+  static const BackboneFactories cnn_backbone{
+      [](const ModelConfig& c, const Shape& input_shape) -> FixedEffectsFactory {
+        return [c, input_shape](int64_t) { return conv_net(input_shape, c.filters, c.head_hidden, 1); };
+      },
+      [](const ModelConfig& c, const Shape& input_shape, int64_t clusters) {
+        return conv_net(input_shape, c.filters, c.membership_hidden, clusters);
+      },
+      nullptr};
+  static const BackboneFactories autoencoder_backbone{
+      [](const ModelConfig& c, const Shape& input_shape) -> FixedEffectsFactory {
+        return [c, input_shape](int64_t) -> std::shared_ptr<FixedEffectsModule> {
+          return AutoencoderClassifier(AutoencoderOptions(input_shape, c.filters, c.latent, c.head_hidden)
+                                           .population_decoder(c.has_random_effects()))
+              .ptr();
+        };
+      },
+      [](const ModelConfig& c, const Shape& input_shape, int64_t clusters) {
+        return conv_net(input_shape, c.filters, c.membership_hidden, clusters);
+      },
+      [](const ModelConfig& c, const Shape& input_shape, int64_t clusters) {
+        return Decoder(DecoderOptions(input_shape, c.filters, c.latent)
+                           .clusters(clusters)
+                           .prior_scale(c.scale_bias_prior_scale)
+                           .posterior_loc_init_scale(c.scale_bias_posterior_init_scale));
+      }};
+  switch (backbone) {
+    case Backbone::mlp: return mlp_backbone;
+    case Backbone::cnn: return cnn_backbone;
+    case Backbone::autoencoder: return autoencoder_backbone;
+  }
+  throw Error("unknown backbone");
+}
+
+}  // namespace
+
+Network build_network(const ModelConfig& config, const Shape& input_shape, int64_t clusters, const Shape& slope_columns,
+                      const FixedEffectsFactory& custom) {
+  const ModelKind& kind = config.kind();
+  if (kind.takes_images() != (input_shape.size() == 3))
+    throw Error(kind.takes_images() ? "--model " + config.model + " needs images (--images or --image-column)"
+                                    : "--model " + config.model + " is for tabular data; image models are " + model_kind_names(true));
+  const BackboneFactories& backbone = factories(kind.backbone);
+  NetworkOptions o;
+  o.input_shape = input_shape;
+  o.clusters = clusters;
+  if (config.fe == "custom") {
+    if (!custom) throw Error("fe custom: the fixed-effects network comes from a FixedEffectsFactory (C++ API); the CLI offers mlp and linear");
+    o.fixed_effects = custom;
+  } else {
+    o.fixed_effects = backbone.fixed_effects(config, input_shape);
+  }
+  o.cluster_input = kind.method == Method::cluster_input;
+  o.adversary = config.has_adversary();
+  o.adversary_hidden = config.adversary_hidden;
+  o.adversary_sees_target = config.adversary_sees_target;
+  o.random_effects = config.has_random_effects();
+  if (o.random_effects) {
+    RandomEffectsPlan& plan = o.random_effects_plan;
+    plan.slopes = config.random_slopes == "none"     ? SlopeSource::none
+                  : config.random_slopes == "hidden" ? SlopeSource::hidden
+                                                     : SlopeSource::input_columns;
+    plan.slope_columns = slope_columns;
+    plan.intercept_prior_scale = config.intercept_prior_scale;
+    plan.slope_prior_scale = config.slope_prior_scale;
+    plan.intercept_posterior_init_scale = config.intercept_posterior_init_scale;
+    plan.slope_posterior_init_scale = config.slope_posterior_init_scale;
+    plan.posterior_scale_init_min = config.posterior_scale_init_min;
+    plan.posterior_scale_init_range = config.posterior_scale_init_range;
+    plan.learn_prior_scale = config.re_prior == "learned";
+    plan.covariance = config.re_covariance;
+    o.membership = [config, input_shape, clusters, &backbone] { return backbone.membership(config, input_shape, clusters); };
+    if (backbone.cluster_decoder)
+      o.cluster_decoder = [config, input_shape, clusters, &backbone] { return backbone.cluster_decoder(config, input_shape, clusters); };
+  }
+  o.sparse_random_effects = config.sparse_random_effects(clusters);
+  o.residual_sd = likelihood(config.task).has_residual_sd();
+  return Network(std::move(o));
+}
+
+TrainerOptions trainer_options(const ModelConfig& config) {
+  TrainerOptions o;
+  o.likelihood = &likelihood(config.task);
+  o.optimizer = config.optimizer == "lbfgs" ? Optimizer::lbfgs : Optimizer::adam;
+  o.epochs = config.epochs;
+  o.batch_size = config.batch_size;
+  o.patience = config.patience;
+  o.lr = config.lr;
+  o.weight_mixed = config.weight_mixed;
+  o.weight_fixed = config.weight_fixed;
+  o.weight_adversary = config.adversary_weight();
+  o.confusion = config.adversary_objective == "confusion";
+  o.weight_reconstruction = config.weight_reconstruction;
+  o.weight_classification = config.weight_classification;
+  o.kl_weight = config.kl_weight;
+  o.elbo = config.elbo;
+  return o;
+}
+
+}  // namespace armed

@@ -1,0 +1,36 @@
+#pragma once
+#include "armed/model.h"
+#include "data/standardizer.h"
+#include "likelihood/likelihood.h"
+#include "nn/network.h"
+#include "train/trainer.h"
+
+namespace armed {
+
+// Everything a fitted model holds, behind MixedEffectsModel's public face.
+struct MixedEffectsModel::State {
+  ModelConfig config;
+  DataSpec spec;                      // raw columns, categorical levels, trials; task left empty
+  std::vector<std::string> features;  // model inputs (categorical columns expanded); empty for images
+  std::vector<int64_t> input_shape;   // {features} or {C, H, W}
+  ClusterEncoder encoder;
+  Standardizer standardizer;
+  double target_mean = 0.0, target_sd = 1.0;  // Gaussian targets are standardized for training
+  TrainingHistory history;
+  Network net{nullptr};
+
+  const Likelihood& likelihood() const;
+  void build_network(const FixedEffectsFactory& custom);
+  std::vector<int64_t> slope_columns() const;  // the input columns of --random-slopes a,b or inputs
+  // Maps random-effect units on the model scale (standardized features and target) to the
+  // original scale: u_original = A u_model.
+  torch::Tensor original_scale_map() const;
+  torch::Tensor model_target(const torch::Tensor& y) const;
+  TrainingTensors tensors(const ClusteredData& data) const;
+  torch::Tensor model_input(const ClusteredData& data) const;  // checked; standardized (tabular) or as is (images)
+};
+
+// Throws armed::Error unless `data` holds what the configured model reads (features or images).
+void check_data_kind(const ModelConfig& config, const ClusteredData& data);
+
+}  // namespace armed

@@ -1,0 +1,110 @@
+#pragma once
+#include <torch/torch.h>
+
+#include <functional>
+
+#include "armed/fixed_effects.h"
+#include "data/cluster_design.h"
+#include "nn/autoencoder.h"
+#include "nn/mlp.h"
+#include "nn/random_effects.h"
+
+namespace armed {
+
+struct NetworkOutput {
+  torch::Tensor output;     // [n] the model's prediction given Z (mixed with random effects): link scale
+  torch::Tensor fixed;      // [n] the fixed-effects part alone
+  torch::Tensor hidden;     // [n, sum(hidden)] concatenated fixed-effects hidden activations, the adversary's
+                            // input (undefined without an adversary)
+  torch::Tensor re_slopes;  // [n, units - 1] what the random slopes multiply (undefined: intercepts only)
+  torch::Tensor latent;                // autoencoders: the fixed-effects latent
+  torch::Tensor reconstruction;        // autoencoders: the fixed-effects decoder's images
+  torch::Tensor mixed_reconstruction;  // with a cluster decoder: its images, in Z's clusters' style
+};
+
+// What random slopes multiply: nothing, the fixed-effects network's slope features (its last
+// hidden layer unless it names others), or chosen input columns.
+enum class SlopeSource { none, hidden, input_columns };
+
+// The random effects' priors and initial posteriors; the network sizes them once it knows its
+// slope features.
+struct RandomEffectsPlan {
+  SlopeSource slopes = SlopeSource::none;
+  std::vector<int64_t> slope_columns;  // SlopeSource::input_columns
+  double intercept_prior_scale = 0, slope_prior_scale = 0;
+  double intercept_posterior_init_scale = 0, slope_posterior_init_scale = 0;
+  double posterior_scale_init_min = 0, posterior_scale_init_range = 0;
+  bool learn_prior_scale = false;
+  std::string covariance;  // diagonal | full
+};
+
+// Everything a Network is built from; src/models/from_config.cpp fills it from a ModelConfig.
+struct NetworkOptions {
+  std::vector<int64_t> input_shape;  // {features}, or {channels, height, width} for images
+  int64_t clusters = 0;
+  // Builds the fixed-effects network for its number of input features (images: unused).
+  FixedEffectsFactory fixed_effects;
+  bool cluster_input = false;  // the one-hot cluster is appended to the fixed effects' input
+  // The adversary: an MLP from the hidden activations (and with sees_target the target) to the
+  // cluster. None when adversary_hidden is unset.
+  bool adversary = false;
+  std::vector<int64_t> adversary_hidden;
+  bool adversary_sees_target = false;
+  // Random effects combined with the fixed effects on the link scale, with the membership
+  // predictor that infers soft Z for unseen clusters and, for autoencoders, a cluster decoder.
+  bool random_effects = false;
+  RandomEffectsPlan random_effects_plan;
+  std::function<std::shared_ptr<FixedEffectsModule>()> membership;  // output: cluster logits
+  std::function<Decoder()> cluster_decoder;                           // may be empty
+  bool sparse_random_effects = false;  // their tables get sparse row gradients (for SparseAdam)
+  bool residual_sd = false;            // a Gaussian residual SD is learned with the network
+};
+
+// The network behind every model kind: a fixed-effects network, optionally with the one-hot
+// cluster as input, an adversary predicting the cluster from its hidden activations, and random
+// effects combined on the link scale: mixed = fixed + u(Z) . [1, s], with a random intercept and
+// random slopes on s (hidden activations or input columns). With random effects, a
+// cluster-membership predictor supplies a soft Z for clusters not seen in training.
+class NetworkImpl : public torch::nn::Module {
+ public:
+  explicit NetworkImpl(NetworkOptions options);
+  NetworkOutput forward(const torch::Tensor& x, const ClusterDesign& z);
+  // What the adversary reads: the hidden activations, and with adversary_sees_target the target
+  // ([n], y or y / trials) as a last column.
+  torch::Tensor adversary_input(const torch::Tensor& hidden, const torch::Tensor& target) const;
+  torch::Tensor membership_probabilities(const torch::Tensor& x);  // [n, clusters], rows sum to 1
+  torch::Tensor kl_divergence();  // of the random effects (and the cluster decoder's); 0 without them
+  // Its minibatch estimate (see RandomEffectsImpl::kl_divergence(ids, weights)).
+  torch::Tensor kl_divergence(const torch::Tensor& ids, const torch::Tensor& weights);
+  // The random effects' per-cluster tables when options.sparse_random_effects: their gradients
+  // come as sparse rows, for SparseAdam. Empty otherwise.
+  std::vector<torch::Tensor> sparse_cluster_tables();
+  std::vector<torch::Tensor> main_parameters();  // everything but the adversary and the membership predictor
+  bool uses_clusters() const { return options.cluster_input || options.random_effects; }
+  bool takes_images() const { return options.input_shape.size() == 3; }
+
+  NetworkOptions options;
+  std::vector<int64_t> hidden_widths;  // of the fixed-effects network's hidden activations
+  int64_t slope_width = 0;             // of the features hidden random slopes act on
+  std::shared_ptr<FixedEffectsModule> fixed_effects;
+  MLP adversary{nullptr};
+  std::shared_ptr<FixedEffectsModule> membership;  // its output: cluster logits
+  RandomEffects random_effects{nullptr};  // unit 0: intercept; units 1..: slopes
+  Decoder mixed_decoder{nullptr};         // aec-armed
+  torch::Tensor log_residual_sd;          // Gaussian outcomes only, on the standardized target's scale
+
+ private:
+  torch::Tensor slope_index_;  // slope_columns as a tensor
+  std::vector<RandomEffects> random_effects_parts();  // random_effects and the mixed decoder's, those present
+  torch::Tensor sum_over_parts(const std::function<torch::Tensor(RandomEffectsImpl&)>& term);  // 0 without parts
+};
+TORCH_MODULE(Network);
+
+// Rows per evaluation chunk, bounding memory: a soft Z holds rows x clusters values, an image
+// model's activations several times each image's pixels.
+int64_t prediction_chunk(const NetworkImpl& net, bool soft);
+
+// Network outputs in evaluation mode, without autograd, in chunks that bound memory.
+torch::Tensor network_output(Network& net, const torch::Tensor& x, const ClusterDesign& z);
+
+}  // namespace armed
