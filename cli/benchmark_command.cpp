@@ -41,17 +41,6 @@ void add_benchmark(CLI::App& app, const GlobalOptions& global) {
     std::string json;
   };
   auto b = std::make_shared<ImageArgs>();
-  // The image models converge in fewer passes than the spiral MLPs; a 4-unit adversary is too
-  // weak for conv features, and against one that is strong enough the reversed loss keeps cluster
-  // information under relabelled clusters, which the confusion objective does not allow. The
-  // simulated clusters differ in their share of squares, so the adversary sees the target. A
-  // 16-dimensional latent leaves the autoencoders room to keep cluster traces in unused directions.
-  b->options.config.epochs = 20;
-  b->options.config.adversary_hidden = {32, 32};
-  b->options.config.adversary_objective = "confusion";
-  b->options.config.adversary_sees_target = true;
-  b->options.config.latent = 8;
-  b->options.runs = 5;
   auto* images = bench->add_subcommand("images", "image models (cnn*, aec*) on simulated clustered images, seen and unseen clusters");
   add_image_sim_options(images, b->options.images, /*with_seed=*/false);
   add_config_options(images, b->options.config, {"model"});
@@ -64,7 +53,6 @@ void add_benchmark(CLI::App& app, const GlobalOptions& global) {
   images->add_option("--json", b->json, "also write the results as JSON to this file");
   images->callback([b, &global] {
     global.apply();
-    b->options.images.seed = b->options.config.seed;
     const auto results = run_image_benchmark(b->options, global.progress());
     if (!b->json.empty()) write_file_atomic(b->json, [&](std::ostream& os) { os << results.dump(2) << '\n'; });
     std::cout << image_benchmark_table(results);

@@ -55,7 +55,7 @@ void add_split(CLI::App& app, const GlobalOptions& global) {
     std::string data, cluster, target, by = "rows", train_out, test_out, out_prefix;
     double test_fraction = 0.2;
     int64_t folds = 0;
-    uint64_t seed = 48;
+    uint64_t seed = kDefaultSeed;
   };
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("split", "write train/test CSV files: within clusters, by whole clusters, or grouped k-fold");

@@ -155,7 +155,7 @@ void add_evaluate(CLI::App& app, const GlobalOptions& global) {
 void add_report(CLI::App& app, const GlobalOptions& global) {
   struct Args {
     std::string model, data, out;
-    uint64_t seed = 48;
+    uint64_t seed = kDefaultSeed;
   };
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("report", "write a self-contained HTML report of a fitted model on a data file");
@@ -167,7 +167,7 @@ void add_report(CLI::App& app, const GlobalOptions& global) {
     global.apply();
     const auto model = MixedEffectsModel::load(a->model);
     if (model.config().for_images())
-      throw Error("report: covers dense models; for image models use evaluate, embed and reconstruct");
+      throw Error("report: covers tabular models; for image models use evaluate, embed and reconstruct");
     write_model_report(model, load_for_model(model, a->data, {}), a->out, a->seed);
     if (global.progress()) *global.progress() << "wrote " << a->out << std::endl;
   });

@@ -12,7 +12,7 @@ namespace armed {
 
 // Every hyperparameter of a model and its training, with its default. The CLI flags, JSON config
 // files and the C++ API all fill this one struct (through for_each_field below). Defaults follow
-// the paper's spiral experiment for dense models and its CNN and autoencoder experiments for
+// the paper's spiral experiment for tabular models and its CNN and autoencoder experiments for
 // image models.
 struct ModelConfig {
   std::string model = "conventional";  // a row of model_kinds()

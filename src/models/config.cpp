@@ -41,7 +41,7 @@ void ModelConfig::validate() const {
   likelihood(task);  // throws for an unknown task
   if (for_images()) {
     if (filters.empty()) throw Error(option_flag("filters") + ": image models need at least one convolutional block");
-    if (fe != "mlp") throw Error(option_flag("fe") + ": is for dense models; image models are set by --filters and --head-hidden");
+    if (fe != "mlp") throw Error(option_flag("fe") + ": is for tabular models; image models are set by --filters and --head-hidden");
     if (slopes_on_inputs())
       throw Error(option_flag("random_slopes") + ": image models take random slopes on hidden features or none, not on pixels");
     if (task != "classification") throw Error(option_flag("task") + ": image models are classifiers");

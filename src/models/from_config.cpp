@@ -59,7 +59,9 @@ const BackboneFactories& factories(Backbone backbone) {
         return Decoder(DecoderOptions(input_shape, c.filters, c.latent)
                            .clusters(clusters)
                            .prior_scale(c.scale_bias_prior_scale)
-                           .posterior_loc_init_scale(c.scale_bias_posterior_init_scale));
+                           .posterior_loc_init_scale(c.scale_bias_posterior_init_scale)
+                           .posterior_scale_init_min(c.posterior_scale_init_min)
+                           .posterior_scale_init_range(c.posterior_scale_init_range));
       }};
   switch (backbone) {
     case Backbone::mlp: return mlp_backbone;

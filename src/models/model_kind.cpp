@@ -5,7 +5,7 @@
 namespace armed {
 
 const std::vector<ModelKind>& model_kinds() {
-  // Adversary weights: the paper's dense, CNN and autoencoder experiments.
+  // Adversary weights: the paper's MLP, CNN and autoencoder experiments.
   static const std::vector<ModelKind> kinds{
       {"conventional", Backbone::mlp, Method::conventional, 0.5, "an MLP (or with --fe linear a GLM)"},
       {"cluster-input", Backbone::mlp, Method::cluster_input, 0.5, "the MLP with the one-hot cluster as input"},

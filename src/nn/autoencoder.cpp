@@ -40,6 +40,8 @@ void DecoderImpl::reset() {
   if (options.clusters() > 0)
     scale_bias = register_module("scale_bias", RandomEffects(RandomEffectsOptions(options.clusters(), 2 * units)
                                                                  .posterior_loc_init_scale({options.posterior_loc_init_scale()})
+                                                                 .posterior_scale_init_min(options.posterior_scale_init_min())
+                                                                 .posterior_scale_init_range(options.posterior_scale_init_range())
                                                                  .prior_scale({options.prior_scale()})));
 }
 

@@ -19,8 +19,11 @@ struct DecoderOptions {
   // 0: batch norm after each transposed convolution. K > 0: cluster-specific scale and bias per
   // filter instead, random effects over K clusters.
   TORCH_ARG(int64_t, clusters) = 0;
-  TORCH_ARG(double, prior_scale) = 0.25;
-  TORCH_ARG(double, posterior_loc_init_scale) = 0.1;
+  // With clusters: the scale-bias random effects' prior and initial posterior (see RandomEffectsOptions).
+  TORCH_ARG(double, prior_scale) = NAN;
+  TORCH_ARG(double, posterior_loc_init_scale) = NAN;
+  TORCH_ARG(double, posterior_scale_init_min) = NAN;
+  TORCH_ARG(double, posterior_scale_init_range) = NAN;
 };
 
 // Dense layer from the latent to the smallest feature map, then one transposed convolution

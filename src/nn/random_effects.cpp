@@ -195,6 +195,9 @@ void RandomEffectsImpl::reset() {
   const auto& o = options;
   const int64_t k = o.clusters(), u = o.units();
   if (k < 1 || u < 1) throw Error("random effects need at least one cluster and one unit");
+  TORCH_CHECK(!o.prior_scale().empty() && !o.posterior_loc_init_scale().empty() && std::isfinite(o.posterior_scale_init_min()) &&
+                  std::isfinite(o.posterior_scale_init_range()),
+              "RandomEffectsOptions: set prior_scale, posterior_loc_init_scale and posterior_scale_init_min and _range");
   if (o.covariance() != "diagonal" && o.covariance() != "full")
     throw Error("--re-covariance must be diagonal or full, not '" + o.covariance() + "'");
   auto prior = per_unit(o.prior_scale(), u, "prior_scale");

@@ -12,10 +12,11 @@ struct RandomEffectsOptions {
   RandomEffectsOptions(int64_t clusters, int64_t units) : clusters_(clusters), units_(units) {}
   TORCH_ARG(int64_t, clusters);
   TORCH_ARG(int64_t, units);                                   // parameters per cluster
-  TORCH_ARG(std::vector<double>, posterior_loc_init_scale) = {0.1};  // posterior means start ~ N(0, this); one value or one per unit
-  TORCH_ARG(double, posterior_scale_init_min) = 0.05;          // posterior SDs start ~ U(min, min + range)
-  TORCH_ARG(double, posterior_scale_init_range) = 0.05;
-  TORCH_ARG(std::vector<double>, prior_scale) = {0.1};         // prior SDs (initial values if learned); one or one per unit
+  // No defaults here: ModelConfig holds them, and every caller sets these four.
+  TORCH_ARG(std::vector<double>, posterior_loc_init_scale);    // posterior means start ~ N(0, this); one value or one per unit
+  TORCH_ARG(double, posterior_scale_init_min) = NAN;           // posterior SDs start ~ U(min, min + range)
+  TORCH_ARG(double, posterior_scale_init_range) = NAN;
+  TORCH_ARG(std::vector<double>, prior_scale);                 // prior SDs (initial values if learned); one or one per unit
   TORCH_ARG(bool, learn_prior_scale) = false;                  // empirical Bayes: the prior covariance is trained
   TORCH_ARG(std::string, covariance) = "diagonal";             // diagonal | full: correlated units within a cluster
   // Gradients of the per-cluster tables (cluster_tables()) come as sparse rows, as with

@@ -51,7 +51,7 @@ TEST(AutoencoderClassifier, SidesNotDivisibleByTheBlocksAreAnError) {
 
 TEST(Decoder, ClusterStyleComesFromRandomEffectsAndUnknownClustersHaveNone) {
   torch::manual_seed(3);
-  Decoder plain(DecoderOptions({1, 8, 8}, {4, 4}, 3).clusters(2));
+  Decoder plain(DecoderOptions({1, 8, 8}, {4, 4}, 3).clusters(2).prior_scale(0.25).posterior_loc_init_scale(0.1).posterior_scale_init_min(0.05).posterior_scale_init_range(0.05));
   plain->eval();
   auto latent = torch::randn({2, 3});
   const ClusterDesign c0{torch::tensor({0, 0}, torch::kInt64), {}}, c1{torch::tensor({1, 1}, torch::kInt64), {}},

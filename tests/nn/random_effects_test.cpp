@@ -82,7 +82,7 @@ TEST(RandomEffects, SparseGradientsAreTheDenseOnesAsRows) {
     std::vector<torch::Tensor> grads[2];
     for (bool sparse : {false, true}) {
       torch::manual_seed(5);
-      RandomEffects re(RandomEffectsOptions(4, 3).covariance(covariance).sparse(sparse));
+      RandomEffects re(RandomEffectsOptions(4, 3).covariance(covariance).sparse(sparse).prior_scale({0.1}).posterior_loc_init_scale({0.1}).posterior_scale_init_min(0.05).posterior_scale_init_range(0.05));
       re->train();
       (re->forward(z).square().sum() + re->kl_divergence(z.ids, torch::ones({4}))).backward();
       for (const auto& t : re->cluster_tables()) {
@@ -99,7 +99,7 @@ TEST(RandomEffects, SparseGradientsAreTheDenseOnesAsRows) {
 TEST(RandomEffects, MinibatchKlEstimatesAverageToTheFullKl) {
   for (const char* covariance : {"diagonal", "full"}) {
     torch::manual_seed(6);
-    RandomEffects re(RandomEffectsOptions(3, 2).covariance(covariance).posterior_loc_init_scale({0.5}));
+    RandomEffects re(RandomEffectsOptions(3, 2).covariance(covariance).posterior_loc_init_scale({0.5}).prior_scale({0.1}).posterior_scale_init_min(0.05).posterior_scale_init_range(0.05));
     if (re->lower.defined()) {
       torch::NoGradGuard no_grad;
       re->lower.normal_(0, 0.2);

@@ -10,16 +10,20 @@
 
 namespace armed {
 
+// The configuration the image benchmark trains every model with: ModelConfig's defaults but for
+// what suits these images (see its definition).
+ModelConfig image_benchmark_config();
+
 // The image models on simulated clustered images, on seen and unseen clusters. The clusters are
 // partitioned into `folds` groups; each of the first `runs` folds holds its group out as unseen
 // clusters and `test_fraction` of every other cluster's images as the seen-cluster test. Every
 // model trains on the rest with the same configuration and seed.
 struct ImageBenchmarkOptions {
-  ImageSimOptions images;
-  ModelConfig config;  // shared by every model; `model` is set per model
+  ImageSimOptions images;                       // its seed is replaced by config.seed
+  ModelConfig config = image_benchmark_config();  // shared by every model; `model` is set per model
   double test_fraction = 0.2;
   int64_t folds = 5;
-  int64_t runs = 1;
+  int64_t runs = 5;
   std::vector<std::string> models = {"cnn", "cnn-adversarial", "cnn-armed", "aec", "aec-adversarial", "aec-armed"};
 };
 

@@ -38,7 +38,7 @@ std::string chart_library_dir();
 // (fixed-effects gradients, permutation importance, features the cluster predicts), and for
 // two-feature classification the decision boundary per cluster beside the fixed-effects one.
 void write_model_report(const MixedEffectsModel& model, const ClusteredData& data, const std::string& path,
-                        uint64_t seed = 48);
+                        uint64_t seed = kDefaultSeed);
 
 // The spiral benchmark's results (run_spiral_benchmark) as charts with their intervals.
 void write_benchmark_report(const nlohmann::json& results, const std::string& path);

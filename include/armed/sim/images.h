@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "armed/data/clustered_data.h"
+#include "armed/seed.h"
 
 namespace armed {
 
@@ -20,7 +21,7 @@ struct ImageSimOptions {
   double texture_sd = 0.15;      // stripe amplitude |N(0, sd)|; orientation U(0, pi), frequency U(0.1, 0.35) cycles/px
   double confound_sd = 0.2;      // share of class 1 ~ N(0.5, sd) clipped to [0.1, 0.9]
   double noise = 0.1;            // per-pixel Gaussian noise SD
-  uint64_t seed = 48;
+  uint64_t seed = kDefaultSeed;
 
   void validate() const;  // throws armed::Error naming the flag
 };

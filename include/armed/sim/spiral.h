@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "armed/data/clustered_data.h"
+#include "armed/seed.h"
 
 namespace armed {
 
@@ -20,7 +21,7 @@ struct SpiralOptions {
   double degrees = 360;            // length of each arm
   int64_t confounders = 0;         // extra features drawn around each cluster's class ratio
   double confound_sd = 0.0;        // SD of the per-cluster class ratio around 0.5, clipped to [0.1, 0.9]
-  uint64_t seed = 48;
+  uint64_t seed = kDefaultSeed;
 
   void validate() const;
 };
