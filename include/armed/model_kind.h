@@ -25,7 +25,9 @@ struct ModelKind {
 const std::vector<ModelKind>& model_kinds();
 // The row named `name`; throws armed::Error naming --model and listing the kinds.
 const ModelKind& model_kind(const std::string& name);
-// "conventional, cluster-input, ..." (the tabular or the image kinds), for messages.
+// The names of the tabular or of the image kinds, in the table's order.
+std::vector<std::string> model_names(bool images);
+// The same joined by ", ", for messages.
 std::string model_kind_names(bool images);
 
 }  // namespace armed

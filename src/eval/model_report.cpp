@@ -5,6 +5,7 @@
 
 #include "armed/error.h"
 #include "armed/eval/report.h"
+#include "likelihood/likelihood.h"
 #include "random.h"
 
 namespace armed {
@@ -32,7 +33,8 @@ json line_chart(const json& rows, const std::string& y_title, const json& extra_
 void training_curves(HtmlReport& report, const MixedEffectsModel& model) {
   const auto& history = model.history();
   json losses = json::array(), metrics = json::array(), adversary = json::array(), kl = json::array();
-  const char* metric = model.config().task == "classification" ? "AUROC" : "RMSE";
+  std::string metric = likelihood(model.config().task).metric_name();
+  std::transform(metric.begin(), metric.end(), metric.begin(), [](unsigned char c) { return std::toupper(c); });
   for (const auto& e : history.epochs) {
     auto add = [&](json& rows, const std::string& series, double v) {
       if (std::isfinite(v)) rows.push_back({{"epoch", e.epoch}, {"series", series}, {"value", v}});
@@ -116,13 +118,14 @@ void random_effects(HtmlReport& report, const MixedEffectsModel& model) {
 
 void cluster_metrics(HtmlReport& report, const MixedEffectsModel& model, const ClusteredData& data) {
   if (!data.has_target()) return;
-  const bool classification = model.config().task == "classification";
+  const Likelihood& family = likelihood(model.config().task);
+  const auto headline = family.headline_metrics();
   const json ev = model.evaluate(data);
   json rows = json::array();
   const std::set<std::string> seen(model.clusters().vocabulary().begin(), model.clusters().vocabulary().end());
   if (ev.contains("clusters"))
     for (const auto& [cluster, m] : ev.at("clusters").items())
-      for (const char* metric : classification ? std::vector<const char*>{"accuracy", "auroc"} : std::vector<const char*>{"rmse", "r2"})
+      for (const auto& [metric, label] : headline)
         if (m.at(metric).is_number())
           rows.push_back({{"cluster", cluster}, {"metric", metric}, {"value", m.at(metric)},
                           {"cluster seen in training", seen.count(cluster) ? "seen" : "unseen"}});
@@ -157,16 +160,15 @@ void cluster_metrics(HtmlReport& report, const MixedEffectsModel& model, const C
       if (served.mode[i] == mode) index.push_back(i);
     if (index.empty()) continue;
     const json o = model.evaluate(subset(data, index))["overall"];
-    table.push_back({std::string(mode), std::to_string(index.size()),
-                     classification ? fmt(o.value("accuracy", NAN)) : fmt(o.value("rmse", NAN)),
-                     classification ? fmt(o.value("auroc", NAN)) : fmt(o.value("r2", NAN))});
+    table.push_back({std::string(mode), std::to_string(index.size()), fmt(o.value(headline[0].first, NAN)),
+                     fmt(o.value(headline[1].first, NAN))});
   }
-  report.table({"served as", "rows", classification ? "accuracy" : "RMSE", classification ? "AUROC" : "R2"}, table);
+  report.table({"served as", "rows", headline[0].second, headline[1].second}, table);
 }
 
 double overall_metric(const MixedEffectsModel& model, const ClusteredData& data) {
   const json o = model.evaluate(data)["overall"];
-  return model.config().task == "classification" ? o.value("auroc", NAN) : -o.value("rmse", NAN);
+  return likelihood(model.config().task).score(o);
 }
 
 void feature_sensitivity(HtmlReport& report, const MixedEffectsModel& model, const ClusteredData& data, uint64_t seed) {
@@ -214,7 +216,7 @@ void feature_sensitivity(HtmlReport& report, const MixedEffectsModel& model, con
   report.heading("Feature sensitivity");
   report.paragraph("Fixed-effects part: absolute gradient of its prediction with respect to each standardized feature at "
                    "the mean input (Z = 0), and permutation importance (drop in " +
-                   std::string(model.config().task == "classification" ? "AUROC" : "-RMSE") +
+                   std::string(likelihood(model.config().task).score_label()) +
                    " when the feature is shuffled). Features whose variance lies largely between clusters (eta squared > "
                    "0.1) are marked: the cluster predicts them, so they may be confounders.");
   report.chart({{"data", {{"values", rows}}},
@@ -231,7 +233,7 @@ void feature_sensitivity(HtmlReport& report, const MixedEffectsModel& model, con
 }
 
 void decision_boundaries(HtmlReport& report, const MixedEffectsModel& model, const ClusteredData& data) {
-  if (model.feature_names().size() != 2 || model.config().task != "classification" || !data.has_clusters()) return;
+  if (model.feature_names().size() != 2 || !likelihood(model.config().task).predicts_probability() || !data.has_clusters()) return;
   constexpr int64_t grid = 40, max_panels = 12, max_points = 250;
   auto lo = std::get<0>(data.x.min(0)), hi = std::get<0>(data.x.max(0));
   auto margin = (hi - lo) * 0.05;

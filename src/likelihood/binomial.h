@@ -21,6 +21,10 @@ class BinomialLikelihood : public Likelihood {
   const char* metric_name() const override { return "auroc"; }
   double metric(const torch::Tensor& eta, const torch::Tensor& y, const torch::Tensor& trials, double target_scale) const override;
   nlohmann::json metrics(const std::vector<double>& prediction, const std::vector<double>& target) const override;
+  std::vector<std::pair<std::string, std::string>> headline_metrics() const override { return {{"accuracy", "accuracy"}, {"auroc", "AUROC"}}; }
+  double score(const nlohmann::json& metrics) const override { return metrics.value("auroc", NAN); }
+  const char* score_label() const override { return "AUROC"; }
+  bool predicts_probability() const override { return true; }
 };
 
 }  // namespace armed

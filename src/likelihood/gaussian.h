@@ -21,6 +21,10 @@ class GaussianLikelihood : public Likelihood {
   const char* metric_name() const override { return "rmse"; }
   double metric(const torch::Tensor& eta, const torch::Tensor& y, const torch::Tensor& trials, double target_scale) const override;
   nlohmann::json metrics(const std::vector<double>& prediction, const std::vector<double>& target) const override;
+  std::vector<std::pair<std::string, std::string>> headline_metrics() const override { return {{"rmse", "RMSE"}, {"r2", "R2"}}; }
+  double score(const nlohmann::json& metrics) const override { return -metrics.value("rmse", NAN); }
+  const char* score_label() const override { return "-RMSE"; }
+  bool predicts_probability() const override { return false; }
 };
 
 }  // namespace armed

@@ -47,6 +47,13 @@ class Likelihood {
                         double target_scale) const = 0;
   // {"n", ...}: the metrics of predictions (mean(eta) on the target's scale) against targets.
   virtual nlohmann::json metrics(const std::vector<double>& prediction, const std::vector<double>& target) const = 0;
+  // The two metrics reports show per cluster: (key of metrics(), label).
+  virtual std::vector<std::pair<std::string, std::string>> headline_metrics() const = 0;
+  // One number from metrics() where higher is better (permutation importance is its drop), and its label.
+  virtual double score(const nlohmann::json& metrics) const = 0;
+  virtual const char* score_label() const = 0;
+  // mean(eta) is a class probability (reports draw decision boundaries).
+  virtual bool predicts_probability() const = 0;
 
  protected:
   static std::vector<double> values(const torch::Tensor& t);  // as doubles, for the metric functions

@@ -44,7 +44,7 @@ void ModelConfig::validate() const {
     if (fe != "mlp") throw Error(option_flag("fe") + ": is for tabular models; image models are set by --filters and --head-hidden");
     if (slopes_on_inputs())
       throw Error(option_flag("random_slopes") + ": image models take random slopes on hidden features or none, not on pixels");
-    if (task != "classification") throw Error(option_flag("task") + ": image models are classifiers");
+    if (!likelihood(task).predicts_probability()) throw Error(option_flag("task") + ": image models are classifiers");
   }
   if (latent < 1) throw Error(option_flag("latent") + ": must be at least 1");
   if (hidden.empty() && fe == "mlp") throw Error(option_flag("hidden") + ": needs at least one hidden layer (or --fe linear)");

@@ -22,11 +22,17 @@ const std::vector<ModelKind>& model_kinds() {
   return kinds;
 }
 
-std::string model_kind_names(bool images) {
-  std::string names;
+std::vector<std::string> model_names(bool images) {
+  std::vector<std::string> names;
   for (const auto& kind : model_kinds())
-    if (kind.takes_images() == images) names += (names.empty() ? "" : ", ") + kind.name;
+    if (kind.takes_images() == images) names.push_back(kind.name);
   return names;
+}
+
+std::string model_kind_names(bool images) {
+  std::string joined;
+  for (const auto& name : model_names(images)) joined += (joined.empty() ? "" : ", ") + name;
+  return joined;
 }
 
 const ModelKind& model_kind(const std::string& name) {

@@ -2,44 +2,16 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-
 #include "armed/error.h"
 #include "armed/data/split.h"
 #include "armed/sim/spiral.h"
+#include "models/model_fixtures.h"
 #include "test_util.h"
 
 namespace armed {
 
-using test::TempDir;
-
-ClusteredData small_spiral(uint64_t seed = 48) {
-  SpiralOptions o;
-  o.clusters = 4;
-  o.points_per_cluster = 200;
-  o.seed = seed;
-  return simulate_spiral(o).data;
-}
-
-ModelConfig quick(const std::string& model) {
-  ModelConfig c;
-  c.model = model;
-  c.epochs = 3;
-  return c;
-}
-
-TEST(Model, SaveLoadPredictsIdentically) {
-  TempDir dir;
-  const auto data = small_spiral();
-  for (const std::string kind : {"conventional", "cluster-input"}) {
-    const auto model = MixedEffectsModel::fit(quick(kind), data);
-    model.save(dir.file(kind));
-    const auto loaded = MixedEffectsModel::load(dir.file(kind));
-    EXPECT_EQ(model.predict(data).value, loaded.predict(data).value) << kind;
-    EXPECT_EQ(loaded.clusters().vocabulary(), model.clusters().vocabulary());
-    EXPECT_EQ(loaded.history().epochs.size(), 3u);
-  }
-}
+using test::quick;
+using test::small_spiral;
 
 TEST(Model, SameSeedSameModelOtherSeedOther) {
   const auto data = small_spiral();
@@ -99,58 +71,6 @@ TEST(Model, EarlyStoppingKeepsBestEpoch) {
   EXPECT_LE(h.epochs.size(), static_cast<size_t>(h.best_epoch + config.patience));
 }
 
-TEST(Model, LoadRejectsCorruptFiles) {
-  TempDir dir;
-  const auto model = MixedEffectsModel::fit(quick("conventional"), small_spiral());
-  model.save(dir.file("m"));
-  EXPECT_THROW(MixedEffectsModel::load(dir.file("nothing")), Error);
-  // Truncated weights.
-  const auto weights = dir.file("m/weights.pt");
-  std::filesystem::resize_file(weights, std::filesystem::file_size(weights) / 2);
-  EXPECT_THROW(MixedEffectsModel::load(dir.file("m")), Error);
-  model.save(dir.file("m"));  // replaces the damaged directory
-  EXPECT_NO_THROW(MixedEffectsModel::load(dir.file("m")));
-  dir.write("m/config.json", "{ not json");
-  try {
-    MixedEffectsModel::load(dir.file("m"));
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("config.json: corrupt model file"), std::string::npos);
-  }
-}
-
-TEST(ModelConfig, JsonRoundTripAndUnknownKeys) {
-  ModelConfig c;
-  c.hidden = {8, 2};
-  c.lr = 0.01;
-  const auto back = config_from_json(config_to_json(c), "test");
-  EXPECT_EQ(back.hidden, c.hidden);
-  EXPECT_DOUBLE_EQ(back.lr, 0.01);
-  EXPECT_THROW(config_from_json({{"epochz", 3}}, "test"), Error);
-  EXPECT_THROW(config_from_json({{"epochs", "many"}}, "test"), Error);
-  c.model = "forest";
-  EXPECT_THROW(c.validate(), Error);
-}
-
-}  // namespace armed
-
-namespace armed {
-
-TEST(Armed, EffectsListEveryClusterAndSaveLoadKeepsThem) {
-  TempDir dir;
-  const auto data = small_spiral();
-  const auto model = MixedEffectsModel::fit(quick("armed"), data);
-  const auto effects = model.effects();
-  ASSERT_EQ(effects["random_effects"].size(), 5u);  // intercept + 4 slopes on the last hidden layer
-  const auto& intercept = effects["random_effects"][0];
-  EXPECT_EQ(intercept["name"], "(Intercept)");
-  EXPECT_EQ(intercept["clusters"].size(), 4u);
-  EXPECT_GT(intercept["clusters"]["0"]["sd"].get<double>(), 0.0);
-  EXPECT_NEAR(intercept["prior_sd"].get<double>(), 0.1, 1e-6);
-  model.save(dir.file("m"));
-  EXPECT_EQ(MixedEffectsModel::load(dir.file("m")).effects(), effects);
-  EXPECT_THROW(MixedEffectsModel::fit(quick("conventional"), data).effects(), Error);
-}
 
 TEST(Armed, FixedModeIsTheFixedEffectsAlone) {
   const auto data = small_spiral();
@@ -165,23 +85,6 @@ TEST(Armed, FixedModeIsTheFixedEffectsAlone) {
   EXPECT_EQ(inputs["random_effects"][0]["prior"], "learned");
 }
 
-TEST(Armed, RandomEffectUpdatesAreSparseFromManyClustersOrOnRequest) {
-  ModelConfig c = quick("armed");
-  EXPECT_FALSE(c.sparse_random_effects(ModelConfig::sparse_from_clusters - 1));
-  EXPECT_TRUE(c.sparse_random_effects(ModelConfig::sparse_from_clusters));
-  c.re_updates = "dense";
-  EXPECT_FALSE(c.sparse_random_effects(100000));
-  c.re_updates = "sparse";
-  EXPECT_TRUE(c.sparse_random_effects(2));
-  c.optimizer = "lbfgs";
-  c.no_adversary = true;
-  EXPECT_THROW(c.validate(), Error);  // L-BFGS takes the full batch
-  c.re_updates = "sometimes";
-  c.optimizer = "adam";
-  EXPECT_THROW(c.validate(), Error);
-}
-
-// Clusters shift the log-odds by -1.5 or +1.5: sparse updates must find every cluster's sign.
 TEST(Armed, SparseUpdatesLearnEachClustersIntercept) {
   torch::manual_seed(7);
   ClusteredData data;
@@ -222,9 +125,6 @@ TEST(Armed, AblationFlagsMustFitTheModel) {
   }
 }
 
-}  // namespace armed
-
-namespace armed {
 
 TEST(Armed, RegressionRandomInterceptsImproveMixedPredictions) {
   auto data = small_spiral();
@@ -242,9 +142,6 @@ TEST(Armed, RegressionRandomInterceptsImproveMixedPredictions) {
   EXPECT_LT(mixed, 0.5 * fixed) << "mixed " << mixed << " fixed " << fixed;
 }
 
-}  // namespace armed
-
-namespace armed {
 
 TEST(Armed, HeldOutClusterGetsSoftMembershipSummingToOne) {
   SpiralOptions o;

@@ -24,7 +24,7 @@ struct ImageBenchmarkOptions {
   double test_fraction = 0.2;
   int64_t folds = 5;
   int64_t runs = 5;
-  std::vector<std::string> models = {"cnn", "cnn-adversarial", "cnn-armed", "aec", "aec-adversarial", "aec-armed"};
+  std::vector<std::string> models = model_names(/*images=*/true);  // every kind of the table
 };
 
 // {"data", "folds", "runs", "models": {"<name>": {"seen": {...}, "unseen": {...}, "autoencoder": {...}}}}. seen and

@@ -21,7 +21,7 @@ struct SpiralBenchmarkOptions {
   double test_fraction = 0.2;
   int64_t folds = 5;
   int64_t repeats = 1;
-  std::vector<std::string> models = {"conventional", "cluster-input", "adversarial", "armed"};
+  std::vector<std::string> models = model_names(/*images=*/false);  // every kind of the table
 };
 
 // {"data", "seeds", "folds", "models": {"<name>": {"seen": {...}, "unseen": {...}, "gradients", "confounder_ratio"}}}

@@ -1,0 +1,54 @@
+#include "likelihood/likelihood.h"
+
+#include <gtest/gtest.h>
+
+#include "armed/error.h"
+
+namespace armed {
+
+TEST(Likelihood, TasksNameTheFamilies) {
+  EXPECT_STREQ(likelihood("classification").task(), "classification");
+  EXPECT_STREQ(likelihood("regression").task(), "regression");
+  EXPECT_EQ(likelihood_tasks(), "classification, regression");
+  EXPECT_THROW(likelihood("poisson"), Error);
+}
+
+// With no posterior variance the expected loss is the loss itself.
+TEST(Likelihood, ExpectedLossAtZeroVarianceIsTheLoss) {
+  const auto eta = torch::tensor({-1.5, 0.2, 2.0}, torch::kFloat64), zero = torch::zeros({3}, torch::kFloat64);
+  const auto log_sd = torch::tensor(0.3, torch::kFloat64);
+  for (const char* task : {"classification", "regression"}) {
+    const Likelihood& l = likelihood(task);
+    const auto y = torch::tensor({0.0, 1.0, 1.0}, torch::kFloat64);
+    EXPECT_NEAR(l.expected_nll(eta, zero, y, {}, log_sd).item<double>(), l.nll(eta, y, {}, log_sd).item<double>(), 1e-10) << task;
+    // Posterior spread costs: the expected loss exceeds the loss at the mean (Jensen).
+    EXPECT_GT(l.expected_nll(eta, zero + 0.5, y, {}, log_sd).item<double>(), l.nll(eta, y, {}, log_sd).item<double>()) << task;
+  }
+}
+
+TEST(Likelihood, BinomialChecksTargetsAndClasses) {
+  const Likelihood& l = likelihood("classification");
+  EXPECT_EQ(l.invalid_target(1, 0, ""), "");
+  EXPECT_EQ(l.invalid_target(2, 0, ""), "is not 0 or 1 (classification needs a 0/1 target)");
+  EXPECT_EQ(l.invalid_target(3, 5, "n (5)"), "");
+  EXPECT_EQ(l.invalid_target(6, 5, "n (5)"), "is not a count of successes between 0 and n (5)");
+  EXPECT_EQ(l.invalid_target(2.5, 5, "n (5)"), "is not a count of successes between 0 and n (5)");
+  EXPECT_NE(l.untrainable(torch::zeros({4}), {}), "");
+  EXPECT_EQ(l.untrainable(torch::tensor({0.f, 1.f}), {}), "");
+  EXPECT_NE(l.untrainable(torch::tensor({2.f, 3.f}), torch::tensor({2.f, 3.f})), "");  // every trial a success
+  EXPECT_NEAR(l.mean(torch::zeros({1})).item<double>(), 0.5, 1e-7);
+  EXPECT_FLOAT_EQ(l.score({{"auroc", 0.8}, {"rmse", 0.1}}), 0.8);
+}
+
+TEST(Likelihood, GaussianTakesAnyTargetAndScoresByRmse) {
+  const Likelihood& l = likelihood("regression");
+  EXPECT_EQ(l.invalid_target(-3.7, 0, ""), "");
+  EXPECT_EQ(l.untrainable(torch::zeros({4}), {}), "");
+  EXPECT_TRUE(l.has_residual_sd());
+  EXPECT_FALSE(l.takes_trials());
+  EXPECT_FLOAT_EQ(l.score({{"auroc", 0.8}, {"rmse", 0.1}}), -0.1);
+  // RMSE on the target's units: standardized errors of 0.5 at scale 10.
+  EXPECT_NEAR(l.metric(torch::tensor({1.0, 2.0}), torch::tensor({1.5, 1.5}), {}, 10.0), 5.0, 1e-9);
+}
+
+}  // namespace armed

@@ -1,0 +1,64 @@
+#include "armed/config.h"
+
+#include <gtest/gtest.h>
+
+#include "armed/error.h"
+#include "models/model_fixtures.h"
+
+namespace armed {
+
+using test::quick;
+
+TEST(ModelConfig, JsonRoundTripAndUnknownKeys) {
+  ModelConfig c;
+  c.hidden = {8, 2};
+  c.lr = 0.01;
+  const auto back = config_from_json(config_to_json(c), "test");
+  EXPECT_EQ(back.hidden, c.hidden);
+  EXPECT_DOUBLE_EQ(back.lr, 0.01);
+  EXPECT_THROW(config_from_json({{"epochz", 3}}, "test"), Error);
+  EXPECT_THROW(config_from_json({{"epochs", "many"}}, "test"), Error);
+  c.model = "forest";
+  EXPECT_THROW(c.validate(), Error);
+}
+
+TEST(ModelConfig, RandomEffectUpdatesAreSparseFromManyClustersOrOnRequest) {
+  ModelConfig c = quick("armed");
+  EXPECT_FALSE(c.sparse_random_effects(ModelConfig::sparse_from_clusters - 1));
+  EXPECT_TRUE(c.sparse_random_effects(ModelConfig::sparse_from_clusters));
+  c.re_updates = "dense";
+  EXPECT_FALSE(c.sparse_random_effects(100000));
+  c.re_updates = "sparse";
+  EXPECT_TRUE(c.sparse_random_effects(2));
+  c.optimizer = "lbfgs";
+  c.no_adversary = true;
+  EXPECT_THROW(c.validate(), Error);  // L-BFGS takes the full batch
+  c.re_updates = "sometimes";
+  c.optimizer = "adam";
+  EXPECT_THROW(c.validate(), Error);
+}
+
+// Clusters shift the log-odds by -1.5 or +1.5: sparse updates must find every cluster's sign.
+
+TEST(ModelConfig, KindComesFromTheTableAndSetsTheAdversaryWeight) {
+  ModelConfig c = quick("cnn-armed");
+  EXPECT_EQ(c.kind().backbone, Backbone::cnn);
+  EXPECT_TRUE(c.for_images());
+  EXPECT_TRUE(c.has_adversary() && c.has_random_effects());
+  EXPECT_DOUBLE_EQ(c.adversary_weight(), 0.1);
+  c.weight_adversary = 0.3;
+  EXPECT_DOUBLE_EQ(c.adversary_weight(), 0.3);
+  c.no_adversary = true;
+  EXPECT_FALSE(c.has_adversary());
+  c = quick("cluster-input");
+  EXPECT_FALSE(c.has_adversary() || c.has_random_effects() || c.for_images());
+  c.task = "poisson";
+  try {
+    c.validate();
+    FAIL() << "an unknown task must be an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "--task: unknown task 'poisson' (classification, regression)");
+  }
+}
+
+}  // namespace armed

@@ -1,0 +1,43 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "armed/error.h"
+#include "armed/model.h"
+#include "models/model_fixtures.h"
+#include "test_util.h"
+
+namespace armed {
+
+using test::quick;
+using test::small_spiral;
+using test::TempDir;
+
+TEST(Effects, EffectsListEveryClusterAndSaveLoadKeepsThem) {
+  TempDir dir;
+  const auto data = small_spiral();
+  const auto model = MixedEffectsModel::fit(quick("armed"), data);
+  const auto effects = model.effects();
+  ASSERT_EQ(effects["random_effects"].size(), 5u);  // intercept + 4 slopes on the last hidden layer
+  const auto& intercept = effects["random_effects"][0];
+  EXPECT_EQ(intercept["name"], "(Intercept)");
+  EXPECT_EQ(intercept["clusters"].size(), 4u);
+  EXPECT_GT(intercept["clusters"]["0"]["sd"].get<double>(), 0.0);
+  EXPECT_NEAR(intercept["prior_sd"].get<double>(), 0.1, 1e-6);
+  model.save(dir.file("m"));
+  EXPECT_EQ(MixedEffectsModel::load(dir.file("m")).effects(), effects);
+  EXPECT_THROW(MixedEffectsModel::fit(quick("conventional"), data).effects(), Error);
+}
+
+TEST(Effects, ReportTheMembershipPredictorsRecord) {
+  const auto model = MixedEffectsModel::fit(quick("armed"), small_spiral());
+  const auto m = model.effects()["membership_predictor"];
+  const MembershipRecord& record = model.history().membership;
+  EXPECT_EQ(m["epochs"], record.epochs);
+  EXPECT_EQ(m["held_out_rows"], record.held_out_rows);
+  EXPECT_EQ(m["beats_chance"], record.beats_chance);
+  EXPECT_EQ(m["unseen_clusters_by_default"], record.beats_chance ? "inferred" : "fixed");
+  EXPECT_EQ(model.effects()["scale"], "logit");
+}
+
+}  // namespace armed

@@ -1,0 +1,67 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "armed/error.h"
+#include "armed/model.h"
+#include "models/model_fixtures.h"
+#include "test_util.h"
+
+namespace armed {
+
+using test::quick;
+using test::small_spiral;
+using test::TempDir;
+
+TEST(ModelFile, SaveLoadPredictsIdentically) {
+  TempDir dir;
+  const auto data = small_spiral();
+  for (const std::string kind : {"conventional", "cluster-input"}) {
+    const auto model = MixedEffectsModel::fit(quick(kind), data);
+    model.save(dir.file(kind));
+    const auto loaded = MixedEffectsModel::load(dir.file(kind));
+    EXPECT_EQ(model.predict(data).value, loaded.predict(data).value) << kind;
+    EXPECT_EQ(loaded.clusters().vocabulary(), model.clusters().vocabulary());
+    EXPECT_EQ(loaded.history().epochs.size(), 3u);
+  }
+}
+
+TEST(ModelFile, LoadRejectsCorruptFiles) {
+  TempDir dir;
+  const auto model = MixedEffectsModel::fit(quick("conventional"), small_spiral());
+  model.save(dir.file("m"));
+  EXPECT_THROW(MixedEffectsModel::load(dir.file("nothing")), Error);
+  // Truncated weights.
+  const auto weights = dir.file("m/weights.pt");
+  std::filesystem::resize_file(weights, std::filesystem::file_size(weights) / 2);
+  EXPECT_THROW(MixedEffectsModel::load(dir.file("m")), Error);
+  model.save(dir.file("m"));  // replaces the damaged directory
+  EXPECT_NO_THROW(MixedEffectsModel::load(dir.file("m")));
+  dir.write("m/config.json", "{ not json");
+  try {
+    MixedEffectsModel::load(dir.file("m"));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("config.json: corrupt model file"), std::string::npos);
+  }
+}
+
+// Model directories written before the membership predictor was judged on held-out rows have no
+// record of it: they load, and serve unseen clusters with the fixed effects.
+TEST(ModelFile, OlderModelsWithoutAMembershipRecordServeUnseenClustersFixed) {
+  TempDir dir;
+  auto data = small_spiral();
+  const auto model = MixedEffectsModel::fit(quick("armed"), data);
+  model.save(dir.file("m"));
+  auto config = nlohmann::json::parse(test::read_text(dir.file("m/config.json")));
+  ASSERT_TRUE(config["training"].contains("membership"));
+  config["training"].erase("membership");
+  dir.write("m/config.json", config.dump());
+  const auto loaded = MixedEffectsModel::load(dir.file("m"));
+  EXPECT_FALSE(loaded.history().membership.beats_chance);
+  data.clusters.assign(data.clusters.size(), "new");
+  EXPECT_EQ(loaded.predict(data).mode[0], "fixed");
+  EXPECT_EQ(loaded.predict(data, PredictMode::automatic, UnseenMode::inferred).mode[0], "inferred");
+}
+
+}  // namespace armed
