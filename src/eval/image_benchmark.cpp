@@ -69,9 +69,9 @@ nlohmann::json run_image_benchmark(const ImageBenchmarkOptions& options, std::os
       config.seed = seed + f;
       if (progress) *progress << "== " << model_name << " (fold " << f + 1 << ")" << std::endl;
       const auto model = MixedEffectsModel::fit(config, train, progress);
-      std::vector<std::pair<std::string, PredictMode>> variants{{model_name, PredictMode::automatic}};
-      if (config.has_random_effects()) variants.push_back({model_name + "-fixed", PredictMode::fixed});
-      for (const auto& [name, mode] : variants) {
+      std::vector<std::pair<std::string, PredictMode>> served_as{{model_name, PredictMode::automatic}};
+      if (config.has_random_effects()) served_as.push_back({model_name + "-fixed", PredictMode::fixed});
+      for (const auto& [name, mode] : served_as) {
         if (f == 0) names.push_back(name);
         add_classification(collected, name, "seen", model.evaluate(seen, mode));
         add_classification(collected, name, "unseen", model.evaluate(unseen, mode));

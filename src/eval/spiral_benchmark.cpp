@@ -30,10 +30,11 @@ struct ModelResults {
   std::vector<std::vector<double>> gradients;  // per run, per feature
 };
 
-// The reported variants of a trained model: name suffix and prediction mode.
-std::vector<std::pair<std::string, PredictMode>> variants(const std::string& model) {
-  if (model != "armed") return {{model, PredictMode::automatic}};
-  return {{"armed", PredictMode::automatic}, {"armed-fixed", PredictMode::fixed}, {"armed-inferred", PredictMode::inferred}};
+// The rows a trained model is reported as: name and prediction mode. A kind with random effects is
+// also served with the fixed effects alone and with inferred membership everywhere.
+std::vector<std::pair<std::string, PredictMode>> served_as(const std::string& model) {
+  if (!model_kind(model).has_random_effects()) return {{model, PredictMode::automatic}};
+  return {{model, PredictMode::automatic}, {model + "-fixed", PredictMode::fixed}, {model + "-inferred", PredictMode::inferred}};
 }
 
 }  // namespace
@@ -44,7 +45,7 @@ nlohmann::json run_spiral_benchmark(const SpiralBenchmarkOptions& options, std::
   std::map<std::string, ModelResults> results;
   std::vector<std::string> names, feature_names;
   for (const auto& model : options.models)
-    for (const auto& [name, mode] : variants(model)) names.push_back(name);
+    for (const auto& [name, mode] : served_as(model)) names.push_back(name);
   std::vector<uint64_t> seeds;
 
   for (int64_t r = 0; r < options.repeats; ++r) {
@@ -67,7 +68,7 @@ nlohmann::json run_spiral_benchmark(const SpiralBenchmarkOptions& options, std::
         config.seed = seed + f;
         if (progress) *progress << "== " << model_name << " (seed " << seed << ", fold " << f + 1 << ")" << std::endl;
         const auto model = MixedEffectsModel::fit(config, train, progress);
-        for (const auto& [name, mode] : variants(model_name)) {
+        for (const auto& [name, mode] : served_as(model_name)) {
           results[name].seen.add(model.evaluate(seen, mode));
           results[name].unseen.add(model.evaluate(unseen, mode));
         }
