@@ -5,6 +5,8 @@
 # Then, at 300k rows, the training step's cost against the number of clusters (100 to 10,000), with
 # the adversary off so that only the random effects depend on the clusters, and dense against
 # sparse random-effect updates (where they cross tells --re-updates auto's threshold).
+# Last, whole training runs with early stopping on 100k rows in 10,000 clusters, armed against the
+# conventional network: the cluster-membership predictor stops with the main networks.
 set -euo pipefail
 BUILD=${1:-build}
 A="$BUILD/armed"
@@ -38,4 +40,14 @@ for k in 100 300 1000 3000 10000; do
   read -r dense _ < <(epoch_seconds "$tmp/k.csv" --no-adversary --re-updates dense)
   read -r sparse _ < <(epoch_seconds "$tmp/k.csv" --no-adversary --re-updates sparse)
   printf "%-9s %10s %10s\n" $k "$dense" "$sparse"
+done
+
+echo
+echo "100k rows, 10,000 clusters, --epochs 200 --validation-fraction 0.1 --patience 5, 1 thread: whole run"
+"$A" --quiet simulate spiral --clusters 10000 --points-per-cluster 10 --confounders 18 --seed 1 --out "$tmp/w.csv"
+for model in conventional armed; do
+  /usr/bin/time -f "%e" -o "$tmp/wall" "$A" --threads 1 train --data "$tmp/w.csv" --target y --cluster cluster --model $model \
+    --epochs 200 --validation-fraction 0.1 --patience 5 --seed 1 --out "$tmp/model" > "$tmp/log" 2>&1
+  printf "%-13s %8s s  %s epochs\n" $model "$(cat "$tmp/wall")" "$(grep -c '^epoch' "$tmp/log")"
+  grep '^cluster-membership' "$tmp/log" || true
 done

@@ -107,7 +107,7 @@ Network build_network(const ModelConfig& config, const Shape& input_shape, int64
     plan.posterior_scale_init_min = config.posterior_scale_init_min;
     plan.posterior_scale_init_range = config.posterior_scale_init_range;
     plan.learn_prior_scale = config.re_prior == "learned";
-    plan.covariance = config.re_covariance;
+    plan.covariance = config.re_covariance == "full" ? Covariance::full : Covariance::diagonal;
     o.membership = [config, input_shape, clusters, &backbone] { return backbone.membership(config, input_shape, clusters); };
     if (backbone.cluster_decoder)
       o.cluster_decoder = [config, input_shape, clusters, &backbone] { return backbone.cluster_decoder(config, input_shape, clusters); };

@@ -48,7 +48,7 @@ NetworkImpl::NetworkImpl(NetworkOptions options_)
                                                                          .prior_scale(prior)
                                                                          .learn_prior_scale(plan.learn_prior_scale)
                                                                          .covariance(plan.covariance)));
-    membership = register_module("membership", options.membership());
+    membership = register_module("membership", MembershipPredictor(options.membership()));
     if (options.cluster_decoder) mixed_decoder = register_module("mixed_decoder", options.cluster_decoder());
   }
   if (options.sparse_random_effects)
@@ -83,7 +83,7 @@ torch::Tensor NetworkImpl::adversary_input(const torch::Tensor& hidden, const to
 
 torch::Tensor NetworkImpl::membership_probabilities(const torch::Tensor& x) {
   TORCH_CHECK(membership, "this model has no cluster-membership predictor");
-  return torch::softmax(membership->forward(x).output, 1);
+  return membership->probabilities(x);
 }
 
 torch::Tensor NetworkImpl::kl_divergence() {

@@ -6,6 +6,7 @@
 #include "armed/fixed_effects.h"
 #include "data/cluster_design.h"
 #include "nn/autoencoder.h"
+#include "nn/membership.h"
 #include "nn/mlp.h"
 #include "nn/random_effects.h"
 
@@ -35,7 +36,7 @@ struct RandomEffectsPlan {
   double intercept_posterior_init_scale = 0, slope_posterior_init_scale = 0;
   double posterior_scale_init_min = 0, posterior_scale_init_range = 0;
   bool learn_prior_scale = false;
-  std::string covariance;  // diagonal | full
+  Covariance covariance = Covariance::diagonal;
 };
 
 // Everything a Network is built from; src/models/from_config.cpp fills it from a ModelConfig.
@@ -54,7 +55,7 @@ struct NetworkOptions {
   // predictor that infers soft Z for unseen clusters and, for autoencoders, a cluster decoder.
   bool random_effects = false;
   RandomEffectsPlan random_effects_plan;
-  std::function<std::shared_ptr<FixedEffectsModule>()> membership;  // output: cluster logits
+  std::function<std::shared_ptr<FixedEffectsModule>()> membership;  // its network: output = cluster logits
   std::function<Decoder()> cluster_decoder;                           // may be empty
   bool sparse_random_effects = false;  // their tables get sparse row gradients (for SparseAdam)
   bool residual_sd = false;            // a Gaussian residual SD is learned with the network
@@ -88,7 +89,7 @@ class NetworkImpl : public torch::nn::Module {
   int64_t slope_width = 0;             // of the features hidden random slopes act on
   std::shared_ptr<FixedEffectsModule> fixed_effects;
   MLP adversary{nullptr};
-  std::shared_ptr<FixedEffectsModule> membership;  // its output: cluster logits
+  MembershipPredictor membership{nullptr};
   RandomEffects random_effects{nullptr};  // unit 0: intercept; units 1..: slopes
   Decoder mixed_decoder{nullptr};         // aec-armed
   torch::Tensor log_residual_sd;          // Gaussian outcomes only, on the standardized target's scale

@@ -198,8 +198,6 @@ void RandomEffectsImpl::reset() {
   TORCH_CHECK(!o.prior_scale().empty() && !o.posterior_loc_init_scale().empty() && std::isfinite(o.posterior_scale_init_min()) &&
                   std::isfinite(o.posterior_scale_init_range()),
               "RandomEffectsOptions: set prior_scale, posterior_loc_init_scale and posterior_scale_init_min and _range");
-  if (o.covariance() != "diagonal" && o.covariance() != "full")
-    throw Error("--re-covariance must be diagonal or full, not '" + o.covariance() + "'");
   auto prior = per_unit(o.prior_scale(), u, "prior_scale");
   if (!(prior.min().item<double>() > kMinScale) || !(o.posterior_scale_init_min() > 0) || o.posterior_scale_init_range() < 0)
     throw Error("random-effect scales must be positive");

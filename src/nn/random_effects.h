@@ -8,6 +8,9 @@
 
 namespace armed {
 
+// How a cluster's random effects covary: independent units, or correlated ones (Cholesky factors).
+enum class Covariance { diagonal, full };
+
 struct RandomEffectsOptions {
   RandomEffectsOptions(int64_t clusters, int64_t units) : clusters_(clusters), units_(units) {}
   TORCH_ARG(int64_t, clusters);
@@ -18,7 +21,7 @@ struct RandomEffectsOptions {
   TORCH_ARG(double, posterior_scale_init_range) = NAN;
   TORCH_ARG(std::vector<double>, prior_scale);                 // prior SDs (initial values if learned); one or one per unit
   TORCH_ARG(bool, learn_prior_scale) = false;                  // empirical Bayes: the prior covariance is trained
-  TORCH_ARG(std::string, covariance) = "diagonal";             // diagonal | full: correlated units within a cluster
+  TORCH_ARG(Covariance, covariance) = Covariance::diagonal;
   // Gradients of the per-cluster tables (cluster_tables()) come as sparse rows, as with
   // torch::nn::Embedding's sparse option: backward then costs the batch's rows, not every cluster's.
   TORCH_ARG(bool, sparse) = false;
@@ -57,7 +60,7 @@ class RandomEffectsImpl : public torch::nn::Cloneable<RandomEffectsImpl> {
   torch::Tensor raw_prior_scale, prior_lower;        // prior: Cholesky diagonal (raw), lower triangle
 
  private:
-  bool full() const { return options.covariance() == "full"; }
+  bool full() const { return options.covariance() == Covariance::full; }
   torch::Tensor rows(const torch::Tensor& table, const torch::Tensor& idx) const;  // table[idx], sparse rows' gradient if options.sparse
   torch::Tensor cholesky_rows(const torch::Tensor& idx) const;  // posterior factors of the given clusters
   torch::Tensor design(const torch::Tensor& slopes, int64_t rows) const;  // [1, slopes] per row

@@ -228,13 +228,13 @@ TrainingTensors TrainingTensors::subset(const torch::Tensor& index) const {
 namespace {
 
 // Held-out mean cross-entropy and accuracy of the membership predictor, in chunks.
-std::pair<double, double> membership_scores(FixedEffectsModule& membership, const TrainingTensors& rows, int64_t chunk) {
+std::pair<double, double> membership_scores(MembershipPredictorImpl& membership, const TrainingTensors& rows, int64_t chunk) {
   torch::NoGradGuard no_grad;
   membership.eval();
   double loss = 0.0, correct = 0.0;
   for (int64_t start = 0; start < rows.rows(); start += chunk) {
     const int64_t len = std::min(chunk, rows.rows() - start);
-    const auto logits = membership.forward(rows.x.narrow(0, start, len)).output;
+    const auto logits = membership.logits(rows.x.narrow(0, start, len));
     const auto ids = rows.z.ids.narrow(0, start, len);
     loss += torch::cross_entropy_loss(logits, ids, {}, at::Reduction::Sum).item<double>();
     correct += logits.argmax(1).eq(ids).sum().item<double>();
@@ -262,7 +262,7 @@ MembershipRecord Trainer::fit_membership(const TrainingTensors& train, const Tra
     auto order = torch::randperm(n, torch::kInt64);
     for (int64_t b = 0; b < n; b += cfg.batch_size) {
       auto index = order.narrow(0, b, std::min(cfg.batch_size, n - b));
-      auto loss = torch::cross_entropy_loss(membership->forward(train.x.index_select(0, index)).output,
+      auto loss = torch::cross_entropy_loss(membership->logits(train.x.index_select(0, index)),
                                             train.z.ids.index_select(0, index));
       optimizer.zero_grad();
       loss.backward();

@@ -22,7 +22,6 @@ NetworkOptions with_random_effects(NetworkOptions o) {
   plan.intercept_prior_scale = plan.slope_prior_scale = 1.0;
   plan.intercept_posterior_init_scale = plan.slope_posterior_init_scale = 1.0;
   plan.posterior_scale_init_min = plan.posterior_scale_init_range = 0.05;
-  plan.covariance = "diagonal";
   const int64_t features = o.input_shape[0], clusters = o.clusters;
   o.membership = [features, clusters] { return MLP(MLPOptions(features, {8}, clusters)).ptr(); };
   return o;

@@ -78,7 +78,7 @@ TEST(RandomEffects, PriorScaleIsTrainedOnlyWhenLearned) {
 
 TEST(RandomEffects, SparseGradientsAreTheDenseOnesAsRows) {
   const ClusterDesign z{torch::tensor({2, 0, 2, 3}, torch::kInt64), {}};
-  for (const char* covariance : {"diagonal", "full"}) {
+  for (const Covariance covariance : {Covariance::diagonal, Covariance::full}) {
     std::vector<torch::Tensor> grads[2];
     for (bool sparse : {false, true}) {
       torch::manual_seed(5);
@@ -86,18 +86,18 @@ TEST(RandomEffects, SparseGradientsAreTheDenseOnesAsRows) {
       re->train();
       (re->forward(z).square().sum() + re->kl_divergence(z.ids, torch::ones({4}))).backward();
       for (const auto& t : re->cluster_tables()) {
-        EXPECT_EQ(t.grad().is_sparse(), sparse) << covariance;
+        EXPECT_EQ(t.grad().is_sparse(), sparse) << static_cast<int>(covariance);
         grads[sparse].push_back(sparse ? t.grad().to_dense() : t.grad());
       }
     }
     ASSERT_EQ(grads[0].size(), grads[1].size());
-    for (size_t i = 0; i < grads[0].size(); ++i) EXPECT_TRUE(torch::allclose(grads[0][i], grads[1][i], 1e-5, 1e-6)) << covariance;
+    for (size_t i = 0; i < grads[0].size(); ++i) EXPECT_TRUE(torch::allclose(grads[0][i], grads[1][i], 1e-5, 1e-6)) << static_cast<int>(covariance);
   }
 }
 
 // Weighted by rows / (batch rows x cluster rows), the batches of an epoch average to the full KL.
 TEST(RandomEffects, MinibatchKlEstimatesAverageToTheFullKl) {
-  for (const char* covariance : {"diagonal", "full"}) {
+  for (const Covariance covariance : {Covariance::diagonal, Covariance::full}) {
     torch::manual_seed(6);
     RandomEffects re(RandomEffectsOptions(3, 2).covariance(covariance).posterior_loc_init_scale({0.5}).prior_scale({0.1}).posterior_scale_init_min(0.05).posterior_scale_init_range(0.05));
     if (re->lower.defined()) {
@@ -115,7 +115,7 @@ TEST(RandomEffects, MinibatchKlEstimatesAverageToTheFullKl) {
     }
     const double full = re->kl_divergence().item<double>();
     EXPECT_GT(full, 0.0);
-    EXPECT_NEAR(average, full, 1e-5 * full) << covariance;
+    EXPECT_NEAR(average, full, 1e-5 * full) << static_cast<int>(covariance);
   }
 }
 
