@@ -19,7 +19,7 @@ void add_benchmark(CLI::App& app, const GlobalOptions& global) {
   bench->require_subcommand(1);
   auto* spiral = bench->add_subcommand("spiral", "the paper's spiral benchmark: every model on seen and unseen clusters");
   add_spiral_options(spiral, a->options.spiral, /*with_seed=*/false);
-  add_config_options(spiral, a->options.config, {"model"});
+  add_config_options(spiral, a->options.config, {"model", "formula"});
   spiral->add_option("--models", a->options.models, "models to compare")->delimiter(',')->capture_default_str();
   spiral->add_option("--test-fraction", a->options.test_fraction, "share of every training cluster's rows held out (seen-cluster test)")->capture_default_str();
   spiral->add_option("--folds", a->options.folds, "grouped k-fold over clusters: each fold holds out whole clusters")
@@ -43,7 +43,7 @@ void add_benchmark(CLI::App& app, const GlobalOptions& global) {
   auto b = std::make_shared<ImageArgs>();
   auto* images = bench->add_subcommand("images", "image models (cnn*, aec*) on simulated clustered images, seen and unseen clusters");
   add_image_sim_options(images, b->options.images, /*with_seed=*/false);
-  add_config_options(images, b->options.config, {"model"});
+  add_config_options(images, b->options.config, {"model", "formula"});
   images->add_option("--models", b->options.models, "models to compare")->delimiter(',')->capture_default_str();
   images->add_option("--test-fraction", b->options.test_fraction, "share of every training cluster's images held out (seen-cluster test)")
       ->capture_default_str();

@@ -7,7 +7,9 @@
 #include "armed/data/images.h"
 #include "armed/error.h"
 #include "armed/eval/report.h"
+#include "armed/formula.h"
 #include "armed/model.h"
+#include "likelihood/likelihood.h"
 #include "commands.h"
 
 namespace armed::cli {
@@ -62,14 +64,15 @@ ClusteredData load_for_model(const MixedEffectsModel& model, const std::string& 
 void add_train(CLI::App& app, const GlobalOptions& global, int argc, char** argv) {
   struct Args {
     ModelConfig config;
-    std::string data, target, cluster, features, out, config_file, trials, categorical;
+    std::string data, target, cluster, features, out, config_file, trials, categorical, family;
     ImageSource images;
   };
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("train", "train a model on a CSV file and save it to a directory");
   cmd->add_option("--data", a->data, "training CSV with a header")->required();
-  cmd->add_option("--target", a->target, "target column")->required();
-  cmd->add_option("--cluster", a->cluster, "cluster column (string or integer labels)")->required();
+  cmd->add_option("--target", a->target, "target column (unless --formula names it)");
+  cmd->add_option("--cluster", a->cluster, "cluster column, string or integer labels (unless --formula names it)");
+  cmd->add_option("--family", a->family, "the outcome family in lme4's words: binomial (--task classification) | gaussian (--task regression)");
   cmd->add_option("--features", a->features, "feature columns, comma-separated (default: every other column)");
   cmd->add_option("--trials", a->trials, "binomial target: column of trials, the target counting successes");
   cmd->add_option("--categorical", a->categorical, "feature columns to code as dummies against their first level, comma-separated");
@@ -85,12 +88,25 @@ void add_train(CLI::App& app, const GlobalOptions& global, int argc, char** argv
     return;
   }
   add_config_options(cmd, a->config);
-  cmd->callback([a, &global] {
+  cmd->callback([a, cmd, &global] {
     global.apply();
-    a->config.validate();
+    if (!a->family.empty()) {
+      const std::string task = task_of_family(a->family);
+      if (cmd->count("--task") > 0 && task != a->config.task)
+        throw Error("--family " + a->family + " contradicts --task " + a->config.task);
+      a->config.task = task;
+    }
     DataSpec spec{a->target, a->cluster, split_list(a->features), a->config.task};
     spec.trials = a->trials;
     spec.categorical = split_list(a->categorical);
+    if (!a->config.formula.empty()) {
+      for (const char* flag : {"--target", "--cluster", "--features", "--trials", "--categorical", "--random-slopes"})
+        if (cmd->count(flag) > 0) throw Error(std::string(flag) + ": --formula says it; give one or the other");
+      apply_formula(parse_formula(a->config.formula), /*network=*/cmd->count("--model") > 0, a->config, spec);
+    } else if (a->target.empty() || a->cluster.empty()) {
+      throw Error("train needs --target and --cluster, or --formula");
+    }
+    a->config.validate();
     const bool images = !a->images.npy.empty() || !a->images.image_column.empty();
     if (images && !a->features.empty()) throw Error("--features: image models read the images, not feature columns");
     const ClusteredData data = images ? load_image_data(a->data, a->images, spec) : load_clustered_csv(a->data, spec);

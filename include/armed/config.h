@@ -15,6 +15,7 @@ namespace armed {
 // the paper's spiral experiment for tabular models and its CNN and autoencoder experiments for
 // image models.
 struct ModelConfig {
+  std::string formula;                  // lme4-style formula the model was specified with (apply_formula); empty: flags
   std::string model = "conventional";  // a row of model_kinds()
   std::string task = "classification";  // the outcome family: classification (0/1 or successes of --trials; logit link) | regression (Gaussian)
   std::string fe = "mlp";               // fixed-effects part: mlp | linear (one linear layer: a GLM)
@@ -98,6 +99,7 @@ void for_each_field(ModelConfig& c, Visitor&& v) {
     for (const auto& kind : model_kinds()) help += (help.empty() ? "" : " | ") + kind.name + " (" + kind.summary + ")";
     return help;
   }();
+  v("formula", c.formula, "model formula in lme4's syntax, e.g. \"y ~ x1 + x2 + (1 + x1 | site)\": names the target, features, grouping factor and random effects; without --model, fits the linear mixed model (GLMM for classification)");
   v("model", c.model, model_help.c_str());
   v("task", c.task, "classification (0/1 target, or successes out of --trials) | regression");
   v("fe", c.fe, "fixed-effects part: mlp | linear (a GLM; coefficients reported by armed effects)");

@@ -302,6 +302,7 @@ void write_model_report(const MixedEffectsModel& model, const ClusteredData& dat
   report.table({"model", "task", "fixed effects", "training clusters", "features", "epochs run", "data rows"},
                {{cfg.model, cfg.task, cfg.fe, std::to_string(model.clusters().size()), features,
                  std::to_string(model.history().epochs.size()), std::to_string(data.rows())}});
+  if (!cfg.formula.empty()) report.paragraph("Formula: " + cfg.formula);
   training_curves(report, model);
   if (cfg.has_random_effects()) random_effects(report, model);
   cluster_metrics(report, model, data);

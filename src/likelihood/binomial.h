@@ -7,6 +7,7 @@ namespace armed {
 class BinomialLikelihood : public Likelihood {
  public:
   const char* task() const override { return "classification"; }
+  const char* family() const override { return "binomial"; }
   const char* link() const override { return "logit"; }
   bool has_residual_sd() const override { return false; }
   bool stratifies_splits() const override { return true; }

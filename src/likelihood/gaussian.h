@@ -7,6 +7,7 @@ namespace armed {
 class GaussianLikelihood : public Likelihood {
  public:
   const char* task() const override { return "regression"; }
+  const char* family() const override { return "gaussian"; }
   const char* link() const override { return "standardized target"; }
   bool has_residual_sd() const override { return true; }
   bool stratifies_splits() const override { return false; }

@@ -27,6 +27,15 @@ std::string likelihood_tasks() {
   return names;
 }
 
+std::string task_of_family(const std::string& family) {
+  std::string families;
+  for (const auto* l : likelihoods()) {
+    if (family == l->family()) return l->task();
+    families += (families.empty() ? "" : ", ") + std::string(l->family());
+  }
+  throw Error("--family: unknown family '" + family + "' (" + families + ")");
+}
+
 const Likelihood& likelihood(const std::string& task) {
   for (const auto* l : likelihoods())
     if (task == l->task()) return *l;

@@ -14,7 +14,8 @@ namespace armed {
 class Likelihood {
  public:
   virtual ~Likelihood() = default;
-  virtual const char* task() const = 0;  // the --task value naming it
+  virtual const char* task() const = 0;    // the --task value naming it
+  virtual const char* family() const = 0;  // its name in lme4's words (--family)
   virtual const char* link() const = 0;  // the scale of eta, e.g. for `armed effects`: "logit"
 
   // Gaussian: the target is standardized for training, and the model learns a residual SD.
@@ -62,5 +63,7 @@ class Likelihood {
 // The family `--task` names; throws armed::Error listing the tasks.
 const Likelihood& likelihood(const std::string& task);
 std::string likelihood_tasks();  // "classification, regression", for help and messages
+// The --task of the family lme4 calls `family` (binomial, gaussian); throws armed::Error listing them.
+std::string task_of_family(const std::string& family);
 
 }  // namespace armed

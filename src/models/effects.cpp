@@ -46,6 +46,7 @@ nlohmann::json MixedEffectsModel::effects() const {
                         {"scale", s_->likelihood().link()},
                         {"clusters", clusters},
                         {"random_effects", list}};
+  if (!s_->config.formula.empty()) out["formula"] = s_->config.formula;
   const MembershipRecord& m = s_->history.membership;
   auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
   out["membership_predictor"] = {{"epochs", m.epochs},

@@ -177,6 +177,31 @@ TEST_F(Cli, SeenAndNewClustersInOneFileGetTheirModes) {
                "--unseen: unknown mode 'maybe'");
 }
 
+TEST_F(Cli, FormulaFitsWhatTheFlagsFitAndSaysWhatItCannot) {
+  const std::string data = std::string(ARMED_TEST_DATA) + "/sleepstudy.csv";
+  auto r = run_cli("--quiet train --data " + data + " --formula 'Reaction ~ Days + (Days | Subject)' --family gaussian --out " +
+                   dir_.file("formula"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  r = run_cli("--quiet train --data " + data + " --target Reaction --cluster Subject --task regression --model armed --fe linear "
+              "--no-adversary --random-slopes Days --re-prior learned --re-covariance full --elbo --optimizer lbfgs "
+              "--weight-fixed 0 --out " + dir_.file("flags"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto with_formula = nlohmann::json::parse(run_cli("effects --model " + dir_.file("formula")).out);
+  EXPECT_EQ(with_formula["formula"], "Reaction ~ Days + (Days | Subject)");
+  with_formula.erase("formula");
+  EXPECT_EQ(with_formula, nlohmann::json::parse(run_cli("effects --model " + dir_.file("flags")).out));
+  const std::string train = "--quiet train --out " + dir_.file("f2") + " --data " + data;
+  expect_error(train + " --formula 'Reaction ~ Days + (1 | Subject)' --target Reaction", "--target: --formula says it");
+  expect_error(train + " --formula 'Reaction ~ Days + (1 | Subject) + (1 | Days)' --family gaussian",
+               "2 grouping factors (Subject, Days): armed fits one so far");
+  expect_error(train + " --formula 'Reaction ~ poly(Days, 2) + (1 | Subject)'", "unsupported function poly()");
+  expect_error(train + " --formula 'Reaction ~ Days + (1 | Subject)' --family gaussian --task classification",
+               "--family gaussian contradicts --task classification");
+  expect_error(train + " --formula 'Reaction ~ Days + (1 | Subject)' --family poisson", "--family: unknown family 'poisson' (binomial, gaussian)");
+  expect_error(train + " --formula 'Reaction ~ Days + (1 | Subject)'", "'249.56' is not 0 or 1");  // classification unless told
+  expect_error(train, "train needs --target and --cluster, or --formula");
+}
+
 TEST_F(Cli, SplitFoldsNeverShareACluster) {
   auto r = run_cli("--quiet split --data " + spiral_ + " --cluster cluster --folds 5 --out-prefix " + dir_.file("cv"));
   ASSERT_EQ(r.exit_code, 0) << r.out;

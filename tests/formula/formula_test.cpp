@@ -1,0 +1,91 @@
+#include "armed/formula.h"
+
+#include <gtest/gtest.h>
+
+#include "armed/error.h"
+
+namespace armed {
+namespace {
+
+std::vector<std::string> names(const std::vector<FormulaTerm>& terms) {
+  std::vector<std::string> out;
+  for (const auto& t : terms) out.push_back(t.name());
+  return out;
+}
+
+std::string error_of(const std::string& formula) {
+  try {
+    parse_formula(formula);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(Formula, FixedPartWithInterceptControlAndInteractions) {
+  auto f = parse_formula("y ~ x1 + x2 + period");
+  EXPECT_EQ(f.response, "y");
+  EXPECT_TRUE(f.intercept);
+  EXPECT_EQ(names(f.fixed), (std::vector<std::string>{"x1", "x2", "period"}));
+  EXPECT_TRUE(f.random.empty());
+  EXPECT_FALSE(parse_formula("y ~ 0 + x").intercept);
+  EXPECT_FALSE(parse_formula("y ~ x - 1").intercept);
+  EXPECT_FALSE(parse_formula("y ~ -1 + x").intercept);
+  EXPECT_TRUE(parse_formula("y ~ 1 + x").intercept);
+  EXPECT_EQ(names(parse_formula("y ~ a*b").fixed), (std::vector<std::string>{"a", "b", "a:b"}));
+  EXPECT_EQ(names(parse_formula("y ~ a*b*c").fixed),
+            (std::vector<std::string>{"a", "b", "c", "a:b", "a:c", "b:c", "a:b:c"}));
+  EXPECT_EQ(names(parse_formula("y ~ a + a:b + a").fixed), (std::vector<std::string>{"a", "a:b"}));
+  f = parse_formula("y ~ factor(period) + `odd name`");
+  EXPECT_EQ(names(f.fixed), (std::vector<std::string>{"period", "odd name"}));
+  EXPECT_EQ(f.factor_columns, (std::set<std::string>{"period"}));
+  EXPECT_TRUE(parse_formula("y ~ .").all_other_columns);
+}
+
+TEST(Formula, RandomTermsCorrelatedUncorrelatedNestedAndCrossed) {
+  auto f = parse_formula("Reaction ~ Days + (Days | Subject)");
+  ASSERT_EQ(f.random.size(), 1u);
+  EXPECT_TRUE(f.random[0].intercept);
+  EXPECT_TRUE(f.random[0].correlated);
+  EXPECT_EQ(names(f.random[0].slopes), (std::vector<std::string>{"Days"}));
+  EXPECT_EQ(f.random[0].grouping_name(), "Subject");
+  f = parse_formula("y ~ x + (0 + x || g)");
+  EXPECT_FALSE(f.random[0].intercept);
+  EXPECT_FALSE(f.random[0].correlated);
+  f = parse_formula("strength ~ 1 + (1 | batch/cask)");
+  ASSERT_EQ(f.random.size(), 2u);
+  EXPECT_EQ(f.random[0].grouping_name(), "batch");
+  EXPECT_EQ(f.random[1].grouping_name(), "batch:cask");
+  EXPECT_TRUE(f.random[1].slopes.empty());
+  f = parse_formula("diameter ~ 1 + (1|plate) + (1|sample)");
+  ASSERT_EQ(f.random.size(), 2u);
+  EXPECT_EQ(f.random[1].grouping_name(), "sample");
+  EXPECT_EQ(parse_formula("y ~ (1 | a:b)").random[0].grouping, (std::vector<std::string>{"a", "b"}));
+  f = parse_formula("cbind(incidence, size - incidence) ~ period + (1 | herd)");
+  EXPECT_EQ(f.response, "incidence");
+  EXPECT_EQ(f.trials, "size");
+}
+
+TEST(Formula, ErrorsQuoteTheFormulaAndPointAtTheTerm) {
+  EXPECT_EQ(error_of("y ~ poly(x, 2) + (1|g)"),
+            "--formula: unsupported function poly() at 'poly(x, 2)' (character 5) in \"y ~ poly(x, 2) + (1|g)\"");
+  EXPECT_NE(error_of("y ~ x + (1 + x g)").find("expected '|' or '||' in a random-effect term at '(1 + x g'"), std::string::npos);
+  EXPECT_NE(error_of("y ~ x + (0 | g)").find("needs an intercept or a slope"), std::string::npos);
+  EXPECT_NE(error_of("y ~ x + 2").find("must be 0 or 1"), std::string::npos);
+  EXPECT_NE(error_of("y ~ x - z").find("removing a term other than the intercept"), std::string::npos);
+  EXPECT_NE(error_of("y x").find("expected '~'"), std::string::npos);
+  EXPECT_NE(error_of("y ~ (x | (1 | g))").find("expected a grouping column"), std::string::npos);
+  EXPECT_NE(error_of("y ~ x + (1 | g").find("expected ')'"), std::string::npos);
+  EXPECT_NE(error_of("cbind(s, n - t) ~ x").find("needs the successes column again"), std::string::npos);
+  EXPECT_NE(error_of("y ~ x $ z").find("unexpected character '$'"), std::string::npos);
+  EXPECT_EQ(error_of("  "), "--formula: empty formula");
+  for (const char* bad : {"y ~ x + (1 + x g)", "y ~ poly(x, 2)", "y ~"}) {
+    const std::string e = error_of(bad);
+    EXPECT_EQ(e.find('\n'), std::string::npos) << e;
+    EXPECT_NE(e.find(std::string("\"") + bad + "\""), std::string::npos) << e;
+  }
+}
+
+}  // namespace armed

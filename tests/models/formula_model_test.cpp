@@ -1,0 +1,104 @@
+#include <gtest/gtest.h>
+
+#include "armed/config.h"
+#include "armed/data/clustered_data.h"
+#include "armed/error.h"
+#include "armed/formula.h"
+#include "armed/model.h"
+
+namespace armed {
+namespace {
+
+std::string apply_error(const std::string& formula, bool network = false) {
+  ModelConfig config;
+  DataSpec spec;
+  try {
+    apply_formula(parse_formula(formula), network, config, spec);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// The model the flags of the README's lme4 section describe, fitted from the same data.
+nlohmann::json fit_effects(ModelConfig config, const DataSpec& spec) {
+  const auto data = load_clustered_csv(std::string(ARMED_TEST_DATA) + "/" + (spec.target == "Reaction" ? "sleepstudy.csv" : "cbpp.csv"), spec);
+  auto effects = MixedEffectsModel::fit(config, data).effects();
+  effects.erase("formula");
+  return effects;
+}
+
+}  // namespace
+
+TEST(FormulaModel, WithoutANetworkTheFormulaIsTheLinearMixedModel) {
+  ModelConfig config;
+  config.task = "regression";
+  DataSpec spec;
+  apply_formula(parse_formula("Reaction ~ Days + (Days | Subject)"), /*network=*/false, config, spec);
+  EXPECT_EQ(spec.target, "Reaction");
+  EXPECT_EQ(spec.cluster, "Subject");
+  EXPECT_EQ(spec.features, (std::vector<std::string>{"Days"}));
+  EXPECT_EQ(config.model, "armed");
+  EXPECT_EQ(config.fe, "linear");
+  EXPECT_EQ(config.random_slopes, "Days");
+  EXPECT_EQ(config.re_covariance, "full");
+  EXPECT_EQ(config.optimizer, "lbfgs");
+  EXPECT_EQ(config.formula, "Reaction ~ Days + (Days | Subject)");
+  spec.task = config.task;
+
+  // The same fit as the flags: --model armed --fe linear --no-adversary --random-slopes Days
+  // --re-prior learned --re-covariance full --elbo --optimizer lbfgs --weight-fixed 0.
+  ModelConfig flags;
+  flags.task = "regression";
+  flags.model = "armed";
+  flags.fe = "linear";
+  flags.no_adversary = true;
+  flags.random_slopes = "Days";
+  flags.re_prior = "learned";
+  flags.re_covariance = "full";
+  flags.elbo = true;
+  flags.optimizer = "lbfgs";
+  flags.weight_fixed = 0;
+  EXPECT_EQ(fit_effects(config, spec), fit_effects(flags, {"Reaction", "Subject", {"Days"}, "regression"}));
+}
+
+TEST(FormulaModel, BinomialCountsAndFactors) {
+  ModelConfig config;
+  DataSpec spec;
+  apply_formula(parse_formula("cbind(incidence, size - incidence) ~ factor(period) + (1 | herd)"), false, config, spec);
+  EXPECT_EQ(spec.target, "incidence");
+  EXPECT_EQ(spec.trials, "size");
+  EXPECT_EQ(spec.categorical, (std::vector<std::string>{"period"}));
+  EXPECT_EQ(config.random_slopes, "none");
+  EXPECT_EQ(config.re_covariance, "diagonal");
+  spec.task = config.task;
+  const auto effects = fit_effects(config, spec);
+  EXPECT_NEAR(effects["random_effects_sd"]["(Intercept)"].get<double>(), 0.642, 0.01);  // glmer: 0.64207
+}
+
+TEST(FormulaModel, WithANetworkTheFixedPartNamesItsInputs) {
+  ModelConfig config;
+  config.model = "armed";
+  DataSpec spec;
+  apply_formula(parse_formula("y ~ . + (1 + hidden | cluster)"), /*network=*/true, config, spec);
+  EXPECT_TRUE(spec.features.empty());  // every other column
+  EXPECT_EQ(config.random_slopes, "hidden");
+  EXPECT_EQ(config.fe, "mlp");
+  EXPECT_FALSE(config.no_adversary);
+}
+
+TEST(FormulaModel, WhatArmedDoesNotFitYetIsAnError) {
+  EXPECT_NE(apply_error("y ~ x + (1 | a) + (1 | b)").find("2 grouping factors (a, b): armed fits one so far"), std::string::npos);
+  EXPECT_NE(apply_error("y ~ x + (1 | a/b)").find("2 grouping factors (a, a:b)"), std::string::npos);
+  EXPECT_NE(apply_error("y ~ x + (1 | a:b)").find("combines columns"), std::string::npos);
+  EXPECT_NE(apply_error("y ~ x").find("no random-effect term"), std::string::npos);
+  EXPECT_NE(apply_error("y ~ a:b + (1 | g)").find("the interaction a:b"), std::string::npos);
+  EXPECT_NE(apply_error("y ~ 0 + x + (1 | g)").find("always has an intercept"), std::string::npos);
+  EXPECT_NE(apply_error("y ~ x + (0 + x | g)").find("always have an intercept"), std::string::npos);
+  EXPECT_NE(apply_error("y ~ x + (1 + hidden | g)").find("need a network"), std::string::npos);
+  EXPECT_NE(apply_error("y ~ x + (1 + x | g)", /*network=*/true).find("has no random slopes"), std::string::npos);
+  EXPECT_NE(apply_error("y ~ 1 + (1 | g)").find("intercept-only"), std::string::npos);
+  EXPECT_EQ(apply_error("y ~ x + (1 + x | g)").find('\n'), std::string::npos);
+}
+
+}  // namespace armed
