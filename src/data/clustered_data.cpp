@@ -33,7 +33,28 @@ void read_target_and_clusters(const CsvTable& table, const DataSpec& spec, Clust
     auto* y = data.y.data_ptr<float>();
     const float* t = data.trials.defined() ? data.trials.data_ptr<float>() : nullptr;
     const Likelihood* family = spec.task.empty() ? nullptr : &likelihood(spec.task);
+    // Text such as Y/N: two levels sorted as R sorts a factor's, the second being the event.
+    data.target_levels = spec.target_levels;
+    if (data.target_levels.empty() && family && family->predicts_probability() && !t && table.is_text(tc)) {
+      std::set<std::string> distinct;
+      for (int64_t r = 0; r < n; ++r) distinct.insert(table.rows[r][tc]);
+      data.target_levels.assign(distinct.begin(), distinct.end());
+      if (data.target_levels.size() != 2) {
+        std::string list;
+        for (const auto& l : data.target_levels) list += (list.empty() ? "" : ", ") + l;
+        throw Error(table.path + ": target '" + spec.target + "' has " + std::to_string(data.target_levels.size()) +
+                    " text levels (" + list + "); classification needs two, or 0/1");
+      }
+    }
     for (int64_t r = 0; r < n; ++r) {
+      if (!data.target_levels.empty()) {
+        const std::string& cell = table.rows[r][tc];
+        if (cell != data.target_levels[0] && cell != data.target_levels[1])
+          throw Error(table.where(r, tc) + ": '" + cell + "' is neither level of the target (" + data.target_levels[0] + ", " +
+                      data.target_levels[1] + ")");
+        y[r] = cell == data.target_levels[1] ? 1.0f : 0.0f;
+        continue;
+      }
       const double v = table.number(r, tc);
       if (family) {
         const std::string problem =
@@ -88,7 +109,9 @@ ClusteredData load_clustered_csv(const std::string& path, const DataSpec& spec) 
   for (size_t c : feature_cols) {
     const std::string& name = table.header[c];
     data.feature_columns.push_back(name);
-    if (!categorical.count(name)) {
+    const bool is_categorical =
+        categorical.count(name) || spec.levels.count(name) || (spec.text_is_categorical && table.is_text(c));
+    if (!is_categorical) {
       auto col = torch::empty({n}, torch::kFloat32);
       auto* v = col.data_ptr<float>();
       for (int64_t r = 0; r < n; ++r) v[r] = static_cast<float>(table.number(r, c));
@@ -147,6 +170,7 @@ ClusteredData subset(const ClusteredData& data, const std::vector<int64_t>& inde
   out.cluster_name = data.cluster_name;
   out.trials_name = data.trials_name;
   out.levels = data.levels;
+  out.target_levels = data.target_levels;
   out.feature_columns = data.feature_columns;
   out.feature_names = data.feature_names;
   auto idx = torch::tensor(index, torch::kInt64);

@@ -113,6 +113,19 @@ double CsvTable::number(size_t row, size_t col) const {
   return value;
 }
 
+bool CsvTable::is_text(size_t col) const {
+  for (const auto& row : rows) {
+    const std::string& cell = row[col];
+    const size_t b = cell.find_first_not_of(" \t"), e = cell.find_last_not_of(" \t");
+    if (b == std::string::npos) continue;
+    const std::string trimmed = cell.substr(b, e - b + 1);
+    char* end = nullptr;
+    std::strtod(trimmed.c_str(), &end);
+    if (end != trimmed.c_str() + trimmed.size()) return true;
+  }
+  return false;
+}
+
 CsvTable read_csv(const std::string& path) {
   std::string text = read_all(path);
   if (text.size() >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0) text.erase(0, 3);

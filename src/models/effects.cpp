@@ -47,6 +47,8 @@ nlohmann::json MixedEffectsModel::effects() const {
                         {"clusters", clusters},
                         {"random_effects", list}};
   if (!s_->config.formula.empty()) out["formula"] = s_->config.formula;
+  if (!s_->spec.target_levels.empty())
+    out["target_levels"] = {{"reference", s_->spec.target_levels[0]}, {"event", s_->spec.target_levels[1]}};
   const MembershipRecord& m = s_->history.membership;
   auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
   out["membership_predictor"] = {{"epochs", m.epochs},

@@ -36,6 +36,7 @@ void apply_formula(const Formula& f, bool network, ModelConfig& config, DataSpec
     spec.features.push_back(term.columns.front());
   }
   for (const auto& column : f.factor_columns) spec.categorical.push_back(column);
+  spec.text_is_categorical = true;
 
   std::string slopes;
   for (const auto& term : r.slopes) {

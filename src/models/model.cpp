@@ -54,6 +54,10 @@ MixedEffectsModel MixedEffectsModel::fit(const ModelConfig& config_in, const Clu
   m.s_->spec.features = data.feature_columns;
   for (const auto& [column, levels] : data.levels) m.s_->spec.categorical.push_back(column);
   m.s_->spec.levels = data.levels;
+  m.s_->spec.target_levels = data.target_levels;
+  if (progress && !data.target_levels.empty())
+    *progress << "target " << data.target_name << ": '" << data.target_levels[1] << "' is the event (1), '" << data.target_levels[0]
+              << "' the reference (0)" << std::endl;
   m.s_->encoder = ClusterEncoder::fit(data.clusters);
 
   ClusteredData train = data, valid;

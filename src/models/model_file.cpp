@@ -72,6 +72,7 @@ void MixedEffectsModel::save(const std::string& dir) const {
           {"trials", s_->spec.trials},
           {"columns", s_->spec.features},
           {"categorical", s_->spec.levels},
+          {"target_levels", s_->spec.target_levels},
           {"features", s_->features},
           {"input_shape", s_->input_shape}}},
         {"clusters", s_->encoder.vocabulary()},
@@ -111,6 +112,8 @@ MixedEffectsModel MixedEffectsModel::load(const std::string& dir, const FixedEff
     m.s_->spec.trials = data.at("trials").get<std::string>();
     m.s_->spec.features = data.at("columns").get<std::vector<std::string>>();
     m.s_->spec.levels = data.at("categorical").get<std::map<std::string, std::vector<std::string>>>();
+    // Written since text targets (Y/N); older models have 0/1 targets.
+    m.s_->spec.target_levels = data.value("target_levels", std::vector<std::string>{});
     for (const auto& [column, levels] : m.s_->spec.levels) m.s_->spec.categorical.push_back(column);
     m.s_->features = data.at("features").get<std::vector<std::string>>();
     // Written since image models; older (tabular) models have one input per feature.

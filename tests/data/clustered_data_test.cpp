@@ -85,6 +85,34 @@ TEST(ClusteredData, CategoricalColumnsBecomeDummiesWithSavedLevels) {
             std::string::npos);
 }
 
+TEST(ClusteredData, TextTargetOfTwoLevelsCodesTheSecondAsTheEvent) {
+  TempDir dir;
+  DataSpec spec{"r", "g", {"x"}, "classification"};
+  const auto d = load_clustered_csv(dir.write("t.csv", "x,r,g\n1,Y,a\n2,N,b\n3,Y,b\n"), spec);
+  EXPECT_EQ(d.target_levels, (std::vector<std::string>{"N", "Y"}));
+  EXPECT_TRUE(torch::equal(d.y, torch::tensor({1.f, 0.f, 1.f})));
+  EXPECT_EQ(subset(d, {1}).target_levels, d.target_levels);
+  spec.target_levels = {"N", "Y"};
+  EXPECT_NE(load_error(dir.write("u.csv", "x,r,g\n1,Y,a\n2,maybe,b\n"), spec).find("u.csv line 3, column 'r': 'maybe' is neither level of the target (N, Y)"),
+            std::string::npos);
+  spec.target_levels.clear();
+  EXPECT_NE(load_error(dir.write("v.csv", "x,r,g\n1,Y,a\n2,N,b\n3,M,b\n"), spec).find("target 'r' has 3 text levels (M, N, Y)"),
+            std::string::npos);
+  spec.task = "regression";
+  EXPECT_NE(load_error(dir.write("w.csv", "x,r,g\n1,Y,a\n2,N,b\n"), spec).find("'Y' is not a number"), std::string::npos);
+}
+
+TEST(ClusteredData, TextFeaturesAreCategoricalWhenAsked) {
+  TempDir dir;
+  const auto path = dir.write("s.csv", "sex,x,y,g\nM,1,0,a\nF,2,1,b\nM,3,1,b\n");
+  DataSpec spec{"y", "g", {}, "classification"};
+  EXPECT_NE(load_error(path, spec).find("'M' is not a number"), std::string::npos);
+  spec.text_is_categorical = true;
+  const auto d = load_clustered_csv(path, spec);
+  EXPECT_EQ(d.feature_names, (std::vector<std::string>{"sexM", "x"}));
+  EXPECT_EQ(d.levels.at("sex"), (std::vector<std::string>{"F", "M"}));
+}
+
 TEST(ClusteredData, TrialsBoundTheSuccesses) {
   TempDir dir;
   DataSpec spec{"k", "c", {}, "classification"};

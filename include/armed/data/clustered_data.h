@@ -18,6 +18,10 @@ struct DataSpec {
   std::string trials;                 // binomial target: column of trials, the target counting successes
   std::vector<std::string> categorical;  // feature columns coded as dummies against their first level
   std::map<std::string, std::vector<std::string>> levels;  // known levels (from training); empty: from the data
+  // Feature columns holding text are categorical too (formulas: as R codes a character column).
+  bool text_is_categorical = false;
+  // A classification target of two text levels: known from training; empty: from the data.
+  std::vector<std::string> target_levels;
 };
 
 // Tabular data grouped into clusters, features on their original scale.
@@ -27,6 +31,8 @@ struct ClusteredData {
   std::string cluster_name = "cluster";
   std::string trials_name;              // empty: one trial per row
   std::map<std::string, std::vector<std::string>> levels;  // levels of each categorical feature column
+  // A text target's two levels, sorted as R's factor levels: the second is the event (y = 1).
+  std::vector<std::string> target_levels;
   std::vector<std::string> feature_columns;  // the CSV columns the features come from
   std::vector<std::string> feature_names;    // one per column of x (categorical columns expanded)
   torch::Tensor x;                      // rows x features, float32

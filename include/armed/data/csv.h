@@ -17,6 +17,8 @@ struct CsvTable {
   size_t column(const std::string& name) const;
   // The cell parsed as a finite number; throws an Error naming file, line and column.
   double number(size_t row, size_t col) const;
+  // Some non-empty cell of the column is not a number (e.g. labels such as M/F).
+  bool is_text(size_t col) const;
   std::string where(size_t row, size_t col) const;
 };
 
