@@ -16,8 +16,9 @@ namespace armed::cli {
 namespace {
 
 // A JSON config file (--config FILE) provides the values the flags then override, so it is read
-// before CLI11 parses the flags into the same struct.
-void preload_config(int argc, char** argv, ModelConfig& config) {
+// before CLI11 parses the flags into the same struct. Returns whether the file names a model.
+bool preload_config(int argc, char** argv, ModelConfig& config) {
+  bool names_model = false;
   for (int i = 1; i < argc; ++i) {
     std::string path;
     if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) path = argv[i + 1];
@@ -32,8 +33,11 @@ void preload_config(int argc, char** argv, ModelConfig& config) {
       throw Error(path + ": not valid JSON");
     }
     // A model's config.json holds the configuration under "config".
-    config = config_from_json(j.contains("config") && j.contains("format") ? j.at("config") : j, path);
+    const nlohmann::json& options = j.contains("config") && j.contains("format") ? j.at("config") : j;
+    config = config_from_json(options, path);
+    names_model = options.is_object() && options.contains("model");
   }
+  return names_model;
 }
 
 std::vector<std::string> split_list(const std::string& s) {
@@ -66,6 +70,7 @@ void add_train(CLI::App& app, const GlobalOptions& global, int argc, char** argv
     ModelConfig config;
     std::string data, target, cluster, features, out, config_file, trials, categorical, family;
     ImageSource images;
+    bool config_names_model = false;  // --config FILE sets "model": a formula then names its inputs
   };
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("train", "train a model on a CSV file and save it to a directory");
@@ -80,7 +85,7 @@ void add_train(CLI::App& app, const GlobalOptions& global, int argc, char** argv
   add_image_options(cmd, a->images);
   cmd->add_option("--config", a->config_file, "JSON file of options (a model's config.json works); flags override it");
   try {
-    preload_config(argc, argv, a->config);
+    a->config_names_model = preload_config(argc, argv, a->config);
   } catch (const Error& e) {
     // Reported when the command runs, so `--help` still works.
     cmd->callback([a, msg = std::string(e.what())] { throw Error(msg); });  // a: the options write into it
@@ -102,7 +107,7 @@ void add_train(CLI::App& app, const GlobalOptions& global, int argc, char** argv
     if (!a->config.formula.empty()) {
       for (const char* flag : {"--target", "--cluster", "--features", "--trials", "--categorical", "--random-slopes"})
         if (cmd->count(flag) > 0) throw Error(std::string(flag) + ": --formula says it; give one or the other");
-      apply_formula(parse_formula(a->config.formula), /*network=*/cmd->count("--model") > 0, a->config, spec);
+      apply_formula(parse_formula(a->config.formula), /*network=*/cmd->count("--model") > 0 || a->config_names_model, a->config, spec);
     } else if (a->target.empty() || a->cluster.empty()) {
       throw Error("train needs --target and --cluster, or --formula");
     }

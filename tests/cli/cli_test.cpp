@@ -190,6 +190,23 @@ TEST_F(Cli, FormulaFitsWhatTheFlagsFitAndSaysWhatItCannot) {
   EXPECT_EQ(with_formula["formula"], "Reaction ~ Days + (Days | Subject)");
   with_formula.erase("formula");
   EXPECT_EQ(with_formula, nlohmann::json::parse(run_cli("effects --model " + dir_.file("flags")).out));
+  // A model's config.json, formula included, trains the same model again.
+  r = run_cli("--quiet train --data " + data + " --config " + dir_.file("formula/config.json") + " --out " + dir_.file("again"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto again = nlohmann::json::parse(run_cli("effects --model " + dir_.file("again")).out);
+  again.erase("formula");
+  EXPECT_EQ(again, with_formula);
+  // With --model the formula names a network's inputs, and its config.json keeps that network.
+  r = run_cli("--quiet train --data " + dir_.file("train.csv") + " --formula 'y ~ x1 + x2 + (1 + hidden | cluster)' --model armed "
+              "--epochs 2 --out " + dir_.file("deep"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  r = run_cli("--quiet train --data " + dir_.file("train.csv") + " --config " + dir_.file("deep/config.json") + " --out " +
+              dir_.file("deep2"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto deep = nlohmann::json::parse(read_text(dir_.file("deep2/config.json")))["config"];
+  EXPECT_EQ(deep["fe"], "mlp");
+  EXPECT_EQ(deep["random_slopes"], "hidden");
+  EXPECT_FALSE(deep["no_adversary"].get<bool>());
   const std::string train = "--quiet train --out " + dir_.file("f2") + " --data " + data;
   expect_error(train + " --formula 'Reaction ~ Days + (1 | Subject)' --target Reaction", "--target: --formula says it");
   expect_error(train + " --formula 'Reaction ~ Days + (1 | Subject) + (1 | Days)' --family gaussian",
