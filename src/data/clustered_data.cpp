@@ -1,6 +1,7 @@
 #include "armed/data/clustered_data.h"
 
 #include <set>
+#include <sstream>
 
 #include "armed/data/cluster_encoder.h"
 #include "armed/data/csv.h"
@@ -9,13 +10,32 @@
 
 namespace armed {
 
+namespace {
+
+// The columns whose labels name a row's cluster: `cluster`, or for g1:g2 (no column of that name)
+// each of g1 and g2, their labels joined by ':'. Empty when the file has none of them.
+std::vector<size_t> grouping_columns(const CsvTable& table, const std::string& cluster) {
+  if (cluster.empty()) return {};
+  if (table.has_column(cluster)) return {table.column(cluster)};
+  std::vector<size_t> columns;
+  std::stringstream parts(cluster);
+  for (std::string part; std::getline(parts, part, ':');) {
+    if (part.empty() || !table.has_column(part)) return {};
+    columns.push_back(table.column(part));
+  }
+  return columns.size() > 1 ? columns : std::vector<size_t>{};
+}
+
+}  // namespace
+
 void read_target_and_clusters(const CsvTable& table, const DataSpec& spec, ClusteredData& data) {
   data.source = table.path;
   data.target_name = spec.target;
   data.cluster_name = spec.cluster;
   data.trials_name = spec.trials;
   const bool has_target = !spec.target.empty() && table.has_column(spec.target);
-  const bool has_cluster = !spec.cluster.empty() && table.has_column(spec.cluster);
+  const std::vector<size_t> cluster_columns = grouping_columns(table, spec.cluster);
+  const bool has_cluster = !cluster_columns.empty();
   const int64_t n = static_cast<int64_t>(table.rows.size());
   if (!spec.trials.empty()) {
     const size_t tc = table.column(spec.trials);
@@ -65,27 +85,75 @@ void read_target_and_clusters(const CsvTable& table, const DataSpec& spec, Clust
     }
   }
   if (has_cluster) {
-    const size_t cc = table.column(spec.cluster);
     data.clusters.reserve(n);
     for (int64_t r = 0; r < n; ++r) {
-      const std::string& label = table.rows[r][cc];
-      if (label.empty()) throw Error(table.where(r, cc) + ": empty cluster label");
-      data.clusters.push_back(label);
+      std::string label;
+      for (size_t cc : cluster_columns) {
+        if (table.rows[r][cc].empty()) throw Error(table.where(r, cc) + ": empty cluster label");
+        label += (label.empty() ? "" : ":") + table.rows[r][cc];
+      }
+      data.clusters.push_back(std::move(label));
     }
   }
 }
 
+namespace {
+
+// A feature column's model inputs: its values, or one 0/1 dummy per level after the first.
+struct EncodedColumn {
+  std::vector<std::string> names;
+  std::vector<torch::Tensor> columns;
+};
+
+EncodedColumn encode_column(const CsvTable& table, size_t c, bool is_categorical, const DataSpec& spec, ClusteredData& data) {
+  const std::string& name = table.header[c];
+  const auto n = static_cast<int64_t>(table.rows.size());
+  EncodedColumn out;
+  if (!is_categorical) {
+    auto col = torch::empty({n}, torch::kFloat32);
+    auto* v = col.data_ptr<float>();
+    for (int64_t r = 0; r < n; ++r) v[r] = static_cast<float>(table.number(r, c));
+    out.names.push_back(name);
+    out.columns.push_back(col);
+    return out;
+  }
+  std::vector<std::string> values;
+  for (int64_t r = 0; r < n; ++r) values.push_back(table.rows[r][c]);
+  auto known = spec.levels.find(name);
+  const std::vector<std::string> levels = known != spec.levels.end() ? known->second : ClusterEncoder::fit(values).vocabulary();
+  if (levels.size() < 2) throw Error(table.path + ": categorical column '" + name + "' has a single level");
+  const ClusterEncoder encoder(levels);
+  auto codes = encoder.encode(values);
+  const auto code = codes.accessor<int64_t, 1>();
+  for (int64_t r = 0; r < n; ++r)
+    if (code[r] < 0) {
+      std::string list;
+      for (const auto& l : levels) list += (list.empty() ? "" : ", ") + l;
+      throw Error(table.where(r, c) + ": level '" + values[r] + "' was not seen in training (levels: " + list + ")");
+    }
+  for (size_t l = 1; l < levels.size(); ++l) {
+    out.columns.push_back(codes.eq(static_cast<int64_t>(l)).to(torch::kFloat32));
+    out.names.push_back(name + levels[l]);
+  }
+  data.levels[name] = levels;
+  return out;
+}
+
+}  // namespace
+
 ClusteredData load_clustered_csv(const std::string& path, const DataSpec& spec) {
   const CsvTable table = read_csv(path);
   const std::set<std::string> categorical(spec.categorical.begin(), spec.categorical.end());
-  const int64_t n = static_cast<int64_t>(table.rows.size());
 
+  // Each feature: one column, or an interaction a:b of several (their products).
   ClusteredData data;
-  std::vector<size_t> feature_cols;
+  std::vector<std::vector<size_t>> features;
+  const std::vector<size_t> cluster_columns = grouping_columns(table, spec.cluster);
   if (spec.features.empty()) {
     for (size_t c = 0; c < table.header.size(); ++c) {
       const auto& name = table.header[c];
-      if (name != spec.target && name != spec.cluster && name != spec.trials) feature_cols.push_back(c);
+      const bool groups = std::find(cluster_columns.begin(), cluster_columns.end(), c) != cluster_columns.end();
+      if (name != spec.target && !groups && name != spec.trials) features.push_back({c});
     }
   } else {
     std::set<std::string> seen;
@@ -94,51 +162,45 @@ ClusteredData load_clustered_csv(const std::string& path, const DataSpec& spec) 
       if (name == spec.target) throw Error("feature '" + name + "' is also the target");
       if (name == spec.cluster) throw Error("feature '" + name + "' is also the cluster column");
       if (name == spec.trials) throw Error("feature '" + name + "' is also the trials column");
-      feature_cols.push_back(table.column(name));
+      std::vector<size_t> parts;
+      if (table.has_column(name) || name.find(':') == std::string::npos) {
+        parts.push_back(table.column(name));
+      } else {
+        std::stringstream names(name);
+        for (std::string part; std::getline(names, part, ':');) parts.push_back(table.column(part));
+      }
+      features.push_back(parts);
     }
   }
-  if (feature_cols.empty()) throw Error(path + ": no feature columns (only target and cluster)");
+  if (features.empty()) throw Error(path + ": no feature columns (only target and cluster)");
   for (const auto& name : categorical) {
     const size_t c = table.column(name);
-    if (std::find(feature_cols.begin(), feature_cols.end(), c) == feature_cols.end())
+    if (std::none_of(features.begin(), features.end(),
+                     [c](const auto& parts) { return std::find(parts.begin(), parts.end(), c) != parts.end(); }))
       throw Error("--categorical: '" + name + "' is not a feature column");
   }
 
-  // Each feature column becomes one column, or one dummy per non-reference level.
   std::vector<torch::Tensor> columns;
-  for (size_t c : feature_cols) {
-    const std::string& name = table.header[c];
-    data.feature_columns.push_back(name);
-    const bool is_categorical =
-        categorical.count(name) || spec.levels.count(name) || (spec.text_is_categorical && table.is_text(c));
-    if (!is_categorical) {
-      auto col = torch::empty({n}, torch::kFloat32);
-      auto* v = col.data_ptr<float>();
-      for (int64_t r = 0; r < n; ++r) v[r] = static_cast<float>(table.number(r, c));
-      columns.push_back(col);
-      data.feature_names.push_back(name);
-      continue;
+  for (const auto& parts : features) {
+    std::string feature;
+    EncodedColumn product{{""}, {torch::Tensor()}};
+    for (size_t c : parts) {
+      const std::string& name = table.header[c];
+      feature += (feature.empty() ? "" : ":") + name;
+      const bool is_categorical =
+          categorical.count(name) || spec.levels.count(name) || (spec.text_is_categorical && table.is_text(c));
+      const EncodedColumn part = encode_column(table, c, is_categorical, spec, data);
+      EncodedColumn next;
+      for (size_t i = 0; i < product.names.size(); ++i)
+        for (size_t j = 0; j < part.names.size(); ++j) {
+          next.names.push_back(product.names[i].empty() ? part.names[j] : product.names[i] + ":" + part.names[j]);
+          next.columns.push_back(product.columns[i].defined() ? product.columns[i] * part.columns[j] : part.columns[j]);
+        }
+      product = std::move(next);
     }
-    std::vector<std::string> values;
-    for (int64_t r = 0; r < n; ++r) values.push_back(table.rows[r][c]);
-    auto known = spec.levels.find(name);
-    const std::vector<std::string> levels =
-        known != spec.levels.end() ? known->second : ClusterEncoder::fit(values).vocabulary();
-    if (levels.size() < 2) throw Error(path + ": categorical column '" + name + "' has a single level");
-    const ClusterEncoder encoder(levels);
-    auto codes = encoder.encode(values);
-    const auto code = codes.accessor<int64_t, 1>();
-    for (int64_t r = 0; r < n; ++r)
-      if (code[r] < 0) {
-        std::string list;
-        for (const auto& l : levels) list += (list.empty() ? "" : ", ") + l;
-        throw Error(table.where(r, c) + ": level '" + values[r] + "' was not seen in training (levels: " + list + ")");
-      }
-    for (size_t l = 1; l < levels.size(); ++l) {
-      columns.push_back(codes.eq(static_cast<int64_t>(l)).to(torch::kFloat32));
-      data.feature_names.push_back(name + levels[l]);
-    }
-    data.levels[name] = levels;
+    data.feature_columns.push_back(feature);
+    data.feature_names.insert(data.feature_names.end(), product.names.begin(), product.names.end());
+    columns.insert(columns.end(), product.columns.begin(), product.columns.end());
   }
   data.x = torch::stack(columns, 1).contiguous();
 

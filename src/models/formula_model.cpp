@@ -21,20 +21,16 @@ void apply_formula(const Formula& f, bool network, ModelConfig& config, DataSpec
     unsupported(f, std::to_string(f.random.size()) + " grouping factors (" + groups + "): armed fits one so far");
   }
   const RandomEffectTerm& r = f.random.front();
-  if (r.grouping.size() > 1) unsupported(f, "the grouping factor " + r.grouping_name() + " combines columns: armed takes one column so far");
   if (!f.intercept) unsupported(f, "the fixed part always has an intercept: drop '0 +' or '- 1'");
   if (!r.intercept) unsupported(f, "the random effects always have an intercept: drop '0 +' in (" + r.grouping_name() + ")");
   if (!f.all_other_columns && f.fixed.empty()) unsupported(f, "an intercept-only fixed part is not supported yet: name a column or '.'");
 
   spec.target = f.response;
   spec.trials = f.trials;
-  spec.cluster = r.grouping.front();
+  spec.cluster = r.grouping_name();  // g1:g2: the combinations of their labels
   spec.features.clear();
   spec.categorical.clear();
-  for (const auto& term : f.fixed) {
-    if (term.columns.size() > 1) unsupported(f, "the interaction " + term.name() + " is not supported yet");
-    spec.features.push_back(term.columns.front());
-  }
+  for (const auto& term : f.fixed) spec.features.push_back(term.name());  // a:b: the products of a's and b's inputs
   for (const auto& column : f.factor_columns) spec.categorical.push_back(column);
   spec.text_is_categorical = true;
 

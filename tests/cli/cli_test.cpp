@@ -233,6 +233,13 @@ TEST_F(Cli, FormulaTakesTextFactorsAndATextTarget) {
   // People differ far more than chance would: glmer's SD of the person intercepts is 1.34 with
   // items crossed; with persons alone it is of that size.
   EXPECT_GT(effects["random_effects_sd"]["(Intercept)"].get<double>(), 0.8);
+  // An interaction, and persons within genders as a combined grouping factor.
+  r = run_cli("--quiet train --data " + data + " --formula 'r2 ~ Anger * btype + situ + (1 | id:Gender)' --family binomial --out " +
+              dir_.file("verbagg2"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto fixed = nlohmann::json::parse(run_cli("effects --model " + dir_.file("verbagg2")).out)["fixed_effects"];
+  for (const char* name : {"Anger", "btypescold", "Anger:btypescold", "Anger:btypeshout", "situself"})
+    EXPECT_TRUE(fixed.contains(name)) << name;
   r = run_cli("evaluate --model " + dir_.file("verbagg") + " --data " + data);
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_GT(nlohmann::json::parse(r.out)["overall"]["auroc"].get<double>(), 0.7);

@@ -113,6 +113,27 @@ TEST(ClusteredData, TextFeaturesAreCategoricalWhenAsked) {
   EXPECT_EQ(d.levels.at("sex"), (std::vector<std::string>{"F", "M"}));
 }
 
+TEST(ClusteredData, InteractionsAreProductsOfTheirColumnsInputs) {
+  TempDir dir;
+  const auto path = dir.write("i.csv", "x,z,sex,y,g\n2,3,M,0,a\n5,7,F,1,b\n1,4,M,1,b\n");
+  DataSpec spec{"y", "g", {"x", "x:z", "x:sex"}, "classification"};
+  spec.text_is_categorical = true;
+  const auto d = load_clustered_csv(path, spec);
+  EXPECT_EQ(d.feature_columns, (std::vector<std::string>{"x", "x:z", "x:sex"}));
+  EXPECT_EQ(d.feature_names, (std::vector<std::string>{"x", "x:z", "x:sexM"}));
+  EXPECT_TRUE(torch::equal(d.x, torch::tensor({{2.f, 6.f, 2.f}, {5.f, 35.f, 0.f}, {1.f, 4.f, 1.f}})));
+  spec.features = {"x:nothing"};
+  EXPECT_NE(load_error(path, spec).find("no column 'nothing'"), std::string::npos);
+}
+
+TEST(ClusteredData, ACombinedGroupingJoinsItsColumnsLabels) {
+  TempDir dir;
+  const auto d = load_clustered_csv(dir.write("n.csv", "x,y,batch,cask\n1,0,A,a\n2,1,A,b\n3,1,B,a\n"),
+                                    {"y", "batch:cask", {}, "classification"});
+  EXPECT_EQ(d.clusters, (std::vector<std::string>{"A:a", "A:b", "B:a"}));
+  EXPECT_EQ(d.feature_names, (std::vector<std::string>{"x"}));  // the grouping columns are no features
+}
+
 TEST(ClusteredData, TrialsBoundTheSuccesses) {
   TempDir dir;
   DataSpec spec{"k", "c", {}, "classification"};

@@ -12,8 +12,8 @@ struct CsvTable;
 // Which columns of a CSV file play which role.
 struct DataSpec {
   std::string target;                 // empty or absent from the file: no target (prediction)
-  std::string cluster;                // absent from the file: every row's cluster is unknown
-  std::vector<std::string> features;  // empty: every column other than target, cluster and trials
+  std::string cluster;                // g1:g2 (no such column): their labels joined; absent: every row's cluster is unknown
+  std::vector<std::string> features;  // a:b: products of a's and b's inputs; empty: every column other than target, cluster and trials
   std::string task;                   // its outcome family checks the targets (classification: 0/1, or 0..trials); empty: no check
   std::string trials;                 // binomial target: column of trials, the target counting successes
   std::vector<std::string> categorical;  // feature columns coded as dummies against their first level
