@@ -17,5 +17,6 @@
 #include "armed/model.h"
 #include "armed/model_kind.h"
 #include "armed/seed.h"
+#include "armed/sim/glmm.h"
 #include "armed/sim/images.h"
 #include "armed/sim/spiral.h"

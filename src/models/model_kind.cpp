@@ -7,10 +7,10 @@ namespace armed {
 const std::vector<ModelKind>& model_kinds() {
   // Adversary weights: the paper's MLP, CNN and autoencoder experiments.
   static const std::vector<ModelKind> kinds{
-      {"conventional", Backbone::mlp, Method::conventional, 0.5, "an MLP (or with --fe linear a GLM)"},
+      {"conventional", Backbone::mlp, Method::conventional, 0.5, "an MLP, or with --fe linear a GLM"},
       {"cluster-input", Backbone::mlp, Method::cluster_input, 0.5, "the MLP with the one-hot cluster as input"},
       {"adversarial", Backbone::mlp, Method::adversarial, 0.5, "the MLP trained against an adversary that predicts the cluster"},
-      {"armed", Backbone::mlp, Method::armed, 0.5, "adversarial MLP plus random effects per cluster (ARMED)"},
+      {"armed", Backbone::mlp, Method::armed, 0.5, "ARMED: the adversarial MLP plus random effects per cluster"},
       {"cnn", Backbone::cnn, Method::conventional, 0.1, "a convolutional image classifier"},
       {"cnn-adversarial", Backbone::cnn, Method::adversarial, 0.1, "the CNN against an adversary"},
       {"cnn-armed", Backbone::cnn, Method::armed, 0.1, "the CNN with adversary and random effects"},

@@ -245,6 +245,17 @@ TEST_F(Cli, FormulaTakesTextFactorsAndATextTarget) {
   EXPECT_GT(nlohmann::json::parse(r.out)["overall"]["auroc"].get<double>(), 0.7);
 }
 
+TEST_F(Cli, SimulateGlmmWritesEveryGroupingFactorAndTheTruth) {
+  auto r = run_cli("--quiet simulate glmm --rows 300 --features 4 --clusters 10,5 --variances 1,0.5 --out " + dir_.file("g.csv"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const CsvTable t = read_csv(dir_.file("g.csv"));
+  EXPECT_EQ(t.header, (std::vector<std::string>{"x1", "x2", "x3", "x4", "y", "cluster1", "cluster2"}));
+  EXPECT_EQ(t.rows.size(), 300u);
+  const auto truth = nlohmann::json::parse(read_text(dir_.file("g.truth.json")));
+  EXPECT_EQ(truth["factors"][1]["effects"].size(), 5u);
+  expect_error("--quiet simulate glmm --clusters 1 --out " + dir_.file("h.csv"), "--clusters: every grouping factor needs at least 2 levels");
+}
+
 TEST_F(Cli, SplitFoldsNeverShareACluster) {
   auto r = run_cli("--quiet split --data " + spiral_ + " --cluster cluster --folds 5 --out-prefix " + dir_.file("cv"));
   ASSERT_EQ(r.exit_code, 0) << r.out;
