@@ -119,12 +119,14 @@ std::string image_benchmark_table(const nlohmann::json& results) {
   auto value = [](const nlohmann::json& m, const char* part, const char* metric) {
     return m.contains(part) && m.at(part).contains(metric) ? m.at(part).at(metric).at("mean").get<double>() : NAN;
   };
-  std::snprintf(line, sizeof line, "%-20s %9s %9s %10s %10s %9s %9s %12s\n", "model", "seen AUC", "seen acc", "unseen AUC",
+  int width = 20;  // the model column fits the longest name
+  for (const auto& item : results.at("models").items()) width = std::max(width, static_cast<int>(item.key().size()) + 1);
+  std::snprintf(line, sizeof line, "%-*s %9s %9s %10s %10s %9s %9s %12s\n", width, "model", "seen AUC", "seen acc", "unseen AUC",
                 "unseen acc", "recon", "recon RE", "latent probe");
   out += line;
   for (const auto& item : results.at("models").items()) {
     const auto& m = item.value();
-    std::snprintf(line, sizeof line, "%-20s %9.4f %9.4f %10.4f %10.4f %9.5f %9.5f %12.4f\n", item.key().c_str(),
+    std::snprintf(line, sizeof line, "%-*s %9.4f %9.4f %10.4f %10.4f %9.5f %9.5f %12.4f\n", width, item.key().c_str(),
                   value(m, "seen", "auroc"), value(m, "seen", "accuracy"), value(m, "unseen", "auroc"),
                   value(m, "unseen", "accuracy"), value(m, "autoencoder", "reconstruction_mse"),
                   value(m, "autoencoder", "mixed_reconstruction_mse"), value(m, "autoencoder", "latent_cluster_probe"));

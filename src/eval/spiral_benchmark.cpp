@@ -120,7 +120,9 @@ std::string benchmark_table(const nlohmann::json& results) {
   for (const auto& item : models.items())
     if (item.value().contains("gradients") && features.empty())
       for (const auto& g : item.value().at("gradients").items()) features.push_back(g.key());
-  std::snprintf(line, sizeof line, "%-15s %14s %14s %14s %14s", "model", "seen AUROC", "seen acc", "unseen AUROC",
+  int width = 15;  // the model column fits the longest name
+  for (const auto& item : models.items()) width = std::max(width, static_cast<int>(item.key().size()) + 1);
+  std::snprintf(line, sizeof line, "%-*s %14s %14s %14s %14s", width, "model", "seen AUROC", "seen acc", "unseen AUROC",
                 "unseen acc");
   out += line;
   for (const auto& f : features) {
@@ -130,7 +132,7 @@ std::string benchmark_table(const nlohmann::json& results) {
   out += features.empty() ? "\n" : "  conf/x\n";
   for (const auto& item : models.items()) {
     const auto& m = item.value();
-    std::snprintf(line, sizeof line, "%-15s", item.key().c_str());
+    std::snprintf(line, sizeof line, "%-*s", width, item.key().c_str());
     out += line;
     out += cell(m.at("seen"), "auroc") + cell(m.at("seen"), "accuracy") + cell(m.at("unseen"), "auroc") +
            cell(m.at("unseen"), "accuracy");
