@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
   armed::SpiralOptions spiral;
   const auto data = armed::simulate_spiral(spiral).data;
   const auto x = armed::Standardizer::fit(data.x).transform(data.x);
-  const auto z = armed::ClusterDesign{armed::ClusterEncoder::fit(data.clusters).encode(data.clusters), {}, false};
+  const auto z = armed::ClusterDesign{armed::ClusterEncoder::fit(data.clusters()).encode(data.clusters()), {}, false};
   const int64_t n = x.size(0);
   {
     torch::manual_seed(0);
@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
     }
     net->eval();
     armed::Trainer trainer(net, armed::trainer_options(config));
-    const auto terms = trainer.step(x.narrow(0, 0, 256), data.y.narrow(0, 0, 256), z.rows(torch::arange(256))).read();
+    const auto terms = trainer.step(x.narrow(0, 0, 256), data.y.narrow(0, 0, 256), {z.rows(torch::arange(256))}).read();
     std::cout << nlohmann::json{{"impl", "armed"}, {"check", {{"weights", weights}, {"terms", terms}}}}.dump() << std::endl;
   }
   for (const std::string model : {"conventional", "armed"})
@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
           auto order = torch::randperm(n, torch::kInt64);
           for (int64_t b = 0; b < n; b += batch) {
             auto index = order.narrow(0, b, std::min(batch, n - b));
-            trainer.step(x.index_select(0, index), data.y.index_select(0, index), z.rows(index));
+            trainer.step(x.index_select(0, index), data.y.index_select(0, index), {z.rows(index)});
           }
         };
         run_epoch();  // warm-up
@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
         } while (seconds < min_seconds);
         const double train = static_cast<double>(epochs * n) / seconds;
         start = Clock::now();
-        for (int r = 0; r < 200; ++r) armed::network_output(net, x, z);
+        for (int r = 0; r < 200; ++r) armed::network_output(net, x, {z});
         const double predict = 200.0 * static_cast<double>(n) / std::chrono::duration<double>(Clock::now() - start).count();
         std::cout << nlohmann::json{{"impl", "armed"}, {"model", model}, {"batch", batch}, {"threads", threads},
                                     {"train_samples_per_s", train}, {"predict_rows_per_s", predict}}

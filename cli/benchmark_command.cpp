@@ -1,6 +1,7 @@
-// armed benchmark spiral, armed benchmark images.
+// armed benchmark spiral, armed benchmark images, armed benchmark crossed.
 #include <iostream>
 
+#include "armed/eval/crossed_benchmark.h"
 #include "armed/eval/image_benchmark.h"
 #include "armed/eval/report.h"
 #include "armed/eval/spiral_benchmark.h"
@@ -56,6 +57,26 @@ void add_benchmark(CLI::App& app, const GlobalOptions& global) {
     const auto results = run_image_benchmark(b->options, global.progress());
     if (!b->json.empty()) write_file_atomic(b->json, [&](std::ostream& os) { os << results.dump(2) << '\n'; });
     std::cout << image_benchmark_table(results);
+  });
+
+  struct CrossedArgs {
+    CrossedBenchmarkOptions options;
+    std::string json;
+  };
+  auto c = std::make_shared<CrossedArgs>();
+  auto* crossed = bench->add_subcommand(
+      "crossed", "armed with two crossed grouping factors against the conventional network and armed with either factor alone (simulate glmm data)");
+  add_glmm_options(crossed, c->options.glmm, /*with_seed=*/false);
+  add_config_options(crossed, c->options.config, {"formula", "task"});
+  crossed->add_option("--test-fraction", c->options.test_fraction, "share of every cluster's rows held out (seen-cluster test)")
+      ->capture_default_str();
+  crossed->add_option("--repeats", c->options.repeats, "repeats on new data with seeds seed, seed+1, ...")->capture_default_str();
+  crossed->add_option("--json", c->json, "also write the results as JSON to this file");
+  crossed->callback([c, &global] {
+    global.apply();
+    const auto results = run_crossed_benchmark(c->options, global.progress());
+    if (!c->json.empty()) write_file_atomic(c->json, [&](std::ostream& os) { os << results.dump(2) << '\n'; });
+    std::cout << crossed_benchmark_table(results);
   });
 }
 

@@ -8,6 +8,7 @@
 #include "armed/data/clustered_data.h"
 #include "armed/data/images.h"
 #include "armed/config.h"
+#include "armed/sim/glmm.h"
 #include "armed/sim/images.h"
 #include "armed/sim/spiral.h"
 
@@ -30,6 +31,7 @@ void add_config_options(CLI::App* cmd, ModelConfig& config, const std::set<std::
 // Spiral simulator flags; the seed is left out where the command has its own --seed.
 void add_spiral_options(CLI::App* cmd, SpiralOptions& options, bool with_seed);
 void add_image_sim_options(CLI::App* cmd, ImageSimOptions& options, bool with_seed);
+void add_glmm_options(CLI::App* cmd, GlmmOptions& options, bool with_seed);
 
 // --images / --image-column: where an image model's images come from.
 void add_image_options(CLI::App* cmd, ImageSource& images);

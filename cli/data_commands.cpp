@@ -54,26 +54,16 @@ void add_simulate(CLI::App& app, const GlobalOptions& global) {
       "glmm", "LMMNN's generator: X ~ U(-1, 1)^p, f = e cos(e) + 2 x1 x2 (e = 1 + sum x), random intercepts per grouping factor");
   auto glmm_opts = std::make_shared<GlmmOptions>();
   auto glmm_out = std::make_shared<std::string>();
-  glmm->add_option("--rows", glmm_opts->rows, "rows")->capture_default_str();
-  glmm->add_option("--features", glmm_opts->features, "features p")->capture_default_str();
-  glmm->add_option("--clusters", glmm_opts->clusters, "levels of each grouping factor, comma-separated (two or more: crossed factors)")
-      ->delimiter(',')
-      ->capture_default_str();
-  glmm->add_option("--variances", glmm_opts->variances, "random-intercept variance of each factor, or one for all")
-      ->delimiter(',')
-      ->capture_default_str();
-  glmm->add_option("--task", glmm_opts->task, "classification (Bernoulli, logit link) | regression (Gaussian)")->capture_default_str();
-  glmm->add_option("--noise", glmm_opts->noise, "regression: residual SD")->capture_default_str();
-  glmm->add_option("--seed", glmm_opts->seed, "random seed")->capture_default_str();
+  add_glmm_options(glmm, *glmm_opts, /*with_seed=*/true);
   glmm->add_option("--out", *glmm_out, "output CSV (x1..xp, y, cluster or cluster1..K); truth goes to OUT with .truth.json")->required();
   glmm->callback([glmm_opts, glmm_out, &global] {
     global.apply();
     const GlmmData sim = simulate_glmm(*glmm_opts);
-    write_glmm_csv(*glmm_out, sim);
+    write_clustered_csv(*glmm_out, sim.data);
     const std::string truth = std::filesystem::path(*glmm_out).replace_extension(".truth.json").string();
     write_file_atomic(truth, [&](std::ostream& os) { os << truth_to_json(*glmm_opts, sim).dump(2) << '\n'; });
     if (global.progress())
-      *global.progress() << "wrote " << sim.data.rows() << " rows with " << sim.factor_names.size() << " grouping factor(s) to "
+      *global.progress() << "wrote " << sim.data.rows() << " rows with " << sim.data.factors.size() << " grouping factor(s) to "
                          << *glmm_out << " (truth: " << truth << ")" << std::endl;
   });
 }

@@ -32,7 +32,7 @@ void add_embed(CLI::App& app, const GlobalOptions& global) {
     for (int64_t i = 0; i < data.rows(); ++i) {
       std::vector<std::string> row;
       for (int64_t j = 0; j < latent.size(1); ++j) row.push_back(format_number(l[i][j]));
-      if (data.has_clusters()) row.push_back(data.clusters[i]);
+      if (data.has_clusters()) row.push_back(data.clusters()[i]);
       if (data.has_target()) row.push_back(format_number(data.y[i].item<double>()));
       rows.push_back(std::move(row));
     }

@@ -76,7 +76,7 @@ void add_train(CLI::App& app, const GlobalOptions& global, int argc, char** argv
   auto* cmd = app.add_subcommand("train", "train a model on a CSV file and save it to a directory");
   cmd->add_option("--data", a->data, "training CSV with a header")->required();
   cmd->add_option("--target", a->target, "target column (unless --formula names it)");
-  cmd->add_option("--cluster", a->cluster, "cluster column, string or integer labels (unless --formula names it)");
+  cmd->add_option("--cluster", a->cluster, "cluster column, string or integer labels; several comma-separated for crossed or nested grouping factors (unless --formula names them)");
   cmd->add_option("--family", a->family, "the outcome family in lme4's words: binomial (--task classification) | gaussian (--task regression)");
   cmd->add_option("--features", a->features, "feature columns, comma-separated (default: every other column)");
   cmd->add_option("--trials", a->trials, "binomial target: column of trials, the target counting successes");
@@ -131,7 +131,7 @@ void add_predict(CLI::App& app, const GlobalOptions& global) {
   add_image_options(cmd, a->images);
   cmd->add_option("--model", a->model, "model directory written by armed train")->required();
   cmd->add_option("--data", a->data, "CSV with the model's feature columns (target optional)")->required();
-  cmd->add_option("--out", a->out, "predictions CSV to write (cluster, prediction, mode)")->required();
+  cmd->add_option("--out", a->out, "predictions CSV to write (cluster, prediction, mode; with several grouping factors each one's cluster and mode)")->required();
   cmd->add_option("--mode", a->mode,
                   "auto: mixed for seen clusters, --unseen for new ones | mixed | fixed (Z = 0) | inferred (Z predicted)")
       ->capture_default_str();
@@ -145,10 +145,27 @@ void add_predict(CLI::App& app, const GlobalOptions& global) {
     const auto model = MixedEffectsModel::load(a->model);
     const ClusteredData data = load_for_model(model, a->data, a->images);
     const Predictions p = model.predict(data, mode, unseen);
+    // Each factor's label, the prediction, then each factor's mode (mode_<factor> with several).
+    const auto& factors = model.factor_names();
+    std::vector<std::string> header = factors;
+    header.push_back("prediction");
+    for (const auto& name : factors) header.push_back(factors.size() == 1 ? "mode" : "mode_" + name);
+    std::vector<const std::vector<std::string>*> labels;
+    for (const auto& name : factors) {
+      const std::vector<std::string>* found = nullptr;
+      for (const auto& factor : data.factors)
+        if (factor.name == name && !factor.labels.empty()) found = &factor.labels;
+      labels.push_back(found);
+    }
     std::vector<std::vector<std::string>> rows;
-    for (int64_t i = 0; i < data.rows(); ++i)
-      rows.push_back({data.has_clusters() ? data.clusters[i] : "", format_number(p.value[i]), p.mode[i]});
-    write_csv(a->out, {model.cluster_name(), "prediction", "mode"}, rows);
+    for (int64_t i = 0; i < data.rows(); ++i) {
+      std::vector<std::string> row;
+      for (const auto* l : labels) row.push_back(l ? (*l)[i] : "");
+      row.push_back(format_number(p.value[i]));
+      for (const auto& modes : p.mode) row.push_back(modes[i]);
+      rows.push_back(std::move(row));
+    }
+    write_csv(a->out, header, rows);
   });
 }
 

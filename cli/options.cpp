@@ -40,6 +40,20 @@ void add_spiral_options(CLI::App* cmd, SpiralOptions& o, bool with_seed) {
   if (with_seed) cmd->add_option("--seed", o.seed, "random seed")->capture_default_str();
 }
 
+void add_glmm_options(CLI::App* cmd, GlmmOptions& o, bool with_seed) {
+  cmd->add_option("--rows", o.rows, "rows")->capture_default_str();
+  cmd->add_option("--features", o.features, "features p")->capture_default_str();
+  cmd->add_option("--clusters", o.clusters, "levels of each grouping factor, comma-separated (two or more: crossed factors)")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmd->add_option("--variances", o.variances, "random-intercept variance of each factor, or one for all")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmd->add_option("--task", o.task, "classification (Bernoulli, logit link) | regression (Gaussian)")->capture_default_str();
+  cmd->add_option("--noise", o.noise, "regression: residual SD")->capture_default_str();
+  if (with_seed) cmd->add_option("--seed", o.seed, "random seed")->capture_default_str();
+}
+
 void add_image_sim_options(CLI::App* cmd, ImageSimOptions& o, bool with_seed) {
   cmd->add_option("--clusters", o.clusters, "number of clusters")->capture_default_str();
   cmd->add_option("--images-per-cluster", o.images_per_cluster, "images per cluster")->capture_default_str();

@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
     armed::SpiralOptions spiral;
     spiral.seed = seed;
     const armed::ClusteredData data = armed::simulate_spiral(spiral).data;
-    const armed::Split split = armed::split_within_clusters(data.clusters, armed::target_labels(data), 0.2, seed);
+    const armed::Split split = armed::split_within_clusters(data.clusters(), armed::target_labels(data), 0.2, seed);
     const auto train = armed::subset(data, split.train), test = armed::subset(data, split.test);
 
     armed::ModelConfig config;  // the CLI's defaults

@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
     const auto data = armed::load_clustered_csv(argv[2], model.data_spec());
     const armed::Predictions p = model.predict(data);
     for (int64_t i = 0; i < data.rows(); ++i)
-      std::cout << (data.has_clusters() ? data.clusters[i] : "") << "," << p.value[i] << "," << p.mode[i] << "\n";
+      std::cout << (data.has_clusters() ? data.clusters()[i] : "") << "," << p.value[i] << "," << p.mode[0][i] << "\n";
     if (data.has_target()) std::cerr << model.evaluate(data)["overall"].dump() << std::endl;
     return 0;
   } catch (const armed::Error& e) {

@@ -30,7 +30,7 @@ struct MembershipRecord {
 struct TrainingHistory {
   std::vector<EpochRecord> epochs;
   int64_t best_epoch = 0;  // the epoch whose weights were kept
-  MembershipRecord membership;
+  std::vector<MembershipRecord> membership;  // per grouping factor (armed models with random effects)
 };
 
 }  // namespace armed

@@ -17,11 +17,12 @@
 
 namespace armed {
 
-// How a row's cluster enters the prediction. mixed: the row's own (seen) cluster; fixed: Z = 0,
-// the fixed effects alone; inferred: Z = the cluster-membership predictor's probabilities (armed).
-// automatic: mixed for clusters seen in training, and for new clusters or rows without a cluster
-// the `UnseenMode`: inferred, fixed, or automatic (inferred only where the model's membership
-// predictor beat chance on held-out rows, else fixed).
+// How a row's cluster enters the prediction, per grouping factor. mixed: the row's own (seen)
+// cluster; fixed: Z = 0, the fixed effects alone; inferred: Z = the cluster-membership predictor's
+// probabilities (armed). automatic: mixed for clusters seen in training, and for new clusters or
+// rows without a cluster the `UnseenMode`: inferred, fixed, or automatic (inferred only where the
+// factor's membership predictor beat chance on held-out rows, else fixed). A row may thus get its
+// seen school's random effects and, for an unseen rater, inferred membership.
 enum class PredictMode { automatic, mixed, fixed, inferred };
 enum class UnseenMode { automatic, inferred, fixed };
 PredictMode parse_predict_mode(const std::string& name);
@@ -29,7 +30,8 @@ UnseenMode parse_unseen_mode(const std::string& name);
 
 struct Predictions {
   std::vector<double> value;       // probability of class 1, or the regression prediction
-  std::vector<std::string> mode;   // "mixed", "inferred" or "fixed": what served each row
+  // Per grouping factor, per row: "mixed", "inferred" or "fixed", what served the row's cluster.
+  std::vector<std::vector<std::string>> mode;
 };
 
 // A trained model with everything needed to apply it to new data: configuration, feature names,
@@ -49,11 +51,14 @@ class MixedEffectsModel {
 
   Predictions predict(const ClusteredData& data, PredictMode mode = PredictMode::automatic,
                       UnseenMode unseen = UnseenMode::automatic) const;
-  // {"model", "rows", "modes": {...}, "overall": {...}, "clusters": {...}}; needs a target.
+  // {"model", "rows", "modes": {...}, "overall": {...}, "clusters": {...}}; needs a target. "modes"
+  // counts the rows per mode, with several factors per combination of theirs ("mixed+inferred").
+  // "clusters" breaks the metrics down by the first grouping factor.
   nlohmann::json evaluate(const ClusteredData& data, PredictMode mode = PredictMode::automatic,
                           UnseenMode unseen = UnseenMode::automatic) const;
-  // [rows, clusters] probabilities of each row belonging to each training cluster (armed models).
-  torch::Tensor cluster_membership(const ClusteredData& data) const;
+  // [rows, clusters] probabilities of each row belonging to each training cluster of a grouping
+  // factor (armed models).
+  torch::Tensor cluster_membership(const ClusteredData& data, size_t factor = 0) const;
 
   // aec models: [rows, latent] the fixed-effects latent of each image, the representation the
   // adversary keeps free of cluster information.
@@ -84,8 +89,9 @@ class MixedEffectsModel {
   const std::vector<std::string>& feature_names() const;
   const std::vector<int64_t>& input_shape() const;  // {features} or {C, H, W}
   const std::string& target_name() const;
-  const std::string& cluster_name() const;
-  const ClusterEncoder& clusters() const;
+  const std::string& cluster_name() const;                // the first grouping factor
+  const std::vector<std::string>& factor_names() const;  // every grouping factor, in the formula's (or --cluster's) order
+  const ClusterEncoder& clusters(size_t factor = 0) const;  // a factor's clusters seen in training
   const TrainingHistory& history() const;
   // The data spec to read prediction data with: the training columns and levels, no task check.
   const DataSpec& data_spec() const;

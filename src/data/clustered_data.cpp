@@ -1,5 +1,6 @@
 #include "armed/data/clustered_data.h"
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -26,16 +27,43 @@ std::vector<size_t> grouping_columns(const CsvTable& table, const std::string& c
   return columns.size() > 1 ? columns : std::vector<size_t>{};
 }
 
+// Every column of every grouping factor, to leave out of "every other column".
+std::set<size_t> all_grouping_columns(const CsvTable& table, const std::string& cluster) {
+  std::set<size_t> columns;
+  for (const auto& name : grouping_factor_names(cluster))
+    for (size_t c : grouping_columns(table, name)) columns.insert(c);
+  return columns;
+}
+
 }  // namespace
+
+std::vector<std::string> grouping_factor_names(const std::string& cluster) {
+  std::vector<std::string> names;
+  std::stringstream parts(cluster);
+  for (std::string part; std::getline(parts, part, ',');) {
+    if (part.empty()) throw Error("--cluster: empty grouping factor name in '" + cluster + "'");
+    if (std::find(names.begin(), names.end(), part) != names.end())
+      throw Error("--cluster: grouping factor '" + part + "' is listed twice");
+    names.push_back(part);
+  }
+  return names;
+}
+
+const std::vector<std::string>& ClusteredData::clusters() const {
+  static const std::vector<std::string> none;
+  return factors.empty() ? none : factors.front().labels;
+}
+
+const std::string& ClusteredData::cluster_name() const {
+  static const std::string none;
+  return factors.empty() ? none : factors.front().name;
+}
 
 void read_target_and_clusters(const CsvTable& table, const DataSpec& spec, ClusteredData& data) {
   data.source = table.path;
   data.target_name = spec.target;
-  data.cluster_name = spec.cluster;
   data.trials_name = spec.trials;
   const bool has_target = !spec.target.empty() && table.has_column(spec.target);
-  const std::vector<size_t> cluster_columns = grouping_columns(table, spec.cluster);
-  const bool has_cluster = !cluster_columns.empty();
   const int64_t n = static_cast<int64_t>(table.rows.size());
   if (!spec.trials.empty()) {
     const size_t tc = table.column(spec.trials);
@@ -84,16 +112,20 @@ void read_target_and_clusters(const CsvTable& table, const DataSpec& spec, Clust
       y[r] = static_cast<float>(v);
     }
   }
-  if (has_cluster) {
-    data.clusters.reserve(n);
-    for (int64_t r = 0; r < n; ++r) {
+  data.factors.clear();
+  for (const auto& name : grouping_factor_names(spec.cluster)) {
+    GroupingFactor factor{name, {}};
+    const std::vector<size_t> columns = grouping_columns(table, name);
+    if (!columns.empty()) factor.labels.reserve(n);
+    for (int64_t r = 0; r < n && !columns.empty(); ++r) {
       std::string label;
-      for (size_t cc : cluster_columns) {
+      for (size_t cc : columns) {
         if (table.rows[r][cc].empty()) throw Error(table.where(r, cc) + ": empty cluster label");
         label += (label.empty() ? "" : ":") + table.rows[r][cc];
       }
-      data.clusters.push_back(std::move(label));
+      factor.labels.push_back(std::move(label));
     }
+    data.factors.push_back(std::move(factor));
   }
 }
 
@@ -148,19 +180,20 @@ ClusteredData load_clustered_csv(const std::string& path, const DataSpec& spec) 
   // Each feature: one column, or an interaction a:b of several (their products).
   ClusteredData data;
   std::vector<std::vector<size_t>> features;
-  const std::vector<size_t> cluster_columns = grouping_columns(table, spec.cluster);
+  const std::set<size_t> cluster_columns = all_grouping_columns(table, spec.cluster);
+  const std::vector<std::string> factor_names = grouping_factor_names(spec.cluster);
   if (spec.features.empty()) {
     for (size_t c = 0; c < table.header.size(); ++c) {
       const auto& name = table.header[c];
-      const bool groups = std::find(cluster_columns.begin(), cluster_columns.end(), c) != cluster_columns.end();
-      if (name != spec.target && !groups && name != spec.trials) features.push_back({c});
+      if (name != spec.target && !cluster_columns.count(c) && name != spec.trials) features.push_back({c});
     }
   } else {
     std::set<std::string> seen;
     for (const auto& name : spec.features) {
       if (!seen.insert(name).second) throw Error("feature '" + name + "' is listed twice");
       if (name == spec.target) throw Error("feature '" + name + "' is also the target");
-      if (name == spec.cluster) throw Error("feature '" + name + "' is also the cluster column");
+      if (std::find(factor_names.begin(), factor_names.end(), name) != factor_names.end())
+        throw Error("feature '" + name + "' is also a grouping factor");
       if (name == spec.trials) throw Error("feature '" + name + "' is also the trials column");
       std::vector<size_t> parts;
       if (table.has_column(name) || name.find(':') == std::string::npos) {
@@ -211,13 +244,17 @@ ClusteredData load_clustered_csv(const std::string& path, const DataSpec& spec) 
 void check_trainable(const ClusteredData& data, const std::string& task) {
   if (data.rows() == 0) throw Error(data.source + ": no data rows");
   if (!data.has_target()) throw Error(data.source + ": no column '" + data.target_name + "' for the target (--target)");
-  if (!data.has_clusters()) throw Error(data.source + ": no column '" + data.cluster_name + "' for the cluster (--cluster)");
+  if (data.factors.empty()) throw Error(data.source + ": no grouping factor (--cluster, or a (1 | group) term in --formula)");
+  for (const auto& factor : data.factors)
+    if (factor.labels.empty()) throw Error(data.source + ": no column '" + factor.name + "' for the cluster (--cluster)");
   const std::string problem = likelihood(task).untrainable(data.y, data.trials);
   if (!problem.empty()) throw Error(data.source + ": " + problem);
-  std::set<std::string> distinct(data.clusters.begin(), data.clusters.end());
-  if (distinct.size() < 2)
-    throw Error(data.source + ": a single cluster ('" + *distinct.begin() +
-                "'); a mixed-effects model needs at least 2 clusters");
+  for (const auto& factor : data.factors) {
+    std::set<std::string> distinct(factor.labels.begin(), factor.labels.end());
+    if (distinct.size() < 2)
+      throw Error(data.source + ": a single cluster ('" + *distinct.begin() + "') of '" + factor.name +
+                  "'; a mixed-effects model needs at least 2 clusters per grouping factor");
+  }
 }
 
 std::vector<int64_t> target_labels(const ClusteredData& data) {
@@ -229,7 +266,6 @@ ClusteredData subset(const ClusteredData& data, const std::vector<int64_t>& inde
   ClusteredData out;
   out.source = data.source;
   out.target_name = data.target_name;
-  out.cluster_name = data.cluster_name;
   out.trials_name = data.trials_name;
   out.levels = data.levels;
   out.target_levels = data.target_levels;
@@ -239,15 +275,24 @@ ClusteredData subset(const ClusteredData& data, const std::vector<int64_t>& inde
   out.x = data.x.index_select(0, idx);
   if (data.has_target()) out.y = data.y.index_select(0, idx);
   if (data.trials.defined()) out.trials = data.trials.index_select(0, idx);
-  if (data.has_clusters())
-    for (int64_t i : index) out.clusters.push_back(data.clusters[i]);
+  for (const auto& factor : data.factors) {
+    GroupingFactor part{factor.name, {}};
+    if (!factor.labels.empty())
+      for (int64_t i : index) part.labels.push_back(factor.labels[static_cast<size_t>(i)]);
+    out.factors.push_back(std::move(part));
+  }
   return out;
 }
 
 void write_clustered_csv(const std::string& path, const ClusteredData& data) {
   std::vector<std::string> header = data.feature_names;
   if (data.has_target()) header.push_back(data.target_name);
-  if (data.has_clusters()) header.push_back(data.cluster_name);
+  std::vector<const GroupingFactor*> factors;
+  for (const auto& factor : data.factors)
+    if (!factor.labels.empty()) {
+      header.push_back(factor.name);
+      factors.push_back(&factor);
+    }
   // Image data has no feature columns: its CSV holds the target and cluster of each image.
   const int64_t n = data.rows(), p = static_cast<int64_t>(data.feature_names.size());
   auto x = data.x.contiguous();
@@ -258,7 +303,7 @@ void write_clustered_csv(const std::string& path, const ClusteredData& data) {
     auto& row = rows[r];
     for (int64_t j = 0; j < p; ++j) row.push_back(format_number(xp[r * p + j]));
     if (yp) row.push_back(format_number(yp[r]));
-    if (data.has_clusters()) row.push_back(data.clusters[r]);
+    for (const auto* factor : factors) row.push_back(factor->labels[static_cast<size_t>(r)]);
   }
   write_csv(path, header, rows);
 }

@@ -25,7 +25,7 @@ void add_classification(Collected& out, const std::string& name, const std::stri
   out[name][part + ".accuracy"].push_back(evaluation["overall"]["accuracy"].get<double>());
 }
 
-torch::Tensor cluster_ids(const MixedEffectsModel& model, const ClusteredData& data) { return model.clusters().encode(data.clusters); }
+torch::Tensor cluster_ids(const MixedEffectsModel& model, const ClusteredData& data) { return model.clusters().encode(data.clusters()); }
 
 }  // namespace
 
@@ -57,12 +57,12 @@ nlohmann::json run_image_benchmark(const ImageBenchmarkOptions& options, std::os
   images.seed = options.config.seed;
   const ClusteredData data = simulate_images(images).data;
   const uint64_t seed = options.config.seed;
-  const auto folds = grouped_kfold(data.clusters, options.folds, seed);
+  const auto folds = grouped_kfold(data.clusters(), options.folds, seed);
   Collected collected;
   std::vector<std::string> names;
   for (int64_t f = 0; f < options.runs; ++f) {
     const ClusteredData seen_clusters = subset(data, folds[f].train), unseen = subset(data, folds[f].test);
-    const Split split = split_within_clusters(seen_clusters.clusters, target_labels(seen_clusters), options.test_fraction, seed + f);
+    const Split split = split_within_clusters(seen_clusters.clusters(), target_labels(seen_clusters), options.test_fraction, seed + f);
     const ClusteredData train = subset(seen_clusters, split.train), seen = subset(seen_clusters, split.test);
     for (const auto& model_name : options.models) {
       ModelConfig config = options.config.for_model(model_name);
@@ -84,7 +84,7 @@ nlohmann::json run_image_benchmark(const ImageBenchmarkOptions& options, std::os
         for (const auto& label : model.clusters().vocabulary()) {
           std::vector<int64_t> rows;
           for (int64_t i = 0; i < seen.rows(); ++i)
-            if (seen.clusters[i] == label) rows.push_back(i);
+            if (seen.clusters()[i] == label) rows.push_back(i);
           if (rows.empty()) continue;
           const ClusteredData part = subset(seen, rows);
           squared += (model.reconstruct(part, label) - part.x).square().sum().item<double>();

@@ -56,10 +56,14 @@ void training_curves(HtmlReport& report, const MixedEffectsModel& model) {
   report.chart(line_chart(losses, "loss"));
   report.chart(line_chart(metrics, metric));
   if (!adversary.empty()) {
-    const double chance = 1.0 / static_cast<double>(model.clusters().size());
-    report.paragraph("The adversary's accuracy at predicting the cluster from the fixed-effects hidden activations, against "
-                     "chance (1/clusters = " + fmt(chance, 3) + "): near chance means the fixed effects carry little "
-                     "cluster information.");
+    // With several factors the accuracy is the adversaries' mean, and so is chance.
+    const size_t factors = model.factor_names().size();
+    double chance = 0;
+    for (size_t f = 0; f < factors; ++f) chance += 1.0 / static_cast<double>(model.clusters(f).size()) / static_cast<double>(factors);
+    report.paragraph(std::string(factors == 1 ? "The adversary's accuracy at predicting the cluster"
+                                              : "The adversaries' mean accuracy at predicting each factor's cluster") +
+                     " from the fixed-effects hidden activations, against chance (1/clusters = " + fmt(chance, 3) +
+                     "): near chance means the fixed effects carry little cluster information.");
     report.chart(line_chart(adversary, "accuracy",
                             {{"mark", {{"type", "rule"}, {"strokeDash", {4, 4}}}},
                              {"data", {{"values", {{{"chance", chance}}}}}},
@@ -70,43 +74,47 @@ void training_curves(HtmlReport& report, const MixedEffectsModel& model) {
 
 void random_effects(HtmlReport& report, const MixedEffectsModel& model) {
   const json e = model.effects();
-  json rows = json::array();
-  std::vector<std::vector<std::string>> table;
-  for (const auto& effect : e.at("random_effects")) {
-    const std::string name = effect.at("name");
-    for (const auto& [cluster, post] : effect.at("clusters").items()) {
-      const double m = post.at("mean"), s = post.at("sd");
-      rows.push_back({{"effect", name}, {"cluster", cluster}, {"mean", m}, {"lo", m - 1.96 * s}, {"hi", m + 1.96 * s}});
+  const json& factors = e.at("factors");
+  for (size_t f = 0; f < factors.size(); ++f) {
+    const json& factor = factors[f];
+    json rows = json::array();
+    std::vector<std::vector<std::string>> table;
+    for (const auto& effect : factor.at("random_effects")) {
+      const std::string name = effect.at("name");
+      for (const auto& [cluster, post] : effect.at("clusters").items()) {
+        const double m = post.at("mean"), s = post.at("sd");
+        rows.push_back({{"effect", name}, {"cluster", cluster}, {"mean", m}, {"lo", m - 1.96 * s}, {"hi", m + 1.96 * s}});
+      }
+      table.push_back({name, effect.at("prior"), fmt(effect.at("prior_sd")), fmt(effect.at("inter_cluster_sd")),
+                       factor.contains("random_effects_sd") ? fmt(factor.at("random_effects_sd").value(name, NAN)) : "-"});
     }
-    table.push_back({name, effect.at("prior"), fmt(effect.at("prior_sd")), fmt(effect.at("inter_cluster_sd")),
-                     e.contains("random_effects_sd") ? fmt(e.at("random_effects_sd").value(name, NAN)) : "-"});
+    report.heading(factors.size() == 1 ? std::string("Random effects") : "Random effects of " + factor.at("name").get<std::string>());
+    report.paragraph("Each cluster's posterior mean with its 95% interval (mean +- 1.96 posterior SD), on the " +
+                     e.at("scale").get<std::string>() + " scale, sorted by mean: a caterpillar plot.");
+    report.chart({{"data", {{"values", rows}}},
+                  {"facet", {{"field", "effect"}, {"type", "nominal"}, {"sort", nullptr}}},
+                  {"columns", 4},
+                  {"spec",
+                   {{"width", 180},
+                    {"height", std::max<int64_t>(120, 12 * model.clusters(f).size())},
+                    {"layer",
+                     {{{"mark", "rule"},
+                       {"encoding",
+                        {{"y", {{"field", "cluster"}, {"type", "nominal"}, {"sort", {{"field", "mean"}}}}},
+                         {"x", {{"field", "lo"}, {"type", "quantitative"}, {"title", "random effect"}}},
+                         {"x2", {{"field", "hi"}}}}}},
+                      {{"mark", {{"type", "point"}, {"filled", true}}},
+                       {"encoding",
+                        {{"y", {{"field", "cluster"}, {"type", "nominal"}, {"sort", {{"field", "mean"}}}}},
+                         {"x", {{"field", "mean"}, {"type", "quantitative"}}}}}}}}}},
+                  {"resolve", {{"scale", {{"x", "independent"}, {"y", "independent"}}}}}});
+    report.paragraph("Variance components: the prior SD (fixed, or learned by empirical Bayes), the inter-cluster SD "
+                     "estimated from the posteriors, and, for effects on input features, the SD on the original scale.");
+    report.table({"effect", "prior", "prior SD", "inter-cluster SD", "SD (original scale)"}, table);
+    if (factor.contains("random_effects_corr"))
+      for (const auto& [pair, r] : factor.at("random_effects_corr").items())
+        report.paragraph("Correlation " + pair + ": " + fmt(r.get<double>(), 3));
   }
-  report.heading("Random effects");
-  report.paragraph("Each cluster's posterior mean with its 95% interval (mean +- 1.96 posterior SD), on the " +
-                   e.at("scale").get<std::string>() + " scale, sorted by mean: a caterpillar plot.");
-  report.chart({{"data", {{"values", rows}}},
-                {"facet", {{"field", "effect"}, {"type", "nominal"}, {"sort", nullptr}}},
-                {"columns", 4},
-                {"spec",
-                 {{"width", 180},
-                  {"height", std::max<int64_t>(120, 12 * model.clusters().size())},
-                  {"layer",
-                   {{{"mark", "rule"},
-                     {"encoding",
-                      {{"y", {{"field", "cluster"}, {"type", "nominal"}, {"sort", {{"field", "mean"}}}}},
-                       {"x", {{"field", "lo"}, {"type", "quantitative"}, {"title", "random effect"}}},
-                       {"x2", {{"field", "hi"}}}}}},
-                    {{"mark", {{"type", "point"}, {"filled", true}}},
-                     {"encoding",
-                      {{"y", {{"field", "cluster"}, {"type", "nominal"}, {"sort", {{"field", "mean"}}}}},
-                       {"x", {{"field", "mean"}, {"type", "quantitative"}}}}}}}}}},
-                {"resolve", {{"scale", {{"x", "independent"}, {"y", "independent"}}}}}});
-  report.paragraph("Variance components: the prior SD (fixed, or learned by empirical Bayes), the inter-cluster SD "
-                   "estimated from the posteriors, and, for effects on input features, the SD on the original scale.");
-  report.table({"effect", "prior", "prior SD", "inter-cluster SD", "SD (original scale)"}, table);
-  if (e.contains("random_effects_corr"))
-    for (const auto& [pair, r] : e.at("random_effects_corr").items())
-      report.paragraph("Correlation " + pair + ": " + fmt(r.get<double>(), 3));
   if (e.contains("fixed_effects")) {
     std::vector<std::vector<std::string>> fixed;
     for (const auto& [name, v] : e.at("fixed_effects").items()) fixed.push_back({name, fmt(v.get<double>())});
@@ -132,14 +140,16 @@ void cluster_metrics(HtmlReport& report, const MixedEffectsModel& model, const C
   report.heading("Metrics on " + data.source);
   std::string unseen = "the fixed effects for new ones";
   if (model.config().has_random_effects()) {
-    const MembershipRecord& m = model.history().membership;
+    const auto& records = model.history().membership;
+    const MembershipRecord m = records.empty() ? MembershipRecord{} : records.front();
     unseen = m.beats_chance ? "inferred membership for new ones: the membership predictor's held-out accuracy " +
                                   fmt(m.held_out_accuracy) + " beat chance (" + fmt(m.chance) + ")"
              : m.held_out_rows > 0 ? "the fixed effects for new ones: the membership predictor's held-out accuracy " +
                                          fmt(m.held_out_accuracy) + " did not beat chance (" + fmt(m.chance) + ")"
                                    : "the fixed effects for new ones: the membership predictor had no held-out rows";
   }
-  report.paragraph("Per cluster, as predict serves each row by default (mixed for clusters seen in training, " + unseen + ").");
+  report.paragraph("Per cluster" + (model.factor_names().size() > 1 ? " of " + model.cluster_name() : std::string()) +
+                   ", as predict serves each row by default (mixed for clusters seen in training, " + unseen + ").");
   if (!rows.empty())
     report.chart({{"data", {{"values", rows}}},
                   {"mark", "bar"},
@@ -153,15 +163,25 @@ void cluster_metrics(HtmlReport& report, const MixedEffectsModel& model, const C
                   {"resolve", {{"scale", {{"y", "independent"}}}}}});
   // The same data served each way, where the model offers it: seen and unseen results side by side.
   std::vector<std::vector<std::string>> table;
+  // With several factors, a row is served by the combination of its factors' modes.
   const Predictions served = model.predict(data);
+  std::map<std::string, std::vector<int64_t>> by_mode;
+  for (int64_t i = 0; i < data.rows(); ++i) {
+    std::string combination;
+    for (const auto& factor : served.mode) combination += (combination.empty() ? "" : "+") + factor[i];
+    by_mode[combination].push_back(i);
+  }
   for (const char* mode : {"mixed", "inferred", "fixed"}) {
-    std::vector<int64_t> index;
-    for (int64_t i = 0; i < data.rows(); ++i)
-      if (served.mode[i] == mode) index.push_back(i);
-    if (index.empty()) continue;
-    const json o = model.evaluate(subset(data, index))["overall"];
-    table.push_back({std::string(mode), std::to_string(index.size()), fmt(o.value(headline[0].first, NAN)),
+    auto it = by_mode.find(mode);
+    if (it == by_mode.end()) continue;
+    const json o = model.evaluate(subset(data, it->second))["overall"];
+    table.push_back({std::string(mode), std::to_string(it->second.size()), fmt(o.value(headline[0].first, NAN)),
                      fmt(o.value(headline[1].first, NAN))});
+    by_mode.erase(it);
+  }
+  for (const auto& [mode, index] : by_mode) {
+    const json o = model.evaluate(subset(data, index))["overall"];
+    table.push_back({mode, std::to_string(index.size()), fmt(o.value(headline[0].first, NAN)), fmt(o.value(headline[1].first, NAN))});
   }
   report.table({"served as", "rows", headline[0].second, headline[1].second}, table);
 }
@@ -189,8 +209,8 @@ void feature_sensitivity(HtmlReport& report, const MixedEffectsModel& model, con
       const double* v = col.data_ptr<double>();
       double total = 0.0, mean = col.mean().item<double>();
       for (int64_t i = 0; i < data.rows(); ++i) {
-        sums[data.clusters[i]].first += v[i];
-        sums[data.clusters[i]].second += 1.0;
+        sums[data.clusters()[i]].first += v[i];
+        sums[data.clusters()[i]].second += 1.0;
         total += (v[i] - mean) * (v[i] - mean);
       }
       double between = 0.0;
@@ -258,14 +278,14 @@ void decision_boundaries(HtmlReport& report, const MixedEffectsModel& model, con
                       {"class", std::to_string(static_cast<int>(data.y.defined() ? data.y[i].item<float>() : 0))}});
   };
   std::map<std::string, std::vector<int64_t>> by_cluster;
-  for (int64_t i = 0; i < data.rows(); ++i) by_cluster[data.clusters[i]].push_back(i);
+  for (int64_t i = 0; i < data.rows(); ++i) by_cluster[data.clusters()[i]].push_back(i);
   std::vector<int64_t> all_points;
   for (int64_t i = 0; i < data.rows(); i += std::max<int64_t>(1, data.rows() / max_points)) all_points.push_back(i);
   add_panel("fixed effects (Z = 0)", model.predict(grid_data, PredictMode::fixed), all_points);
   int64_t panels = 0;
   for (const auto& [cluster, index] : by_cluster) {
     if (model.clusters().id(cluster) < 0 || !model.config().has_random_effects() || ++panels > max_panels) continue;
-    grid_data.clusters.assign(static_cast<size_t>(cells), cluster);
+    grid_data.factors = {{data.cluster_name(), std::vector<std::string>(static_cast<size_t>(cells), cluster)}};
     std::vector<int64_t> points;
     for (size_t k = 0; k < index.size(); k += std::max<size_t>(1, index.size() / max_points)) points.push_back(index[k]);
     add_panel("cluster " + cluster + " (mixed)", model.predict(grid_data, PredictMode::mixed), points);
@@ -299,8 +319,12 @@ void write_model_report(const MixedEffectsModel& model, const ClusteredData& dat
   HtmlReport report("armed report: " + cfg.model + " model");
   std::string features;
   for (const auto& f : model.feature_names()) features += (features.empty() ? "" : ", ") + f;
+  std::string clusters;  // per factor, with its name when there are several
+  for (size_t f = 0; f < model.factor_names().size(); ++f)
+    clusters += (clusters.empty() ? "" : ", ") + (model.factor_names().size() == 1 ? "" : model.factor_names()[f] + " ") +
+                std::to_string(model.clusters(f).size());
   report.table({"model", "task", "fixed effects", "training clusters", "features", "epochs run", "data rows"},
-               {{cfg.model, cfg.task, cfg.fe, std::to_string(model.clusters().size()), features,
+               {{cfg.model, cfg.task, cfg.fe, clusters, features,
                  std::to_string(model.history().epochs.size()), std::to_string(data.rows())}});
   if (!cfg.formula.empty()) report.paragraph("Formula: " + cfg.formula);
   training_curves(report, model);

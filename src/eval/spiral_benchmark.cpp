@@ -6,6 +6,7 @@
 #include "armed/error.h"
 #include "armed/metrics.h"
 #include "armed/model.h"
+#include "eval/interval_table.h"
 
 namespace armed {
 namespace {
@@ -16,13 +17,7 @@ struct Runs {
     auroc.push_back(evaluation["overall"]["auroc"].get<double>());
     accuracy.push_back(evaluation["overall"]["accuracy"].get<double>());
   }
-  nlohmann::json summary() const {
-    const auto a = mean_confidence_interval(auroc), c = mean_confidence_interval(accuracy);
-    auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
-    return {{"auroc", a.mean},        {"accuracy", c.mean},
-            {"auroc_ci", {num(a.lo), num(a.hi)}}, {"accuracy_ci", {num(c.lo), num(c.hi)}},
-            {"runs", {{"auroc", auroc}, {"accuracy", accuracy}}}};
-  }
+  nlohmann::json summary() const { return interval_summary(auroc, accuracy); }
 };
 
 struct ModelResults {
@@ -57,11 +52,11 @@ nlohmann::json run_spiral_benchmark(const SpiralBenchmarkOptions& options, std::
     feature_names = data.feature_names;
     auto mean_x = data.x.to(torch::kFloat64).mean(0).contiguous();
     const std::vector<double> mean_input(mean_x.data_ptr<double>(), mean_x.data_ptr<double>() + mean_x.numel());
-    const auto folds = grouped_kfold(data.clusters, options.folds, seed);
+    const auto folds = grouped_kfold(data.clusters(), options.folds, seed);
     for (size_t f = 0; f < folds.size(); ++f) {
       const ClusteredData seen_clusters = subset(data, folds[f].train), unseen = subset(data, folds[f].test);
       const Split split =
-          split_within_clusters(seen_clusters.clusters, target_labels(seen_clusters), options.test_fraction, seed + f);
+          split_within_clusters(seen_clusters.clusters(), target_labels(seen_clusters), options.test_fraction, seed + f);
       const ClusteredData train = subset(seen_clusters, split.train), seen = subset(seen_clusters, split.test);
       for (const auto& model_name : options.models) {
         ModelConfig config = options.config.for_model(model_name);
@@ -110,11 +105,6 @@ std::string benchmark_table(const nlohmann::json& results) {
   std::string out;
   char line[256];
   auto num = [](const nlohmann::json& v) { return v.is_number() ? v.get<double>() : NAN; };
-  auto cell = [&](const nlohmann::json& part, const char* metric) {
-    const double mean = num(part.at(metric)), hi = num(part.at(std::string(metric) + "_ci")[1]);
-    std::snprintf(line, sizeof line, " %6.4f ±%6.4f", mean, hi - mean);
-    return std::string(line);
-  };
   const auto& models = results.at("models");
   std::vector<std::string> features;
   for (const auto& item : models.items())
@@ -134,8 +124,8 @@ std::string benchmark_table(const nlohmann::json& results) {
     const auto& m = item.value();
     std::snprintf(line, sizeof line, "%-*s", width, item.key().c_str());
     out += line;
-    out += cell(m.at("seen"), "auroc") + cell(m.at("seen"), "accuracy") + cell(m.at("unseen"), "auroc") +
-           cell(m.at("unseen"), "accuracy");
+    out += interval_cell(m.at("seen"), "auroc") + interval_cell(m.at("seen"), "accuracy") + interval_cell(m.at("unseen"), "auroc") +
+           interval_cell(m.at("unseen"), "accuracy");
     if (m.contains("gradients")) {
       for (const auto& f : features) {
         std::snprintf(line, sizeof line, " %8.4f", num(m.at("gradients").at(f)));

@@ -32,7 +32,7 @@ torch::Tensor MixedEffectsModel::reconstruct(const ClusteredData& data, const st
     return by_chunks(s_->net, x, [&](const torch::Tensor& rows, int64_t) { return s_->net->fixed_effects->forward(rows).reconstruction; });
   if (!s_->net->mixed_decoder)
     throw Error("reconstruct in a cluster's style: a '" + s_->config.model + "' model reconstructs without cluster style only (aec-armed has cluster-specific decoders)");
-  const int64_t id = s_->encoder.encode({cluster})[0].item<int64_t>();
+  const int64_t id = s_->encoders.front().encode({cluster})[0].item<int64_t>();
   if (id < 0) throw Error("reconstruct: cluster '" + cluster + "' was not seen in training");
   return by_chunks(s_->net, x, [&](const torch::Tensor& rows, int64_t) {
     const ClusterDesign z{torch::full({rows.size(0)}, id, torch::kInt64), {}, false};

@@ -7,71 +7,91 @@
 
 namespace armed {
 
+namespace {
+
+nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+
+}  // namespace
+
 nlohmann::json MixedEffectsModel::effects() const {
   if (!s_->config.has_random_effects())
     throw Error("model '" + s_->config.model + "'" + (s_->config.no_random_effects ? " (--no-random-effects)" : "") +
                 " has no random effects");
   torch::NoGradGuard no_grad;
-  auto& re = *s_->net->random_effects;
-  std::vector<std::string> names{"(Intercept)"};
-  if (s_->config.random_slopes == "hidden")
-    for (int64_t u = 0; u < s_->net->slope_width; ++u) names.push_back("h" + std::to_string(u + 1));
-  for (int64_t c : s_->slope_columns()) names.push_back(s_->features[c]);
-  const auto& clusters = s_->encoder.vocabulary();
-
-  auto mean = re.loc.to(torch::kFloat64), sd = re.posterior_scale().to(torch::kFloat64);
-  auto post_chol = re.posterior_cholesky().to(torch::kFloat64);
-  auto prior_chol = re.prior_cholesky().to(torch::kFloat64);
-  // Moment estimate of the random effects' covariance, E_k[m_k m_k' + S_k]: what a learned prior
-  // converges to.
-  auto moment = (mean.unsqueeze(2) * mean.unsqueeze(1) + post_chol.matmul(post_chol.transpose(1, 2))).mean(0);
+  const std::vector<FactorTerms> terms = s_->factor_terms();
   const bool learned = s_->config.re_prior == "learned";
-  auto covariance = learned ? prior_chol.matmul(prior_chol.t()) : moment;
+  nlohmann::json factors = nlohmann::json::array();
+  for (size_t f = 0; f < terms.size(); ++f) {
+    auto& re = *s_->net->random_effects.at(f);
+    std::vector<std::string> names{"(Intercept)"};
+    if (terms[f].slopes == "hidden")
+      for (int64_t u = 0; u < s_->net->slope_width; ++u) names.push_back("h" + std::to_string(u + 1));
+    for (int64_t c : terms[f].slope_columns) names.push_back(s_->features[c]);
+    const auto& clusters = s_->encoders[f].vocabulary();
 
-  nlohmann::json list = nlohmann::json::array();
-  for (size_t u = 0; u < names.size(); ++u) {
-    nlohmann::json per_cluster = nlohmann::json::object();
-    for (size_t k = 0; k < clusters.size(); ++k)
-      per_cluster[clusters[k]] = {{"mean", mean[k][u].item<double>()}, {"sd", sd[k][u].item<double>()}};
-    list.push_back({{"name", names[u]},
-                    {"effect", u == 0 ? "intercept" : "slope"},
-                    {"prior", learned ? "learned" : "fixed"},
-                    {"prior_sd", prior_chol[u].square().sum().sqrt().item<double>()},
-                    {"inter_cluster_sd", moment[u][u].sqrt().item<double>()},
-                    {"sd_of_means", mean.select(1, u).std(/*unbiased=*/false).item<double>()},
-                    {"clusters", per_cluster}});
+    auto mean = re.loc.to(torch::kFloat64), sd = re.posterior_scale().to(torch::kFloat64);
+    auto post_chol = re.posterior_cholesky().to(torch::kFloat64);
+    auto prior_chol = re.prior_cholesky().to(torch::kFloat64);
+    // Moment estimate of the random effects' covariance, E_k[m_k m_k' + S_k]: what a learned prior
+    // converges to.
+    auto moment = (mean.unsqueeze(2) * mean.unsqueeze(1) + post_chol.matmul(post_chol.transpose(1, 2))).mean(0);
+    auto covariance = learned ? prior_chol.matmul(prior_chol.t()) : moment;
+
+    nlohmann::json list = nlohmann::json::array();
+    for (size_t u = 0; u < names.size(); ++u) {
+      nlohmann::json per_cluster = nlohmann::json::object();
+      for (size_t k = 0; k < clusters.size(); ++k)
+        per_cluster[clusters[k]] = {{"mean", mean[k][u].item<double>()}, {"sd", sd[k][u].item<double>()}};
+      list.push_back({{"name", names[u]},
+                      {"effect", u == 0 ? "intercept" : "slope"},
+                      {"prior", learned ? "learned" : "fixed"},
+                      {"prior_sd", prior_chol[u].square().sum().sqrt().item<double>()},
+                      {"inter_cluster_sd", moment[u][u].sqrt().item<double>()},
+                      {"sd_of_means", mean.select(1, u).std(/*unbiased=*/false).item<double>()},
+                      {"clusters", per_cluster}});
+    }
+    nlohmann::json factor = {{"name", s_->factor_names[f]},
+                             {"random_slopes", terms[f].slopes},
+                             {"clusters", clusters},
+                             {"random_effects", list}};
+    if (f < s_->history.membership.size()) {
+      const MembershipRecord& m = s_->history.membership[f];
+      factor["membership_predictor"] = {{"epochs", m.epochs},
+                                        {"held_out_rows", m.held_out_rows},
+                                        {"held_out_accuracy", finite_or_null(m.held_out_accuracy)},
+                                        {"chance", finite_or_null(m.chance)},
+                                        {"beats_chance", m.beats_chance},
+                                        {"unseen_clusters_by_default", m.beats_chance ? "inferred" : "fixed"}};
+    }
+    if (terms[f].slopes != "hidden") {
+      // Variance components on the original scale of the features and the target.
+      const bool full = terms[f].covariance == "full";
+      auto a = s_->original_scale_map(terms[f]);
+      auto original = a.matmul(covariance).matmul(a.t());
+      auto sds = original.diagonal().sqrt();
+      nlohmann::json sd_json = nlohmann::json::object(), corr = nlohmann::json::object();
+      for (size_t u = 0; u < names.size(); ++u) {
+        sd_json[names[u]] = sds[u].item<double>();
+        for (size_t v = u + 1; v < names.size() && full; ++v)
+          corr[names[u] + ":" + names[v]] = (original[u][v] / (sds[u] * sds[v])).item<double>();
+      }
+      factor["random_effects_sd"] = sd_json;
+      if (full) factor["random_effects_corr"] = corr;
+    }
+    factors.push_back(factor);
   }
-  nlohmann::json out = {{"model", s_->config.model},
-                        {"random_slopes", s_->config.random_slopes},
-                        {"scale", s_->likelihood().link()},
-                        {"clusters", clusters},
-                        {"random_effects", list}};
+  // The first factor's estimates stand at the top level, as for a model with one factor.
+  nlohmann::json out = factors.front();
+  out.erase("name");
+  out["model"] = s_->config.model;
+  out["scale"] = s_->likelihood().link();
+  out["factors"] = factors;
   if (!s_->config.formula.empty()) out["formula"] = s_->config.formula;
   if (!s_->spec.target_levels.empty())
     out["target_levels"] = {{"reference", s_->spec.target_levels[0]}, {"event", s_->spec.target_levels[1]}};
-  const MembershipRecord& m = s_->history.membership;
-  auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
-  out["membership_predictor"] = {{"epochs", m.epochs},
-                                 {"held_out_rows", m.held_out_rows},
-                                 {"held_out_accuracy", num(m.held_out_accuracy)},
-                                 {"chance", num(m.chance)},
-                                 {"beats_chance", m.beats_chance},
-                                 {"unseen_clusters_by_default", m.beats_chance ? "inferred" : "fixed"}};
-
-  if (s_->config.random_slopes != "hidden") {
-    // Variance components on the original scale of the features and the target.
-    auto a = s_->original_scale_map();
-    auto original = a.matmul(covariance).matmul(a.t());
-    auto sds = original.diagonal().sqrt();
-    nlohmann::json sd_json = nlohmann::json::object(), corr = nlohmann::json::object();
-    for (size_t u = 0; u < names.size(); ++u) {
-      sd_json[names[u]] = sds[u].item<double>();
-      for (size_t v = u + 1; v < names.size() && s_->config.re_covariance == "full"; ++v)
-        corr[names[u] + ":" + names[v]] = (original[u][v] / (sds[u] * sds[v])).item<double>();
-    }
-    out["random_effects_sd"] = sd_json;
-    if (s_->config.re_covariance == "full") out["random_effects_corr"] = corr;
-  }
+  if (!out.contains("membership_predictor"))
+    out["membership_predictor"] = {{"epochs", 0}, {"held_out_rows", 0}, {"held_out_accuracy", nullptr}, {"chance", nullptr},
+                                   {"beats_chance", false}, {"unseen_clusters_by_default", "fixed"}};
   if (s_->config.fe == "linear") {
     const auto& linear = std::dynamic_pointer_cast<MLPImpl>(s_->net->fixed_effects)->output;
     auto w = linear->weight.to(torch::kFloat64).flatten();
@@ -97,7 +117,7 @@ std::vector<double> MixedEffectsModel::fixed_effects_gradient(const std::vector<
   auto raw = torch::tensor(x, torch::kFloat64).to(torch::kFloat32).unsqueeze(0);
   auto input = s_->standardizer.transform(raw).requires_grad_(true);
   s_->net->eval();
-  auto out = s_->net->forward(input, ClusterDesign::unknown(1)).fixed;
+  auto out = s_->net->forward(input, std::vector<ClusterDesign>(s_->net->factors(), ClusterDesign::unknown(1))).fixed;
   out = s_->likelihood().mean(out);
   if (s_->likelihood().has_residual_sd()) out = out * s_->target_sd;
   auto grad = torch::autograd::grad({out.sum()}, {input})[0].to(torch::kFloat64).contiguous();

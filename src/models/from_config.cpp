@@ -1,5 +1,7 @@
 #include "models/from_config.h"
 
+#include <algorithm>
+
 #include "armed/error.h"
 #include "likelihood/likelihood.h"
 #include "nn/conv_net.h"
@@ -73,7 +75,7 @@ const BackboneFactories& factories(Backbone backbone) {
 
 }  // namespace
 
-Network build_network(const ModelConfig& config, const Shape& input_shape, int64_t clusters, const Shape& slope_columns,
+Network build_network(const ModelConfig& config, const Shape& input_shape, const std::vector<FactorTerms>& factors,
                       const FixedEffectsFactory& custom) {
   const ModelKind& kind = config.kind();
   if (kind.takes_images() != (input_shape.size() == 3))
@@ -82,7 +84,6 @@ Network build_network(const ModelConfig& config, const Shape& input_shape, int64
   const BackboneFactories& backbone = factories(kind.backbone);
   NetworkOptions o;
   o.input_shape = input_shape;
-  o.clusters = clusters;
   if (config.fe == "custom") {
     if (!custom) throw Error("fe custom: the fixed-effects network comes from a FixedEffectsFactory (C++ API); the CLI offers mlp and linear");
     o.fixed_effects = custom;
@@ -94,27 +95,39 @@ Network build_network(const ModelConfig& config, const Shape& input_shape, int64
   o.adversary_hidden = config.adversary_hidden;
   o.adversary_sees_target = config.adversary_sees_target;
   o.random_effects = config.has_random_effects();
-  if (o.random_effects) {
-    RandomEffectsPlan& plan = o.random_effects_plan;
-    plan.slopes = config.random_slopes == "none"     ? SlopeSource::none
-                  : config.random_slopes == "hidden" ? SlopeSource::hidden
-                                                     : SlopeSource::input_columns;
-    plan.slope_columns = slope_columns;
-    plan.intercept_prior_scale = config.intercept_prior_scale;
-    plan.slope_prior_scale = config.slope_prior_scale;
-    plan.intercept_posterior_init_scale = config.intercept_posterior_init_scale;
-    plan.slope_posterior_init_scale = config.slope_posterior_init_scale;
-    plan.posterior_scale_init_min = config.posterior_scale_init_min;
-    plan.posterior_scale_init_range = config.posterior_scale_init_range;
-    plan.learn_prior_scale = config.re_prior == "learned";
-    plan.covariance = config.re_covariance == "full" ? Covariance::full : Covariance::diagonal;
-    o.membership = [config, input_shape, clusters, &backbone] { return backbone.membership(config, input_shape, clusters); };
-    if (backbone.cluster_decoder)
-      o.cluster_decoder = [config, input_shape, clusters, &backbone] { return backbone.cluster_decoder(config, input_shape, clusters); };
+  int64_t largest = 0;
+  for (const FactorTerms& terms : factors) {
+    GroupingFactorOptions factor;
+    const int64_t clusters = factor.clusters = terms.clusters;
+    largest = std::max(largest, clusters);
+    if (o.random_effects) {
+      RandomEffectsPlan& plan = factor.random_effects;
+      plan.slopes = terms.slopes == "none" ? SlopeSource::none : terms.slopes == "hidden" ? SlopeSource::hidden : SlopeSource::input_columns;
+      plan.slope_columns = terms.slope_columns;
+      plan.intercept_prior_scale = config.intercept_prior_scale;
+      plan.slope_prior_scale = config.slope_prior_scale;
+      plan.intercept_posterior_init_scale = config.intercept_posterior_init_scale;
+      plan.slope_posterior_init_scale = config.slope_posterior_init_scale;
+      plan.posterior_scale_init_min = config.posterior_scale_init_min;
+      plan.posterior_scale_init_range = config.posterior_scale_init_range;
+      plan.learn_prior_scale = config.re_prior == "learned";
+      plan.covariance = terms.covariance == "full" ? Covariance::full : Covariance::diagonal;
+      factor.membership = [config, input_shape, clusters, &backbone] { return backbone.membership(config, input_shape, clusters); };
+    }
+    o.factors.push_back(std::move(factor));
   }
-  o.sparse_random_effects = config.sparse_random_effects(clusters);
+  if (o.random_effects && backbone.cluster_decoder && !factors.empty()) {
+    const int64_t clusters = factors.front().clusters;
+    o.cluster_decoder = [config, input_shape, clusters, &backbone] { return backbone.cluster_decoder(config, input_shape, clusters); };
+  }
+  o.sparse_random_effects = config.sparse_random_effects(largest);
   o.residual_sd = likelihood(config.task).has_residual_sd();
   return Network(std::move(o));
+}
+
+Network build_network(const ModelConfig& config, const Shape& input_shape, int64_t clusters, const Shape& slope_columns,
+                      const FixedEffectsFactory& custom) {
+  return build_network(config, input_shape, {{clusters, config.random_slopes, slope_columns, config.re_covariance}}, custom);
 }
 
 TrainerOptions trainer_options(const ModelConfig& config) {

@@ -1,5 +1,6 @@
 #pragma once
 // What a ModelConfig turns into below the models layer: the network and the trainer's options.
+#include <string>
 #include <vector>
 
 #include "armed/config.h"
@@ -9,10 +10,21 @@
 
 namespace armed {
 
-// The network a configuration describes. `input_shape`: {features} or {channels, height, width};
-// `slope_columns`: the input columns random slopes act on (config.slopes_on_inputs()); `custom`:
-// the user's fixed-effects network (config.fe == "custom"), else the backbone's own, built
-// through the same factory path.
+// A grouping factor as a network sees it: its clusters and its random-effect terms.
+struct FactorTerms {
+  int64_t clusters = 0;
+  std::string slopes = "none";         // what its random slopes act on, in ModelConfig::random_slopes' words
+  std::vector<int64_t> slope_columns;  // the input columns they act on (inputs, or feature names)
+  std::string covariance = "diagonal";  // ModelConfig::re_covariance's words
+};
+
+// The network a configuration describes for grouping factors `factors`. `input_shape`: {features}
+// or {channels, height, width}; `custom`: the user's fixed-effects network (config.fe ==
+// "custom"), else the backbone's own, built through the same factory path.
+Network build_network(const ModelConfig& config, const std::vector<int64_t>& input_shape, const std::vector<FactorTerms>& factors,
+                      const FixedEffectsFactory& custom = {});
+// One grouping factor of `clusters` levels whose random effects the config's flags describe
+// (`slope_columns`: the input columns of config.random_slopes when it names inputs).
 Network build_network(const ModelConfig& config, const std::vector<int64_t>& input_shape, int64_t clusters,
                       const std::vector<int64_t>& slope_columns = {}, const FixedEffectsFactory& custom = {});
 

@@ -1,5 +1,7 @@
 #include "armed/model.h"
 
+#include <map>
+
 #include "armed/data/split.h"
 #include "armed/error.h"
 #include "armed/metrics.h"
@@ -29,8 +31,9 @@ const ModelConfig& MixedEffectsModel::config() const { return s_->config; }
 const std::vector<std::string>& MixedEffectsModel::feature_names() const { return s_->features; }
 const std::vector<int64_t>& MixedEffectsModel::input_shape() const { return s_->input_shape; }
 const std::string& MixedEffectsModel::target_name() const { return s_->spec.target; }
-const std::string& MixedEffectsModel::cluster_name() const { return s_->spec.cluster; }
-const ClusterEncoder& MixedEffectsModel::clusters() const { return s_->encoder; }
+const std::string& MixedEffectsModel::cluster_name() const { return s_->factor_names.front(); }
+const std::vector<std::string>& MixedEffectsModel::factor_names() const { return s_->factor_names; }
+const ClusterEncoder& MixedEffectsModel::clusters(size_t factor) const { return s_->encoders.at(factor); }
 const TrainingHistory& MixedEffectsModel::history() const { return s_->history; }
 const DataSpec& MixedEffectsModel::data_spec() const { return s_->spec; }
 
@@ -49,7 +52,11 @@ MixedEffectsModel MixedEffectsModel::fit(const ModelConfig& config_in, const Clu
   m.s_->input_shape = std::vector<int64_t>(data.x.sizes().begin() + 1, data.x.sizes().end());
   if (config.weight_adversary < 0) m.s_->config.weight_adversary = config.adversary_weight();
   m.s_->spec.target = data.target_name;
-  m.s_->spec.cluster = data.cluster_name;
+  for (const auto& factor : data.factors) {
+    m.s_->spec.cluster += (m.s_->spec.cluster.empty() ? "" : ",") + factor.name;
+    m.s_->factor_names.push_back(factor.name);
+    m.s_->encoders.push_back(ClusterEncoder::fit(factor.labels));
+  }
   m.s_->spec.trials = data.trials_name;
   m.s_->spec.features = data.feature_columns;
   for (const auto& [column, levels] : data.levels) m.s_->spec.categorical.push_back(column);
@@ -58,12 +65,11 @@ MixedEffectsModel MixedEffectsModel::fit(const ModelConfig& config_in, const Clu
   if (progress && !data.target_levels.empty())
     *progress << "target " << data.target_name << ": '" << data.target_levels[1] << "' is the event (1), '" << data.target_levels[0]
               << "' the reference (0)" << std::endl;
-  m.s_->encoder = ClusterEncoder::fit(data.clusters);
 
   ClusteredData train = data, valid;
   if (config.validation_fraction > 0) {
     const std::vector<int64_t> strata = family.stratifies_splits() ? target_labels(data) : std::vector<int64_t>{};
-    const Split split = split_within_clusters(data.clusters, strata, config.validation_fraction, config.seed);
+    const Split split = split_within_clusters(data.clusters(), strata, config.validation_fraction, config.seed);
     if (split.test.empty() || split.train.empty())
       throw Error("--validation-fraction " + std::to_string(config.validation_fraction) + " leaves no validation or training rows");
     train = subset(data, split.train);
@@ -82,67 +88,79 @@ MixedEffectsModel MixedEffectsModel::fit(const ModelConfig& config_in, const Clu
   const TrainingTensors valid_t = valid.x.defined() ? m.s_->tensors(valid) : TrainingTensors{};
   Trainer trainer(m.s_->net, trainer_options(m.s_->config));
   m.s_->history = trainer.fit(train_t, valid.x.defined() ? &valid_t : nullptr, m.s_->target_sd, progress);
-  if (m.s_->net->membership) {
-    // Held-out rows tell whether the predictor learned more than the cluster sizes: the
-    // validation rows, or else a share of every training cluster's rows.
+  if (!m.s_->net->memberships.empty()) {
+    // Held-out rows tell whether a predictor learned more than the cluster sizes: the validation
+    // rows, or else a share of every training cluster's rows (of the first factor).
     TrainingTensors fit_rows = train_t, held_out = valid_t;
     if (!valid.x.defined()) {
-      const Split split = split_within_clusters(train.clusters, {}, kMembershipHeldOutFraction, config.seed);
+      const Split split = split_within_clusters(train.clusters(), {}, kMembershipHeldOutFraction, config.seed);
       fit_rows = train_t.subset(torch::tensor(split.train, torch::kInt64));
       held_out = train_t.subset(torch::tensor(split.test, torch::kInt64));
     }
-    m.s_->history.membership =
-        trainer.fit_membership(fit_rows, held_out, static_cast<int64_t>(m.s_->history.epochs.size()), progress);
+    const size_t factors = m.s_->factor_names.size();
+    for (size_t f = 0; f < factors; ++f)
+      m.s_->history.membership.push_back(trainer.fit_membership(fit_rows, held_out, f, static_cast<int64_t>(m.s_->history.epochs.size()),
+                                                                factors == 1 ? "" : m.s_->factor_names[f], progress));
   }
   return m;
 }
 
 Predictions MixedEffectsModel::predict(const ClusteredData& data, PredictMode mode, UnseenMode unseen) const {
   const torch::Tensor x = s_->model_input(data);
-  const bool can_infer = static_cast<bool>(s_->net->membership);
+  const bool can_infer = !s_->net->memberships.empty();
   if (mode == PredictMode::mixed && !s_->net->uses_clusters())
     throw Error("--mode mixed: a '" + s_->config.model + "' model has no cluster-specific part; use --mode fixed");
   if (mode == PredictMode::inferred && !can_infer)
     throw Error("--mode inferred: only armed models with random effects infer cluster membership");
-  if (mode == PredictMode::mixed && !data.has_clusters())
-    throw Error(data.source + ": --mode mixed needs the cluster column '" + s_->spec.cluster + "'");
 
   const int64_t n = data.rows();
-  const torch::Tensor ids = data.has_clusters() ? s_->encoder.encode(data.clusters) : torch::full({n}, -1, torch::kInt64);
-  const auto id = ids.accessor<int64_t, 1>();
-  const bool infer_unseen =
-      can_infer && (unseen == UnseenMode::inferred || (unseen == UnseenMode::automatic && s_->history.membership.beats_chance));
-  const std::string for_unseen = infer_unseen ? "inferred" : "fixed";
+  const size_t factors = s_->factor_names.size();
   Predictions p;
-  p.mode.resize(n);
-  for (int64_t i = 0; i < n; ++i) {
-    switch (mode) {
-      case PredictMode::fixed: p.mode[i] = "fixed"; break;
-      case PredictMode::inferred: p.mode[i] = "inferred"; break;
-      case PredictMode::mixed:
-        if (id[i] < 0)
-          throw Error(data.source + " data row " + std::to_string(i + 1) + ": cluster '" + data.clusters[i] +
-                      "' was not seen in training; --mode mixed needs known clusters (use --mode fixed)");
-        p.mode[i] = "mixed";
-        break;
-      case PredictMode::automatic:
-        p.mode[i] = !s_->net->uses_clusters() ? "fixed" : id[i] >= 0 ? "mixed" : for_unseen;
-        break;
+  p.mode.assign(factors, std::vector<std::string>(static_cast<size_t>(n)));
+  std::vector<torch::Tensor> ids(factors);
+  for (size_t f = 0; f < factors; ++f) {
+    const std::vector<std::string>* labels = s_->factor_labels(data, f);
+    if (mode == PredictMode::mixed && !labels)
+      throw Error(data.source + ": --mode mixed needs the cluster column '" + s_->factor_names[f] + "'");
+    ids[f] = labels ? s_->encoders[f].encode(*labels) : torch::full({n}, -1, torch::kInt64);
+    const auto id = ids[f].accessor<int64_t, 1>();
+    const bool beats_chance = f < s_->history.membership.size() && s_->history.membership[f].beats_chance;
+    const bool infer_unseen = can_infer && (unseen == UnseenMode::inferred || (unseen == UnseenMode::automatic && beats_chance));
+    const std::string for_unseen = infer_unseen ? "inferred" : "fixed";
+    auto& modes = p.mode[f];
+    for (int64_t i = 0; i < n; ++i) {
+      switch (mode) {
+        case PredictMode::fixed: modes[i] = "fixed"; break;
+        case PredictMode::inferred: modes[i] = "inferred"; break;
+        case PredictMode::mixed:
+          if (id[i] < 0)
+            throw Error(data.source + " data row " + std::to_string(i + 1) + ": " + s_->factor_names[f] + " '" + (*labels)[i] +
+                        "' was not seen in training; --mode mixed needs known clusters (use --mode fixed)");
+          modes[i] = "mixed";
+          break;
+        case PredictMode::automatic:
+          modes[i] = !s_->net->uses_clusters() ? "fixed" : id[i] >= 0 ? "mixed" : for_unseen;
+          break;
+      }
     }
   }
 
-  // Rows are served in one group per mode, each with its own design matrix.
+  // Rows are served in one group per combination of the factors' modes, each with its own design matrices.
+  std::map<std::vector<std::string>, std::vector<int64_t>> groups;
+  for (int64_t i = 0; i < n; ++i) {
+    std::vector<std::string> key;
+    for (size_t f = 0; f < factors; ++f) key.push_back(p.mode[f][i]);
+    groups[key].push_back(i);
+  }
   auto out = torch::empty({n}, torch::kFloat64);
-  for (const char* group : {"mixed", "inferred", "fixed"}) {
-    std::vector<int64_t> rows;
-    for (int64_t i = 0; i < n; ++i)
-      if (p.mode[i] == group) rows.push_back(i);
-    if (rows.empty()) continue;
+  for (const auto& [key, rows] : groups) {
     auto index = torch::tensor(rows, torch::kInt64);
     const auto m = static_cast<int64_t>(rows.size());
-    const ClusterDesign z = std::string(group) == "mixed"      ? ClusterDesign{ids.index_select(0, index), {}, false}
-                            : std::string(group) == "inferred" ? ClusterDesign::inferred(m)
-                                                               : ClusterDesign::unknown(m);
+    std::vector<ClusterDesign> z;
+    for (size_t f = 0; f < factors; ++f)
+      z.push_back(key[f] == "mixed"      ? ClusterDesign{ids[f].index_select(0, index), {}, false}
+                  : key[f] == "inferred" ? ClusterDesign::inferred(m)
+                                         : ClusterDesign::unknown(m));
     out.index_copy_(0, index, network_output(s_->net, x.index_select(0, index), z).to(torch::kFloat64));
   }
   out = s_->likelihood().mean(out);
@@ -151,11 +169,12 @@ Predictions MixedEffectsModel::predict(const ClusteredData& data, PredictMode mo
   return p;
 }
 
-torch::Tensor MixedEffectsModel::cluster_membership(const ClusteredData& data) const {
-  if (!s_->net->membership) throw Error("model '" + s_->config.model + "' has no cluster-membership predictor (armed only)");
+torch::Tensor MixedEffectsModel::cluster_membership(const ClusteredData& data, size_t factor) const {
+  if (s_->net->memberships.empty()) throw Error("model '" + s_->config.model + "' has no cluster-membership predictor (armed only)");
+  if (factor >= s_->net->memberships.size()) throw Error("the model has " + std::to_string(s_->net->memberships.size()) + " grouping factors");
   torch::NoGradGuard no_grad;
   s_->net->eval();
-  return s_->net->membership_probabilities(s_->model_input(data));
+  return s_->net->membership_probabilities(s_->model_input(data), factor);
 }
 
 nlohmann::json MixedEffectsModel::evaluate(const ClusteredData& data, PredictMode mode, UnseenMode unseen) const {
@@ -164,7 +183,7 @@ nlohmann::json MixedEffectsModel::evaluate(const ClusteredData& data, PredictMod
   auto y = data.y.to(torch::kFloat64).contiguous();
   std::vector<double> target(y.data_ptr<double>(), y.data_ptr<double>() + y.numel());
   std::vector<double> prediction = p.value;
-  std::vector<std::string> clusters = data.clusters;
+  std::vector<std::string> clusters = data.clusters();
   if (data.trials.defined()) {
     // Binomial rows are scored as their individual 0/1 trials.
     prediction.clear();
@@ -176,7 +195,7 @@ nlohmann::json MixedEffectsModel::evaluate(const ClusteredData& data, PredictMod
       for (int64_t k = 0; k < t.data_ptr<int64_t>()[i]; ++k) {
         prediction.push_back(p.value[i]);
         target.push_back(k < successes[i] ? 1.0 : 0.0);
-        if (data.has_clusters()) clusters.push_back(data.clusters[i]);
+        if (data.has_clusters()) clusters.push_back(data.clusters()[i]);
       }
     }
   }
@@ -184,7 +203,11 @@ nlohmann::json MixedEffectsModel::evaluate(const ClusteredData& data, PredictMod
   nlohmann::json j = metrics_by_cluster([&](const std::vector<double>& p, const std::vector<double>& t) { return family.metrics(p, t); },
                                         prediction, target, clusters);
   nlohmann::json modes = nlohmann::json::object();
-  for (const auto& m : p.mode) modes[m] = modes.value(m, 0) + 1;
+  for (int64_t i = 0; i < data.rows(); ++i) {
+    std::string combination;
+    for (const auto& factor : p.mode) combination += (combination.empty() ? "" : "+") + factor[i];
+    modes[combination] = modes.value(combination, 0) + 1;
+  }
   j["model"] = s_->config.model;
   j["task"] = s_->config.task;
   j["rows"] = data.rows();

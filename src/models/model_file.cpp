@@ -1,4 +1,4 @@
-// Model directory format: config.json (configuration, columns, cluster vocabulary, standardization,
+// Model directory format: config.json (configuration, columns, each grouping factor's clusters, standardization,
 // training history, weight file size) and weights.pt (LibTorch archive of the network).
 #include <filesystem>
 #include <fstream>
@@ -23,12 +23,11 @@ nlohmann::json history_to_json(const TrainingHistory& h) {
     epochs.push_back({{"epoch", e.epoch}, {"loss", num(e.loss)}, {"metric", num(e.metric)}, {"val_loss", num(e.val_loss)},
                       {"val_metric", num(e.val_metric)}, {"samples_per_second", num(e.samples_per_second)}, {"terms", terms}});
   }
-  const auto& m = h.membership;
-  return {{"best_epoch", h.best_epoch},
-          {"membership",
-           {{"epochs", m.epochs}, {"best_epoch", m.best_epoch}, {"held_out_rows", m.held_out_rows},
-            {"held_out_accuracy", num(m.held_out_accuracy)}, {"chance", num(m.chance)}, {"beats_chance", m.beats_chance}}},
-          {"epochs", epochs}};
+  nlohmann::json membership = nlohmann::json::array();
+  for (const auto& m : h.membership)
+    membership.push_back({{"epochs", m.epochs}, {"best_epoch", m.best_epoch}, {"held_out_rows", m.held_out_rows},
+                          {"held_out_accuracy", num(m.held_out_accuracy)}, {"chance", num(m.chance)}, {"beats_chance", m.beats_chance}});
+  return {{"best_epoch", h.best_epoch}, {"membership", membership}, {"epochs", epochs}};
 }
 
 TrainingHistory history_from_json(const nlohmann::json& j) {
@@ -37,11 +36,13 @@ TrainingHistory history_from_json(const nlohmann::json& j) {
   h.best_epoch = j.at("best_epoch").get<int64_t>();
   // Models written before the membership predictor was judged on held-out rows have no record:
   // theirs never beat chance there, so unseen clusters get the fixed effects by default.
-  if (j.contains("membership")) {
-    const auto& m = j.at("membership");
-    h.membership = {m.at("epochs").get<int64_t>(),       m.at("best_epoch").get<int64_t>(), m.at("held_out_rows").get<int64_t>(),
-                    num(m.at("held_out_accuracy")),      num(m.at("chance")),              m.at("beats_chance").get<bool>()};
-  }
+  // Models of one grouping factor written before several factors hold one record, not a list.
+  const nlohmann::json records = !j.contains("membership")      ? nlohmann::json::array()
+                                 : j.at("membership").is_array() ? j.at("membership")
+                                                                 : nlohmann::json::array({j.at("membership")});
+  for (const auto& m : records)
+    h.membership.push_back({m.at("epochs").get<int64_t>(), m.at("best_epoch").get<int64_t>(), m.at("held_out_rows").get<int64_t>(),
+                            num(m.at("held_out_accuracy")), num(m.at("chance")), m.at("beats_chance").get<bool>()});
   for (const auto& e : j.at("epochs")) {
     EpochRecord rec{e.at("epoch").get<int64_t>(), num(e.at("loss")), num(e.at("metric")), num(e.at("val_loss")),
                     num(e.at("val_metric")), num(e.at("samples_per_second")), {}};
@@ -59,6 +60,11 @@ void MixedEffectsModel::save(const std::string& dir) const {
   std::error_code ec;
   fs::remove_all(staged, ec);
   if (!fs::create_directories(staged, ec) || ec) throw Error(dir + ": cannot create model directory (" + ec.message() + ")");
+  auto factors_json = [&] {
+    nlohmann::json factors = nlohmann::json::array();
+    for (size_t f = 0; f < s_->encoders.size(); ++f) factors.push_back({{"name", s_->factor_names[f]}, {"clusters", s_->encoders[f].vocabulary()}});
+    return factors;
+  };
   try {
     const std::string weights = (fs::path(staged) / "weights.pt").string();
     torch::save(s_->net, weights);
@@ -75,7 +81,7 @@ void MixedEffectsModel::save(const std::string& dir) const {
           {"target_levels", s_->spec.target_levels},
           {"features", s_->features},
           {"input_shape", s_->input_shape}}},
-        {"clusters", s_->encoder.vocabulary()},
+        {"factors", factors_json()},
         {"standardization", {{"mean", s_->standardizer.mean}, {"sd", s_->standardizer.sd}}},
         {"target_standardization", {{"mean", s_->target_mean}, {"sd", s_->target_sd}}},
         {"training", history_to_json(s_->history)},
@@ -120,7 +126,17 @@ MixedEffectsModel MixedEffectsModel::load(const std::string& dir, const FixedEff
     m.s_->input_shape = data.value("input_shape", std::vector<int64_t>{static_cast<int64_t>(m.s_->features.size())});
     if (m.s_->input_shape.size() != (m.s_->config.for_images() ? 3u : 1u))
       throw Error(config_path.string() + ": corrupt model file (input_shape does not suit a '" + m.s_->config.model + "' model)");
-    m.s_->encoder = ClusterEncoder(j.at("clusters").get<std::vector<std::string>>());
+    m.s_->factor_names = grouping_factor_names(m.s_->spec.cluster);
+    // Models written before several grouping factors list one factor's clusters as "clusters".
+    const nlohmann::json factors =
+        j.contains("factors") ? j.at("factors") : nlohmann::json::array({{{"name", m.s_->spec.cluster}, {"clusters", j.at("clusters")}}});
+    if (factors.size() != m.s_->factor_names.size())
+      throw Error(config_path.string() + ": corrupt model file (its factors do not match data.cluster)");
+    for (size_t f = 0; f < factors.size(); ++f) {
+      if (factors[f].at("name").get<std::string>() != m.s_->factor_names[f])
+        throw Error(config_path.string() + ": corrupt model file (factor " + std::to_string(f + 1) + " is not '" + m.s_->factor_names[f] + "')");
+      m.s_->encoders.emplace_back(factors[f].at("clusters").get<std::vector<std::string>>());
+    }
     m.s_->standardizer.mean = j.at("standardization").at("mean").get<std::vector<double>>();
     m.s_->standardizer.sd = j.at("standardization").at("sd").get<std::vector<double>>();
     m.s_->target_mean = j.at("target_standardization").at("mean").get<double>();

@@ -3,20 +3,21 @@
 
 #include "armed/error.h"
 #include "models/model_state.h"
+#include "models/formula_model.h"
 #include "models/from_config.h"
 
 namespace armed {
 
 const Likelihood& MixedEffectsModel::State::likelihood() const { return armed::likelihood(config.task); }
 
-std::vector<int64_t> MixedEffectsModel::State::slope_columns() const {
+std::vector<int64_t> MixedEffectsModel::State::slope_columns(const std::string& slopes) const {
   std::vector<int64_t> columns;
-  if (!config.slopes_on_inputs()) return columns;
-  if (config.random_slopes == "inputs") {
+  if (slopes == "hidden" || slopes == "none") return columns;
+  if (slopes == "inputs") {
     for (size_t j = 0; j < features.size(); ++j) columns.push_back(static_cast<int64_t>(j));
     return columns;
   }
-  std::stringstream names(config.random_slopes);
+  std::stringstream names(slopes);
   for (std::string name; std::getline(names, name, ',');) {
     auto it = std::find(features.begin(), features.end(), name);
     if (it == features.end()) {
@@ -29,8 +30,23 @@ std::vector<int64_t> MixedEffectsModel::State::slope_columns() const {
   return columns;
 }
 
+std::vector<FactorTerms> MixedEffectsModel::State::factor_terms() const {
+  std::vector<FactorTerms> terms = factor_random_effects(config, factor_names);
+  for (size_t f = 0; f < terms.size(); ++f) {
+    terms[f].clusters = encoders.at(f).size();
+    terms[f].slope_columns = slope_columns(terms[f].slopes);
+  }
+  return terms;
+}
+
+const std::vector<std::string>* MixedEffectsModel::State::factor_labels(const ClusteredData& data, size_t f) const {
+  for (const auto& factor : data.factors)
+    if (factor.name == factor_names.at(f)) return factor.labels.empty() ? nullptr : &factor.labels;
+  return nullptr;
+}
+
 void MixedEffectsModel::State::build_network(const FixedEffectsFactory& custom) {
-  net = armed::build_network(config, input_shape, encoder.size(), slope_columns(), custom);
+  net = armed::build_network(config, input_shape, factor_terms(), custom);
 }
 
 torch::Tensor MixedEffectsModel::State::model_target(const torch::Tensor& y) const {
@@ -75,12 +91,15 @@ TrainingTensors MixedEffectsModel::State::tensors(const ClusteredData& data) con
   t.x = model_input(data);
   if (data.has_target()) t.y = model_target(data.y);
   t.trials = data.trials;
-  t.z = data.has_clusters() ? ClusterDesign{encoder.encode(data.clusters), {}} : ClusterDesign::unknown(data.rows());
+  for (size_t f = 0; f < encoders.size(); ++f) {
+    const auto* labels = factor_labels(data, f);
+    t.z.push_back(labels ? ClusterDesign{encoders[f].encode(*labels), {}} : ClusterDesign::unknown(data.rows()));
+  }
   return t;
 }
 
-torch::Tensor MixedEffectsModel::State::original_scale_map() const {
-  const auto columns = slope_columns();
+torch::Tensor MixedEffectsModel::State::original_scale_map(const FactorTerms& terms) const {
+  const auto& columns = terms.slope_columns;
   const int64_t units = 1 + static_cast<int64_t>(columns.size());
   const double scale = likelihood().has_residual_sd() ? target_sd : 1.0;
   auto a = torch::zeros({units, units}, torch::kFloat64);

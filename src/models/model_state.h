@@ -1,6 +1,7 @@
 #pragma once
 #include "armed/model.h"
 #include "data/standardizer.h"
+#include "models/from_config.h"
 #include "likelihood/likelihood.h"
 #include "nn/network.h"
 #include "train/trainer.h"
@@ -13,7 +14,8 @@ struct MixedEffectsModel::State {
   DataSpec spec;                      // raw columns, categorical levels, trials; task left empty
   std::vector<std::string> features;  // model inputs (categorical columns expanded); empty for images
   std::vector<int64_t> input_shape;   // {features} or {C, H, W}
-  ClusterEncoder encoder;
+  std::vector<std::string> factor_names;  // the grouping factors (spec.cluster's list)
+  std::vector<ClusterEncoder> encoders;    // per factor, the clusters seen in training
   Standardizer standardizer;
   double target_mean = 0.0, target_sd = 1.0;  // Gaussian targets are standardized for training
   TrainingHistory history;
@@ -21,10 +23,15 @@ struct MixedEffectsModel::State {
 
   const Likelihood& likelihood() const;
   void build_network(const FixedEffectsFactory& custom);
-  std::vector<int64_t> slope_columns() const;  // the input columns of --random-slopes a,b or inputs
-  // Maps random-effect units on the model scale (standardized features and target) to the
-  // original scale: u_original = A u_model.
-  torch::Tensor original_scale_map() const;
+  // Per factor, its clusters and random-effect terms: its own formula term, or the flags'.
+  std::vector<FactorTerms> factor_terms() const;
+  // The input columns random slopes on `slopes` act on (inputs, or feature names a,b).
+  std::vector<int64_t> slope_columns(const std::string& slopes) const;
+  // The data's labels of factor f, or null when the data does not have that factor.
+  const std::vector<std::string>* factor_labels(const ClusteredData& data, size_t f) const;
+  // Maps a factor's random-effect units on the model scale (standardized features and target) to
+  // the original scale: u_original = A u_model.
+  torch::Tensor original_scale_map(const FactorTerms& terms) const;
   torch::Tensor model_target(const torch::Tensor& y) const;
   TrainingTensors tensors(const ClusteredData& data) const;
   torch::Tensor model_input(const ClusteredData& data) const;  // checked; standardized (tabular) or as is (images)

@@ -1,14 +1,26 @@
 #include "nn/network.h"
 
+#include <string>
+
 #include "armed/error.h"
 
 namespace armed {
+namespace {
 
-NetworkImpl::NetworkImpl(NetworkOptions options_)
-    : options(std::move(options_)), slope_index_(torch::tensor(options.random_effects_plan.slope_columns, torch::kInt64)) {
+// A grouping factor's module name: the first keeps the name models with one factor always had.
+std::string factor_module(const char* base, size_t factor) {
+  return factor == 0 ? base : std::string(base) + std::to_string(factor + 1);
+}
+
+}  // namespace
+
+NetworkImpl::NetworkImpl(NetworkOptions options_) : options(std::move(options_)) {
   const auto& shape = options.input_shape;
   const bool images = takes_images();
-  const int64_t inputs = images ? 0 : shape.at(0) + (options.cluster_input ? options.clusters : 0);
+  if (options.factors.empty() && uses_clusters()) throw Error("a network with clusters needs at least one grouping factor");
+  int64_t cluster_columns = 0;
+  for (const auto& factor : options.factors) cluster_columns += factor.clusters;
+  const int64_t inputs = images ? 0 : shape.at(0) + (options.cluster_input ? cluster_columns : 0);
   fixed_effects = register_module("fixed_effects", options.fixed_effects(inputs));
   if (!fixed_effects) throw Error("the fixed-effects factory returned no network");
   {
@@ -25,30 +37,39 @@ NetworkImpl::NetworkImpl(NetworkOptions options_)
     for (const auto& h : probe.hidden) hidden_widths.push_back(h.size(1));
     slope_width = probe.slope_features.defined() ? probe.slope_features.size(1) : hidden_widths.empty() ? 0 : hidden_widths.back();
   }
-  const RandomEffectsPlan& plan = options.random_effects_plan;
-  if ((options.adversary || (options.random_effects && plan.slopes == SlopeSource::hidden)) && hidden_widths.empty())
+  bool hidden_slopes = false;
+  for (const auto& factor : options.factors) hidden_slopes = hidden_slopes || factor.random_effects.slopes == SlopeSource::hidden;
+  if ((options.adversary || (options.random_effects && hidden_slopes)) && hidden_widths.empty())
     throw Error("the fixed-effects network returns no hidden activations for the adversary or hidden random slopes");
   if (options.adversary) {
     int64_t width = 0;
     for (int64_t h : hidden_widths) width += h;
-    adversary = register_module(
-        "adversary", MLP(MLPOptions(width + (options.adversary_sees_target ? 1 : 0), options.adversary_hidden, options.clusters)));
+    for (size_t f = 0; f < factors(); ++f)
+      adversaries.push_back(register_module(
+          factor_module("adversary", f),
+          MLP(MLPOptions(width + (options.adversary_sees_target ? 1 : 0), options.adversary_hidden, options.factors[f].clusters))));
   }
   if (options.random_effects) {
-    const int64_t slopes = plan.slopes == SlopeSource::none     ? 0
-                           : plan.slopes == SlopeSource::hidden ? slope_width
-                                                                : static_cast<int64_t>(plan.slope_columns.size());
-    std::vector<double> loc_init{plan.intercept_posterior_init_scale}, prior{plan.intercept_prior_scale};
-    loc_init.resize(1 + slopes, plan.slope_posterior_init_scale);
-    prior.resize(1 + slopes, plan.slope_prior_scale);
-    random_effects = register_module("random_effects", RandomEffects(RandomEffectsOptions(options.clusters, 1 + slopes)
-                                                                         .posterior_loc_init_scale(loc_init)
-                                                                         .posterior_scale_init_min(plan.posterior_scale_init_min)
-                                                                         .posterior_scale_init_range(plan.posterior_scale_init_range)
-                                                                         .prior_scale(prior)
-                                                                         .learn_prior_scale(plan.learn_prior_scale)
-                                                                         .covariance(plan.covariance)));
-    membership = register_module("membership", MembershipPredictor(options.membership()));
+    for (size_t f = 0; f < factors(); ++f) {
+      const GroupingFactorOptions& factor = options.factors[f];
+      const RandomEffectsPlan& plan = factor.random_effects;
+      const int64_t slopes = plan.slopes == SlopeSource::none     ? 0
+                             : plan.slopes == SlopeSource::hidden ? slope_width
+                                                                  : static_cast<int64_t>(plan.slope_columns.size());
+      std::vector<double> loc_init{plan.intercept_posterior_init_scale}, prior{plan.intercept_prior_scale};
+      loc_init.resize(1 + slopes, plan.slope_posterior_init_scale);
+      prior.resize(1 + slopes, plan.slope_prior_scale);
+      random_effects.push_back(register_module(factor_module("random_effects", f),
+                                               RandomEffects(RandomEffectsOptions(factor.clusters, 1 + slopes)
+                                                                 .posterior_loc_init_scale(loc_init)
+                                                                 .posterior_scale_init_min(plan.posterior_scale_init_min)
+                                                                 .posterior_scale_init_range(plan.posterior_scale_init_range)
+                                                                 .prior_scale(prior)
+                                                                 .learn_prior_scale(plan.learn_prior_scale)
+                                                                 .covariance(plan.covariance))));
+      memberships.push_back(register_module(factor_module("membership", f), MembershipPredictor(factor.membership())));
+      slope_index_.push_back(torch::tensor(plan.slope_columns, torch::kInt64));
+    }
     if (options.cluster_decoder) mixed_decoder = register_module("mixed_decoder", options.cluster_decoder());
   }
   if (options.sparse_random_effects)
@@ -56,23 +77,37 @@ NetworkImpl::NetworkImpl(NetworkOptions options_)
   if (options.residual_sd) log_residual_sd = register_parameter("log_residual_sd", torch::zeros({}));
 }
 
-NetworkOutput NetworkImpl::forward(const torch::Tensor& x, const ClusterDesign& design) {
-  const ClusterDesign z = design.infer ? ClusterDesign{{}, membership_probabilities(x), false} : design;
-  const torch::Tensor input = options.cluster_input ? torch::cat({x, z.one_hot(options.clusters)}, 1) : x;
+torch::Tensor NetworkImpl::slope_features(const FixedEffectsOutput& fe, const torch::Tensor& x, size_t factor) const {
+  switch (options.factors[factor].random_effects.slopes) {
+    case SlopeSource::hidden: return fe.slope_features.defined() ? fe.slope_features : fe.hidden.back();
+    case SlopeSource::input_columns: return slope_index_[factor].numel() > 0 ? x.index_select(1, slope_index_[factor]) : torch::Tensor();
+    case SlopeSource::none: break;
+  }
+  return {};
+}
+
+NetworkOutput NetworkImpl::forward(const torch::Tensor& x, const std::vector<ClusterDesign>& designs) {
+  TORCH_CHECK(designs.size() == factors(), "the network has ", factors(), " grouping factors; given ", designs.size(), " designs");
+  std::vector<ClusterDesign> z = designs;
+  for (size_t f = 0; f < z.size(); ++f)
+    if (z[f].infer) z[f] = ClusterDesign{{}, membership_probabilities(x, f), false};
+  torch::Tensor input = x;
+  if (options.cluster_input) {
+    std::vector<torch::Tensor> parts{x};
+    for (size_t f = 0; f < z.size(); ++f) parts.push_back(z[f].one_hot(options.factors[f].clusters));
+    input = torch::cat(parts, 1);
+  }
   FixedEffectsOutput fe = fixed_effects->forward(input);
   NetworkOutput out;
   out.fixed = fe.output.squeeze(1);
-  if (adversary && !fe.hidden.empty()) out.hidden = fe.hidden.size() == 1 ? fe.hidden[0] : torch::cat(fe.hidden, 1);
+  if (!adversaries.empty() && !fe.hidden.empty()) out.hidden = fe.hidden.size() == 1 ? fe.hidden[0] : torch::cat(fe.hidden, 1);
   out.output = out.fixed;
   out.latent = fe.latent;
   out.reconstruction = fe.reconstruction;
-  if (mixed_decoder) out.mixed_reconstruction = mixed_decoder->forward(fe.latent, &z);
-  if (random_effects) {
-    const SlopeSource slopes = options.random_effects_plan.slopes;
-    if (slopes == SlopeSource::hidden) out.re_slopes = fe.slope_features.defined() ? fe.slope_features : fe.hidden.back();
-    else if (slopes == SlopeSource::input_columns && slope_index_.numel() > 0)
-      out.re_slopes = x.index_select(1, slope_index_);
-    out.output = out.output + random_effects->linear_term(z, out.re_slopes);
+  if (mixed_decoder) out.mixed_reconstruction = mixed_decoder->forward(fe.latent, &z.front());
+  for (size_t f = 0; f < random_effects.size(); ++f) {
+    out.re_slopes.push_back(slope_features(fe, x, f));
+    out.output = out.output + random_effects[f]->linear_term(z[f], out.re_slopes.back());
   }
   return out;
 }
@@ -81,17 +116,21 @@ torch::Tensor NetworkImpl::adversary_input(const torch::Tensor& hidden, const to
   return options.adversary_sees_target ? torch::cat({hidden, target.view({-1, 1}).to(hidden.dtype())}, 1) : hidden;
 }
 
-torch::Tensor NetworkImpl::membership_probabilities(const torch::Tensor& x) {
-  TORCH_CHECK(membership, "this model has no cluster-membership predictor");
-  return membership->probabilities(x);
+torch::Tensor NetworkImpl::membership_probabilities(const torch::Tensor& x, size_t factor) {
+  TORCH_CHECK(factor < memberships.size(), "this model has no cluster-membership predictor");
+  return memberships[factor]->probabilities(x);
 }
 
 torch::Tensor NetworkImpl::kl_divergence() {
   return sum_over_parts([](RandomEffectsImpl& part) { return part.kl_divergence(); });
 }
 
-torch::Tensor NetworkImpl::kl_divergence(const torch::Tensor& ids, const torch::Tensor& weights) {
-  return sum_over_parts([&](RandomEffectsImpl& part) { return part.kl_divergence(ids, weights); });
+torch::Tensor NetworkImpl::kl_divergence(const std::vector<torch::Tensor>& ids, const std::vector<torch::Tensor>& weights) {
+  torch::Tensor sum;
+  auto add = [&](const torch::Tensor& term) { sum = sum.defined() ? sum + term : term; };
+  for (size_t f = 0; f < random_effects.size(); ++f) add(random_effects[f]->kl_divergence(ids[f], weights[f]));
+  if (mixed_decoder && mixed_decoder->scale_bias) add(mixed_decoder->scale_bias->kl_divergence(ids.front(), weights.front()));
+  return sum.defined() ? sum : torch::zeros({});
 }
 
 torch::Tensor NetworkImpl::sum_over_parts(const std::function<torch::Tensor(RandomEffectsImpl&)>& term) {
@@ -101,8 +140,7 @@ torch::Tensor NetworkImpl::sum_over_parts(const std::function<torch::Tensor(Rand
 }
 
 std::vector<RandomEffects> NetworkImpl::random_effects_parts() {
-  std::vector<RandomEffects> parts;
-  if (random_effects) parts.push_back(random_effects);
+  std::vector<RandomEffects> parts = random_effects;
   if (mixed_decoder && mixed_decoder->scale_bias) parts.push_back(mixed_decoder->scale_bias);
   return parts;
 }
@@ -118,13 +156,22 @@ std::vector<torch::Tensor> NetworkImpl::sparse_cluster_tables() {
 std::vector<torch::Tensor> NetworkImpl::main_parameters() {
   std::vector<torch::Tensor> params;
   for (const auto& item : named_parameters())
-    if (item.key().rfind("adversary.", 0) != 0 && item.key().rfind("membership.", 0) != 0) params.push_back(item.value());
+    if (item.key().rfind("adversary", 0) != 0 && item.key().rfind("membership", 0) != 0) params.push_back(item.value());
+  return params;
+}
+
+std::vector<torch::Tensor> NetworkImpl::adversary_parameters() {
+  std::vector<torch::Tensor> params;
+  for (auto& adversary : adversaries)
+    for (auto& p : adversary->parameters()) params.push_back(p);
   return params;
 }
 
 int64_t prediction_chunk(const NetworkImpl& net, bool soft) {
   int64_t chunk = 65536;
-  if (soft) chunk = std::min(chunk, (int64_t{1} << 24) / std::max<int64_t>(net.options.clusters, 1));
+  int64_t clusters = 0;
+  for (const auto& factor : net.options.factors) clusters += factor.clusters;
+  if (soft) chunk = std::min(chunk, (int64_t{1} << 24) / std::max<int64_t>(clusters, 1));
   if (net.takes_images()) {
     int64_t pixels = 1;
     for (int64_t d : net.options.input_shape) pixels *= d;
@@ -133,17 +180,21 @@ int64_t prediction_chunk(const NetworkImpl& net, bool soft) {
   return std::max<int64_t>(chunk, 16);
 }
 
-torch::Tensor network_output(Network& net, const torch::Tensor& x, const ClusterDesign& z) {
+torch::Tensor network_output(Network& net, const torch::Tensor& x, const std::vector<ClusterDesign>& z) {
   torch::NoGradGuard no_grad;
   const bool was_training = net->is_training();
   net->eval();
-  const int64_t chunk = prediction_chunk(*net, z.infer || z.soft.defined());
+  bool soft = false;
+  for (const auto& design : z) soft = soft || design.infer || design.soft.defined();
+  const int64_t chunk = prediction_chunk(*net, soft);
   std::vector<torch::Tensor> parts;
   for (int64_t start = 0; start < x.size(0); start += chunk) {
     // Contiguous chunks are views, not copies.
     const int64_t len = std::min(chunk, x.size(0) - start);
-    ClusterDesign part{z.ids.defined() ? z.ids.narrow(0, start, len) : torch::Tensor(),
-                       z.soft.defined() ? z.soft.narrow(0, start, len) : torch::Tensor(), z.infer};
+    std::vector<ClusterDesign> part;
+    for (const auto& design : z)
+      part.push_back({design.ids.defined() ? design.ids.narrow(0, start, len) : torch::Tensor(),
+                      design.soft.defined() ? design.soft.narrow(0, start, len) : torch::Tensor(), design.infer});
     parts.push_back(net->forward(x.narrow(0, start, len), part).output);
   }
   net->train(was_training);

@@ -15,9 +15,10 @@ namespace armed {
 struct NetworkOutput {
   torch::Tensor output;     // [n] the model's prediction given Z (mixed with random effects): link scale
   torch::Tensor fixed;      // [n] the fixed-effects part alone
-  torch::Tensor hidden;     // [n, sum(hidden)] concatenated fixed-effects hidden activations, the adversary's
+  torch::Tensor hidden;     // [n, sum(hidden)] concatenated fixed-effects hidden activations, the adversaries'
                             // input (undefined without an adversary)
-  torch::Tensor re_slopes;  // [n, units - 1] what the random slopes multiply (undefined: intercepts only)
+  // Per grouping factor, [n, units - 1] what its random slopes multiply (undefined: intercepts only).
+  std::vector<torch::Tensor> re_slopes;
   torch::Tensor latent;                // autoencoders: the fixed-effects latent
   torch::Tensor reconstruction;        // autoencoders: the fixed-effects decoder's images
   torch::Tensor mixed_reconstruction;  // with a cluster decoder: its images, in Z's clusters' style
@@ -39,64 +40,78 @@ struct RandomEffectsPlan {
   Covariance covariance = Covariance::diagonal;
 };
 
+// One grouping factor's part of a Network.
+struct GroupingFactorOptions {
+  int64_t clusters = 0;                // its levels seen in training
+  RandomEffectsPlan random_effects;    // with NetworkOptions::random_effects
+  // Its cluster-membership predictor's network (output = cluster logits), with random effects.
+  std::function<std::shared_ptr<FixedEffectsModule>()> membership;
+};
+
 // Everything a Network is built from; src/models/from_config.cpp fills it from a ModelConfig.
 struct NetworkOptions {
   std::vector<int64_t> input_shape;  // {features}, or {channels, height, width} for images
-  int64_t clusters = 0;
+  std::vector<GroupingFactorOptions> factors;  // one or several grouping factors (crossed or nested)
   // Builds the fixed-effects network for its number of input features (images: unused).
   FixedEffectsFactory fixed_effects;
-  bool cluster_input = false;  // the one-hot cluster is appended to the fixed effects' input
-  // The adversary: an MLP from the hidden activations (and with sees_target the target) to the
-  // cluster. None when adversary_hidden is unset.
+  bool cluster_input = false;  // every factor's one-hot cluster is appended to the fixed effects' input
+  // The adversaries: per factor an MLP from the hidden activations (and with sees_target the
+  // target) to the factor's cluster.
   bool adversary = false;
   std::vector<int64_t> adversary_hidden;
   bool adversary_sees_target = false;
-  // Random effects combined with the fixed effects on the link scale, with the membership
-  // predictor that infers soft Z for unseen clusters and, for autoencoders, a cluster decoder.
+  // Per factor, random effects combined with the fixed effects on the link scale, with the
+  // membership predictor that infers soft Z for unseen clusters; for autoencoders, a cluster
+  // decoder styled by the first factor.
   bool random_effects = false;
-  RandomEffectsPlan random_effects_plan;
-  std::function<std::shared_ptr<FixedEffectsModule>()> membership;  // its network: output = cluster logits
-  std::function<Decoder()> cluster_decoder;                           // may be empty
+  std::function<Decoder()> cluster_decoder;  // may be empty
   bool sparse_random_effects = false;  // their tables get sparse row gradients (for SparseAdam)
   bool residual_sd = false;            // a Gaussian residual SD is learned with the network
 };
 
 // The network behind every model kind: a fixed-effects network, optionally with the one-hot
-// cluster as input, an adversary predicting the cluster from its hidden activations, and random
-// effects combined on the link scale: mixed = fixed + u(Z) . [1, s], with a random intercept and
-// random slopes on s (hidden activations or input columns). With random effects, a
-// cluster-membership predictor supplies a soft Z for clusters not seen in training.
+// clusters as input, an adversary per grouping factor predicting its cluster from the hidden
+// activations, and random effects combined on the link scale: mixed = fixed + sum over factors f
+// of u_f(Z_f) . [1, s_f], with a random intercept and random slopes on s_f (hidden activations or
+// input columns). With random effects, a cluster-membership predictor per factor supplies a soft
+// Z_f for clusters not seen in training. z holds one ClusterDesign per factor.
 class NetworkImpl : public torch::nn::Module {
  public:
   explicit NetworkImpl(NetworkOptions options);
-  NetworkOutput forward(const torch::Tensor& x, const ClusterDesign& z);
+  NetworkOutput forward(const torch::Tensor& x, const std::vector<ClusterDesign>& z);
   // What the adversary reads: the hidden activations, and with adversary_sees_target the target
   // ([n], y or y / trials) as a last column.
   torch::Tensor adversary_input(const torch::Tensor& hidden, const torch::Tensor& target) const;
-  torch::Tensor membership_probabilities(const torch::Tensor& x);  // [n, clusters], rows sum to 1
+  torch::Tensor membership_probabilities(const torch::Tensor& x, size_t factor);  // [n, clusters], rows sum to 1
   torch::Tensor kl_divergence();  // of the random effects (and the cluster decoder's); 0 without them
-  // Its minibatch estimate (see RandomEffectsImpl::kl_divergence(ids, weights)).
-  torch::Tensor kl_divergence(const torch::Tensor& ids, const torch::Tensor& weights);
+  // Its minibatch estimate from each factor's ids and weights (see
+  // RandomEffectsImpl::kl_divergence(ids, weights)); the cluster decoder goes with the first factor.
+  torch::Tensor kl_divergence(const std::vector<torch::Tensor>& ids, const std::vector<torch::Tensor>& weights);
   // The random effects' per-cluster tables when options.sparse_random_effects: their gradients
   // come as sparse rows, for SparseAdam. Empty otherwise.
   std::vector<torch::Tensor> sparse_cluster_tables();
-  std::vector<torch::Tensor> main_parameters();  // everything but the adversary and the membership predictor
+  std::vector<torch::Tensor> main_parameters();  // everything but the adversaries and the membership predictors
+  std::vector<torch::Tensor> adversary_parameters();
   bool uses_clusters() const { return options.cluster_input || options.random_effects; }
+  size_t factors() const { return options.factors.size(); }
   bool takes_images() const { return options.input_shape.size() == 3; }
 
   NetworkOptions options;
   std::vector<int64_t> hidden_widths;  // of the fixed-effects network's hidden activations
   int64_t slope_width = 0;             // of the features hidden random slopes act on
   std::shared_ptr<FixedEffectsModule> fixed_effects;
-  MLP adversary{nullptr};
-  MembershipPredictor membership{nullptr};
-  RandomEffects random_effects{nullptr};  // unit 0: intercept; units 1..: slopes
-  Decoder mixed_decoder{nullptr};         // aec-armed
+  // Per grouping factor (empty without them): the factor's first is named as models with one
+  // factor always named it (adversary, random_effects, membership), the others with a number.
+  std::vector<MLP> adversaries;
+  std::vector<MembershipPredictor> memberships;
+  std::vector<RandomEffects> random_effects;  // unit 0: intercept; units 1..: slopes
+  Decoder mixed_decoder{nullptr};             // aec-armed
   torch::Tensor log_residual_sd;          // Gaussian outcomes only, on the standardized target's scale
 
  private:
-  torch::Tensor slope_index_;  // slope_columns as a tensor
+  std::vector<torch::Tensor> slope_index_;  // each factor's slope_columns as a tensor
   std::vector<RandomEffects> random_effects_parts();  // random_effects and the mixed decoder's, those present
+  torch::Tensor slope_features(const FixedEffectsOutput& fe, const torch::Tensor& x, size_t factor) const;
   torch::Tensor sum_over_parts(const std::function<torch::Tensor(RandomEffectsImpl&)>& term);  // 0 without parts
 };
 TORCH_MODULE(Network);
@@ -106,6 +121,6 @@ TORCH_MODULE(Network);
 int64_t prediction_chunk(const NetworkImpl& net, bool soft);
 
 // Network outputs in evaluation mode, without autograd, in chunks that bound memory.
-torch::Tensor network_output(Network& net, const torch::Tensor& x, const ClusterDesign& z);
+torch::Tensor network_output(Network& net, const torch::Tensor& x, const std::vector<ClusterDesign>& z);
 
 }  // namespace armed

@@ -57,18 +57,16 @@ GlmmData simulate_glmm(const GlmmOptions& o) {
     }
     for (auto& c : cumulative[f]) c /= total;
     for (int64_t k = 0; k < o.clusters[f]; ++k) sim.effects[f].push_back(rng.normal(0.0, std::sqrt(variance_of(o, f))));
-    sim.factor_names.push_back(factors == 1 ? "cluster" : "cluster" + std::to_string(f + 1));
+    sim.data.factors.push_back({factors == 1 ? "cluster" : "cluster" + std::to_string(f + 1), std::vector<std::string>(static_cast<size_t>(n))});
   }
   auto& d = sim.data;
   d.source = "glmm";
   for (int64_t j = 1; j <= p; ++j) d.feature_names.push_back("x" + std::to_string(j));
   d.feature_columns = d.feature_names;
-  d.cluster_name = sim.factor_names.front();
   d.x = torch::empty({n, p}, torch::kFloat32);
   d.y = torch::empty({n}, torch::kFloat32);
   float* x = d.x.data_ptr<float>();
   float* y = d.y.data_ptr<float>();
-  sim.levels.assign(factors, std::vector<std::string>(static_cast<size_t>(n)));
   for (int64_t i = 0; i < n; ++i) {
     double sum = 0;
     for (int64_t j = 0; j < p; ++j) {
@@ -83,38 +81,18 @@ GlmmData simulate_glmm(const GlmmOptions& o) {
       const auto level = std::min<int64_t>(std::upper_bound(cumulative[f].begin(), cumulative[f].end(), u) - cumulative[f].begin(),
                                            o.clusters[f] - 1);
       eta += sim.effects[f][level];
-      sim.levels[f][i] = std::to_string(level);
+      d.factors[f].labels[static_cast<size_t>(i)] = std::to_string(level);
     }
     y[i] = o.task == "classification" ? (rng.uniform() < 1 / (1 + std::exp(-eta)) ? 1.0f : 0.0f)
                                       : static_cast<float>(eta + rng.normal(0.0, o.noise));
   }
-  d.clusters = sim.levels.front();
   return sim;
-}
-
-void write_glmm_csv(const std::string& path, const GlmmData& sim) {
-  const auto& d = sim.data;
-  std::vector<std::string> header = d.feature_names;
-  header.push_back(d.target_name);
-  header.insert(header.end(), sim.factor_names.begin(), sim.factor_names.end());
-  const auto x = d.x.accessor<float, 2>();
-  const auto y = d.y.accessor<float, 1>();
-  std::vector<std::vector<std::string>> rows;
-  rows.reserve(static_cast<size_t>(d.rows()));
-  for (int64_t i = 0; i < d.rows(); ++i) {
-    std::vector<std::string> row;
-    for (int64_t j = 0; j < d.x.size(1); ++j) row.push_back(format_number(x[i][j]));
-    row.push_back(format_number(y[i]));
-    for (const auto& levels : sim.levels) row.push_back(levels[static_cast<size_t>(i)]);
-    rows.push_back(std::move(row));
-  }
-  write_csv(path, header, rows);
 }
 
 nlohmann::json truth_to_json(const GlmmOptions& o, const GlmmData& sim) {
   nlohmann::json factors = nlohmann::json::array();
-  for (size_t f = 0; f < sim.factor_names.size(); ++f)
-    factors.push_back({{"name", sim.factor_names[f]}, {"levels", o.clusters[f]}, {"variance", variance_of(o, f)}, {"effects", sim.effects[f]}});
+  for (size_t f = 0; f < sim.data.factors.size(); ++f)
+    factors.push_back({{"name", sim.data.factors[f].name}, {"levels", o.clusters[f]}, {"variance", variance_of(o, f)}, {"effects", sim.effects[f]}});
   return {{"generator", "glmm"},
           {"options",
            {{"rows", o.rows}, {"features", o.features}, {"clusters", o.clusters}, {"variances", o.variances}, {"task", o.task},

@@ -24,6 +24,7 @@ ImageSimData simulate_images(const ImageSimOptions& o) {
   const double scale = static_cast<double>(s) / 32.0;
   ImageSimData out;
   out.data.source = "simulated images";
+  out.data.factors = {{"cluster", {}}};
   out.data.x = torch::empty({n, 1, s, s}, torch::kFloat32);
   out.data.y = torch::empty({n}, torch::kFloat32);
   float* x = out.data.x.data_ptr<float>();
@@ -65,7 +66,7 @@ ImageSimData simulate_images(const ImageSimOptions& o) {
         }
       }
       y[row] = static_cast<float>(label);
-      out.data.clusters.push_back(t.label);
+      out.data.factors[0].labels.push_back(t.label);
     }
     out.truth.push_back(t);
   }

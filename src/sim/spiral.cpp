@@ -29,6 +29,7 @@ SpiralData simulate_spiral(const SpiralOptions& o) {
   out.data.feature_names = {"x1", "x2"};
   for (int64_t k = 1; k <= o.confounders; ++k) out.data.feature_names.push_back("conf" + std::to_string(k));
   out.data.feature_columns = out.data.feature_names;
+  out.data.factors = {{"cluster", {}}};
   out.data.x = torch::empty({n, p}, torch::kFloat32);
   out.data.y = torch::empty({n}, torch::kFloat32);
   float* x = out.data.x.data_ptr<float>();
@@ -55,7 +56,7 @@ SpiralData simulate_spiral(const SpiralOptions& o) {
       xr[1] = static_cast<float>((std::sin(t - phase) * t * truth.radius / t_max + rng.normal(0, o.noise)) / divisor);
       for (int64_t k = 0; k < o.confounders; ++k) xr[2 + k] = static_cast<float>(rng.normal(truth.class_ratio, 0.2));
       y[row] = static_cast<float>(label);
-      out.data.clusters.push_back(truth.label);
+      out.data.factors[0].labels.push_back(truth.label);
       ++row;
     }
     out.truth.push_back(truth);

@@ -73,16 +73,20 @@ Trainer::Trainer(Network net, TrainerOptions options)
       main_optimizer_(main_flat_ ? main_flat_->optimized() : net_->main_parameters(), torch::optim::AdamOptions(options_.lr)) {
   auto tables = net_->sparse_cluster_tables();
   if (!tables.empty()) sparse_optimizer_ = std::make_unique<SparseAdam>(std::move(tables), torch::optim::AdamOptions(options_.lr));
-  if (net_->adversary) {
-    adversary_parameters_ = net_->adversary->parameters();
+  if (!net_->adversaries.empty()) {
+    adversary_parameters_ = net_->adversary_parameters();
     adversary_flat_ = std::make_unique<FlatParameters>(adversary_parameters_);
     adversary_optimizer_ = std::make_unique<torch::optim::Adam>(adversary_flat_->optimized(), torch::optim::AdamOptions(options_.lr));
   }
 }
 
-void Trainer::set_training_clusters(const torch::Tensor& ids) {
-  auto rows = torch::bincount(ids, {}, net_->options.clusters).to(torch::kFloat32);
-  cluster_kl_weight_ = static_cast<float>(ids.size(0)) / rows;
+void Trainer::set_training_clusters(const std::vector<torch::Tensor>& ids) {
+  TORCH_CHECK(ids.size() == net_->factors(), "set_training_clusters: one id tensor per grouping factor");
+  cluster_kl_weight_.clear();
+  for (size_t f = 0; f < ids.size(); ++f) {
+    auto rows = torch::bincount(ids[f], {}, net_->options.factors[f].clusters).to(torch::kFloat32);
+    cluster_kl_weight_.push_back(static_cast<float>(ids[f].size(0)) / rows);
+  }
 }
 
 torch::Tensor StepTerms::stacked() const {
@@ -117,14 +121,20 @@ torch::Tensor Trainer::objective_terms(const NetworkOutput& out, const TrainingT
     reconstruction = weighted(cfg.weight_reconstruction, reconstruction);
   }
   auto plus_reconstruction = [&](const torch::Tensor& t) { return reconstruction.defined() ? reconstruction + t : t; };
-  if (!net_->random_effects) {
+  if (net_->random_effects.empty()) {
     auto loss = likelihood.nll(out.output, batch.y, batch.trials, net_->log_residual_sd);
     terms.add("mixed", loss);
     return plus_reconstruction(weighted(classification_weight, loss));
   }
   torch::Tensor mixed;
   if (expected) {
-    auto [mean, var] = net_->random_effects->linear_moments(batch.z.ids, out.re_slopes);
+    // The factors' posteriors are independent: their terms' means and variances add.
+    torch::Tensor mean, var;
+    for (size_t f = 0; f < net_->random_effects.size(); ++f) {
+      auto [m, v] = net_->random_effects[f]->linear_moments(batch.z[f].ids, out.re_slopes[f]);
+      mean = mean.defined() ? mean + m : m;
+      var = var.defined() ? var + v : v;
+    }
     mixed = likelihood.expected_nll(out.fixed + mean, var, batch.y, batch.trials, net_->log_residual_sd);
   } else {
     mixed = likelihood.nll(out.output, batch.y, batch.trials, net_->log_residual_sd);
@@ -132,8 +142,13 @@ torch::Tensor Trainer::objective_terms(const NetworkOutput& out, const TrainingT
   auto fixed = likelihood.nll(out.fixed, batch.y, batch.trials, net_->log_residual_sd);
   torch::Tensor kl;
   if (sparse_optimizer_) {
-    TORCH_CHECK(cluster_kl_weight_.defined(), "sparse random-effect updates: call set_training_clusters before step");
-    kl = net_->kl_divergence(batch.z.ids, cluster_kl_weight_.index_select(0, batch.z.ids).div_(batch.z.ids.size(0)));
+    TORCH_CHECK(!cluster_kl_weight_.empty(), "sparse random-effect updates: call set_training_clusters before step");
+    std::vector<torch::Tensor> ids, weights;
+    for (size_t f = 0; f < batch.z.size(); ++f) {
+      ids.push_back(batch.z[f].ids);
+      weights.push_back(cluster_kl_weight_[f].index_select(0, batch.z[f].ids).div_(batch.z[f].ids.size(0)));
+    }
+    kl = net_->kl_divergence(ids, weights);
   } else {
     kl = net_->kl_divergence();
   }
@@ -144,28 +159,41 @@ torch::Tensor Trainer::objective_terms(const NetworkOutput& out, const TrainingT
   return plus_reconstruction(task) + kl_scale_ * kl;
 }
 
-StepTerms Trainer::step(const torch::Tensor& x, const torch::Tensor& y, const ClusterDesign& z, const torch::Tensor& trials) {
+StepTerms Trainer::step(const torch::Tensor& x, const torch::Tensor& y, const std::vector<ClusterDesign>& z,
+                        const torch::Tensor& trials) {
   StepTerms terms;
   NetworkOutput out = net_->forward(x, z);
 
-  // (a) The adversary learns to recognise the cluster from the (fixed) hidden activations.
+  // (a) Each adversary learns to recognise its factor's cluster from the (fixed) hidden activations.
   const torch::Tensor target = trials.defined() ? y / trials : y;
-  if (net_->adversary) {
-    auto [adversary_loss, logits] = net_->adversary->cross_entropy_gradient(net_->adversary_input(out.hidden, target), z.ids);
+  auto& adversaries = net_->adversaries;
+  if (!adversaries.empty()) {
+    const torch::Tensor input = net_->adversary_input(out.hidden, target);
+    torch::Tensor loss, accuracy;
+    for (size_t f = 0; f < adversaries.size(); ++f) {
+      auto [factor_loss, logits] = adversaries[f]->cross_entropy_gradient(input, z[f].ids);
+      const auto factor_accuracy = logits.argmax(1).eq(z[f].ids).to(torch::kFloat32).mean();
+      loss = f == 0 ? factor_loss : loss + factor_loss;
+      accuracy = f == 0 ? factor_accuracy : accuracy + factor_accuracy;
+    }
     adversary_optimizer_->step();
-    terms.add("adversary", adversary_loss);
-    terms.add("adversary_accuracy", logits.argmax(1).eq(z.ids).to(torch::kFloat32).mean());
+    terms.add("adversary", loss);
+    terms.add("adversary_accuracy", adversaries.size() == 1 ? accuracy : accuracy / static_cast<double>(adversaries.size()));
   }
 
   // (b) The main networks fit the target while defeating the updated adversary.
   TrainingTensors batch{x, y, trials, z};
   torch::Tensor loss = objective_terms(out, batch, /*expected=*/false, terms);
-  if (net_->adversary) {
-    // The adversary has had its step: the main loss needs only the gradient through it.
+  if (!adversaries.empty()) {
+    // The adversaries have had their step: the main loss needs only the gradient through them.
     // Confusion: toward uniform predictions; otherwise away from the true clusters.
     Frozen frozen(adversary_parameters_);
-    const auto cross_entropy =
-        net_->adversary->cross_entropy(net_->adversary_input(out.hidden, target), options_.confusion ? torch::Tensor() : z.ids).first;
+    const torch::Tensor input = net_->adversary_input(out.hidden, target);
+    torch::Tensor cross_entropy;
+    for (size_t f = 0; f < adversaries.size(); ++f) {
+      auto factor_entropy = adversaries[f]->cross_entropy(input, options_.confusion ? torch::Tensor() : z[f].ids).first;
+      cross_entropy = f == 0 ? factor_entropy : cross_entropy + factor_entropy;
+    }
     loss = options_.confusion ? loss + options_.weight_adversary * cross_entropy : loss - options_.weight_adversary * cross_entropy;
   }
   if (main_flat_) main_flat_->zero_grad();
@@ -221,21 +249,24 @@ TrainingHistory Trainer::fit_full_batch(const TrainingTensors& train, double tar
 }
 
 TrainingTensors TrainingTensors::subset(const torch::Tensor& index) const {
+  std::vector<ClusterDesign> rows;
+  for (const auto& design : z) rows.push_back(design.rows(index));
   return {x.index_select(0, index), y.defined() ? y.index_select(0, index) : torch::Tensor(),
-          trials.defined() ? trials.index_select(0, index) : torch::Tensor(), z.rows(index)};
+          trials.defined() ? trials.index_select(0, index) : torch::Tensor(), rows};
 }
 
 namespace {
 
 // Held-out mean cross-entropy and accuracy of the membership predictor, in chunks.
-std::pair<double, double> membership_scores(MembershipPredictorImpl& membership, const TrainingTensors& rows, int64_t chunk) {
+std::pair<double, double> membership_scores(MembershipPredictorImpl& membership, const TrainingTensors& rows, size_t factor,
+                                            int64_t chunk) {
   torch::NoGradGuard no_grad;
   membership.eval();
   double loss = 0.0, correct = 0.0;
   for (int64_t start = 0; start < rows.rows(); start += chunk) {
     const int64_t len = std::min(chunk, rows.rows() - start);
     const auto logits = membership.logits(rows.x.narrow(0, start, len));
-    const auto ids = rows.z.ids.narrow(0, start, len);
+    const auto ids = rows.z[factor].ids.narrow(0, start, len);
     loss += torch::cross_entropy_loss(logits, ids, {}, at::Reduction::Sum).item<double>();
     correct += logits.argmax(1).eq(ids).sum().item<double>();
   }
@@ -245,10 +276,11 @@ std::pair<double, double> membership_scores(MembershipPredictorImpl& membership,
 
 }  // namespace
 
-MembershipRecord Trainer::fit_membership(const TrainingTensors& train, const TrainingTensors& held_out, int64_t max_epochs,
-                                         std::ostream* progress) {
-  auto& membership = net_->membership;
-  TORCH_CHECK(membership, "this model has no cluster-membership predictor");
+MembershipRecord Trainer::fit_membership(const TrainingTensors& train, const TrainingTensors& held_out, size_t factor,
+                                         int64_t max_epochs, const std::string& name, std::ostream* progress) {
+  TORCH_CHECK(factor < net_->memberships.size(), "this model has no cluster-membership predictor");
+  auto& membership = net_->memberships[factor];
+  const torch::Tensor& train_ids = train.z[factor].ids;
   const TrainerOptions& cfg = options_;
   torch::optim::Adam optimizer(membership->parameters(), torch::optim::AdamOptions(cfg.lr));
   const int64_t n = train.rows(), chunk = prediction_chunk(*net_, /*soft=*/true);
@@ -263,14 +295,14 @@ MembershipRecord Trainer::fit_membership(const TrainingTensors& train, const Tra
     for (int64_t b = 0; b < n; b += cfg.batch_size) {
       auto index = order.narrow(0, b, std::min(cfg.batch_size, n - b));
       auto loss = torch::cross_entropy_loss(membership->logits(train.x.index_select(0, index)),
-                                            train.z.ids.index_select(0, index));
+                                            train_ids.index_select(0, index));
       optimizer.zero_grad();
       loss.backward();
       optimizer.step();
     }
     record.epochs = epoch;
     if (record.held_out_rows == 0) continue;
-    const auto [loss, accuracy] = membership_scores(*membership, held_out, chunk);
+    const auto [loss, accuracy] = membership_scores(*membership, held_out, factor, chunk);
     if (loss < best_loss) {
       best_loss = loss;
       best_weights = snapshot(*membership);
@@ -285,11 +317,11 @@ MembershipRecord Trainer::fit_membership(const TrainingTensors& train, const Tra
   membership->eval();
   if (record.held_out_rows > 0) {
     const auto held = static_cast<double>(record.held_out_rows);
-    record.chance = torch::bincount(held_out.z.ids, {}, net_->options.clusters).max().item<double>() / held;
+    record.chance = torch::bincount(held_out.z[factor].ids, {}, net_->options.factors[factor].clusters).max().item<double>() / held;
     record.beats_chance = record.held_out_accuracy > record.chance + 2.0 * std::sqrt(record.chance * (1 - record.chance) / held);
   }
   if (progress) {
-    *progress << "cluster-membership predictor: " << record.epochs << " epochs";
+    *progress << "cluster-membership predictor" << (name.empty() ? "" : " for '" + name + "'") << ": " << record.epochs << " epochs";
     if (record.held_out_rows == 0) {
       *progress << ", no held-out rows to assess it: unseen clusters get the fixed effects (--unseen auto)";
     } else {
@@ -308,7 +340,11 @@ TrainingHistory Trainer::fit(const TrainingTensors& train, const TrainingTensors
   const TrainerOptions& cfg = options_;
   const int64_t n = train.x.size(0);
   if (cfg.elbo) kl_scale_ = 1.0 / static_cast<double>(n);
-  if (sparse_optimizer_) set_training_clusters(train.z.ids);
+  if (sparse_optimizer_) {
+    std::vector<torch::Tensor> ids;
+    for (const auto& design : train.z) ids.push_back(design.ids);
+    set_training_clusters(ids);
+  }
   if (cfg.optimizer == Optimizer::lbfgs) return fit_full_batch(train, target_scale, progress);
   const char* metric_name = cfg.likelihood->metric_name();
 
@@ -327,7 +363,9 @@ TrainingHistory Trainer::fit(const TrainingTensors& train, const TrainingTensors
     std::vector<const char*> names;
     for (int64_t b = 0; b < n; b += cfg.batch_size) {
       auto index = order.narrow(0, b, std::min(cfg.batch_size, n - b));
-      auto terms = step(train.x.index_select(0, index), train.y.index_select(0, index), train.z.rows(index),
+      std::vector<ClusterDesign> z;
+      for (const auto& design : train.z) z.push_back(design.rows(index));
+      auto terms = step(train.x.index_select(0, index), train.y.index_select(0, index), z,
                         train.trials.defined() ? train.trials.index_select(0, index) : torch::Tensor());
       const double w = static_cast<double>(index.size(0)) / static_cast<double>(n);
       const auto values = terms.stacked();

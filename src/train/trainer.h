@@ -19,7 +19,7 @@ namespace armed {
 struct TrainingTensors {
   torch::Tensor x, y;
   torch::Tensor trials;  // classification: trials per row (y counts successes); undefined: 1
-  ClusterDesign z;
+  std::vector<ClusterDesign> z;  // one per grouping factor
 
   int64_t rows() const { return x.defined() ? x.size(0) : 0; }
   TrainingTensors subset(const torch::Tensor& index) const;
@@ -69,12 +69,15 @@ class Trainer {
  public:
   Trainer(Network net, TrainerOptions options);
 
-  // The training rows' cluster ids, for the minibatch KL estimate of sparse random-effect updates
-  // (NetworkOptions::sparse_random_effects); fit() sets them from its data, callers of step() alone must.
-  void set_training_clusters(const torch::Tensor& ids);
+  // The training rows' cluster ids per grouping factor, for the minibatch KL estimate of sparse
+  // random-effect updates (NetworkOptions::sparse_random_effects); fit() sets them from its data,
+  // callers of step() alone must.
+  void set_training_clusters(const std::vector<torch::Tensor>& ids);
 
-  // One step on a batch; returns the batch's loss terms (as in EpochRecord::terms, plus "total").
-  StepTerms step(const torch::Tensor& x, const torch::Tensor& y, const ClusterDesign& z, const torch::Tensor& trials = {});
+  // One step on a batch (z: one design per grouping factor); returns the batch's loss terms (as in
+  // EpochRecord::terms, plus "total"). With several factors, "adversary" sums the adversaries'
+  // losses and "adversary_accuracy" averages their accuracies.
+  StepTerms step(const torch::Tensor& x, const torch::Tensor& y, const std::vector<ClusterDesign>& z, const torch::Tensor& trials = {});
 
   // Minibatch epochs over `train`; with `valid`, early stopping on validation loss restores the
   // best weights. One progress line per epoch goes to `progress` when it is not null.
@@ -82,12 +85,13 @@ class Trainer {
   TrainingHistory fit(const TrainingTensors& train, const TrainingTensors* valid, double target_scale,
                       std::ostream* progress);
 
-  // Trains the cluster-membership predictor (armed models) to classify `train`'s rows into their
-  // clusters, with the main networks' batch size, learning rate and patience: early stopping on
-  // the cross-entropy of the `held_out` rows, at most `max_epochs` epochs (those the main
-  // networks ran), keeping the best weights.
-  MembershipRecord fit_membership(const TrainingTensors& train, const TrainingTensors& held_out, int64_t max_epochs,
-                                  std::ostream* progress);
+  // Trains a grouping factor's cluster-membership predictor (armed models) to classify `train`'s
+  // rows into the factor's clusters, with the main networks' batch size, learning rate and
+  // patience: early stopping on the cross-entropy of the `held_out` rows, at most `max_epochs`
+  // epochs (those the main networks ran), keeping the best weights. `name` labels its progress
+  // line (empty: a model with one factor).
+  MembershipRecord fit_membership(const TrainingTensors& train, const TrainingTensors& held_out, size_t factor,
+                                  int64_t max_epochs, const std::string& name, std::ostream* progress);
 
  private:
   TrainingHistory fit_full_batch(const TrainingTensors& train, double target_scale, std::ostream* progress);
@@ -102,7 +106,7 @@ class Trainer {
   std::unique_ptr<torch::optim::Adam> adversary_optimizer_;
   std::vector<torch::Tensor> adversary_parameters_;
   std::unique_ptr<SparseAdam> sparse_optimizer_;  // the random effects' tables when updates are sparse
-  torch::Tensor cluster_kl_weight_;              // [clusters] training rows / the cluster's rows
+  std::vector<torch::Tensor> cluster_kl_weight_;  // per factor, [clusters] training rows / the cluster's rows
 };
 
 }  // namespace armed

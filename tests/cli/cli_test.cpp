@@ -71,7 +71,7 @@ TEST_F(Cli, ConfigFileFillsTheSameOptions) {
   ASSERT_EQ(run_cli(train_args("cluster-input") + " --hidden 6,3").exit_code, 0);
   auto saved = nlohmann::json::parse(read_text(dir_.file("cluster-input/config.json")));
   EXPECT_EQ(saved["config"]["hidden"], nlohmann::json({6, 3}));
-  EXPECT_EQ(saved["clusters"].size(), 5u);
+  EXPECT_EQ(saved["factors"][0]["clusters"].size(), 5u);
   // Reusing a model's config.json; the flag overrides one value.
   auto r = run_cli("--quiet train --data " + dir_.file("train.csv") + " --target y --cluster cluster --config " +
                    dir_.file("cluster-input/config.json") + " --epochs 2 --out " + dir_.file("again"));
@@ -210,7 +210,7 @@ TEST_F(Cli, FormulaFitsWhatTheFlagsFitAndSaysWhatItCannot) {
   const std::string train = "--quiet train --out " + dir_.file("f2") + " --data " + data;
   expect_error(train + " --formula 'Reaction ~ Days + (1 | Subject)' --target Reaction", "--target: --formula says it");
   expect_error(train + " --formula 'Reaction ~ Days + (1 | Subject) + (1 | Days)' --family gaussian",
-               "2 grouping factors (Subject, Days): armed fits one so far");
+               "feature 'Days' is also a grouping factor");
   expect_error(train + " --formula 'Reaction ~ poly(Days, 2) + (1 | Subject)'", "unsupported function poly()");
   expect_error(train + " --formula 'Reaction ~ Days + (1 | Subject)' --family gaussian --task classification",
                "--family gaussian contradicts --task classification");
@@ -254,6 +254,32 @@ TEST_F(Cli, SimulateGlmmWritesEveryGroupingFactorAndTheTruth) {
   const auto truth = nlohmann::json::parse(read_text(dir_.file("g.truth.json")));
   EXPECT_EQ(truth["factors"][1]["effects"].size(), 5u);
   expect_error("--quiet simulate glmm --clusters 1 --out " + dir_.file("h.csv"), "--clusters: every grouping factor needs at least 2 levels");
+}
+
+// Crossed factors from a formula or from --cluster a,b; predict writes each factor's cluster and mode.
+TEST_F(Cli, SeveralGroupingFactorsTrainPredictAndExplain) {
+  const std::string data = dir_.file("g.csv");
+  ASSERT_EQ(run_cli("--quiet simulate glmm --rows 800 --features 3 --clusters 6,4 --variances 2 --out " + data).exit_code, 0);
+  auto r = run_cli("--quiet train --data " + data + " --formula 'y ~ . + (1 | cluster1) + (1 | cluster2)' --out " + dir_.file("lin"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto effects = nlohmann::json::parse(run_cli("effects --model " + dir_.file("lin")).out);
+  ASSERT_EQ(effects["factors"].size(), 2u);
+  EXPECT_EQ(effects["factors"][1]["name"], "cluster2");
+  EXPECT_EQ(effects["fixed_effects"].size(), 4u);  // x1..x3 and the intercept: "." leaves out both factors
+  r = run_cli("--quiet train --data " + data + " --target y --cluster cluster1,cluster2 --model armed --epochs 3 --out " +
+              dir_.file("deep"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  r = run_cli("predict --model " + dir_.file("deep") + " --data " + data + " --unseen fixed --out " + dir_.file("p.csv"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const CsvTable p = read_csv(dir_.file("p.csv"));
+  EXPECT_EQ(p.header, (std::vector<std::string>{"cluster1", "cluster2", "prediction", "mode_cluster1", "mode_cluster2"}));
+  EXPECT_EQ(p.rows[0][3], "mixed");
+  EXPECT_EQ(p.rows[0][4], "mixed");
+  r = run_cli("--quiet report --model " + dir_.file("deep") + " --data " + data + " --out " + dir_.file("r.html"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(read_text(dir_.file("r.html")).find("Random effects of cluster2"), std::string::npos);
+  expect_error("--quiet train --data " + data + " --target y --cluster cluster1,nope --out " + dir_.file("x"),
+               "no column 'nope' for the cluster");
 }
 
 TEST_F(Cli, SplitFoldsNeverShareACluster) {

@@ -25,7 +25,7 @@ TEST(ClusteredData, LoadsDefaultFeaturesAndStringClusters) {
   const auto path = dir.write("d.csv", "x1,site,x2,y\n1,a,2,0\n3,b,4,1\n");
   const auto d = load_clustered_csv(path, {"y", "site", {}, "classification"});
   EXPECT_EQ(d.feature_names, (std::vector<std::string>{"x1", "x2"}));
-  EXPECT_EQ(d.clusters, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(d.clusters(), (std::vector<std::string>{"a", "b"}));
   EXPECT_FLOAT_EQ(d.x[1][1].item<float>(), 4.0f);
   EXPECT_FLOAT_EQ(d.y[1].item<float>(), 1.0f);
 }
@@ -130,8 +130,32 @@ TEST(ClusteredData, ACombinedGroupingJoinsItsColumnsLabels) {
   TempDir dir;
   const auto d = load_clustered_csv(dir.write("n.csv", "x,y,batch,cask\n1,0,A,a\n2,1,A,b\n3,1,B,a\n"),
                                     {"y", "batch:cask", {}, "classification"});
-  EXPECT_EQ(d.clusters, (std::vector<std::string>{"A:a", "A:b", "B:a"}));
+  EXPECT_EQ(d.clusters(), (std::vector<std::string>{"A:a", "A:b", "B:a"}));
   EXPECT_EQ(d.feature_names, (std::vector<std::string>{"x"}));  // the grouping columns are no features
+}
+
+// Several factors: nested school/class (class labels repeat across schools) and a crossed rater.
+TEST(ClusteredData, SeveralGroupingFactorsAreReadSubsetAndWritten) {
+  TempDir dir;
+  const std::string path = dir.write("s.csv", "x,y,school,class,rater\n1,0,A,1,r1\n2,1,A,2,r2\n3,1,B,1,r1\n");
+  const auto d = load_clustered_csv(path, {"y", "school,school:class,rater", {}, "classification"});
+  ASSERT_EQ(d.factors.size(), 3u);
+  EXPECT_EQ(d.factors[1].name, "school:class");
+  EXPECT_EQ(d.factors[1].labels, (std::vector<std::string>{"A:1", "A:2", "B:1"}));
+  EXPECT_EQ(d.factors[2].labels, (std::vector<std::string>{"r1", "r2", "r1"}));
+  EXPECT_EQ(d.clusters(), (std::vector<std::string>{"A", "A", "B"}));
+  EXPECT_EQ(d.feature_names, (std::vector<std::string>{"x"}));  // no grouping column is a feature
+  const auto picked = subset(d, {2, 0});
+  EXPECT_EQ(picked.factors[2].labels, (std::vector<std::string>{"r1", "r1"}));
+  write_clustered_csv(dir.file("out.csv"), picked);
+  EXPECT_EQ(test::read_text(dir.file("out.csv")), "x,y,school,school:class,rater\n3,1,B,B:1,r1\n1,0,A,A:1,r1\n");
+  // A factor the file lacks has no labels (prediction data: its clusters are unknown).
+  const auto partial = load_clustered_csv(path, {"y", "school,judge", {"x"}, "classification"});
+  EXPECT_TRUE(partial.factors[1].labels.empty());
+  EXPECT_THROW(check_trainable(partial, "classification"), Error);
+  EXPECT_NE(load_error(path, {"y", "school,,rater", {}, ""}).find("empty grouping factor name"), std::string::npos);
+  EXPECT_NE(load_error(path, {"y", "school,school", {}, ""}).find("listed twice"), std::string::npos);
+  EXPECT_NE(load_error(path, {"y", "school,rater", {"x", "rater"}, ""}).find("'rater' is also a grouping factor"), std::string::npos);
 }
 
 TEST(ClusteredData, TrialsBoundTheSuccesses) {
@@ -154,12 +178,12 @@ TEST(ClusteredData, SubsetAndWriteHandleImageRows) {
   ClusteredData images;
   images.x = torch::arange(3 * 2 * 4 * 4, torch::kFloat32).view({3, 2, 4, 4});
   images.y = torch::tensor({0.0f, 1.0f, 1.0f});
-  images.clusters = {"a", "b", "c"};
+  images.factors = {{"cluster", {"a", "b", "c"}}};
   const auto picked = subset(images, {2, 0});
   EXPECT_EQ(picked.x.sizes(), (std::vector<int64_t>{2, 2, 4, 4}));
   EXPECT_TRUE(torch::equal(picked.x[0], images.x[2]));
   EXPECT_TRUE(torch::equal(picked.x[1], images.x[0]));
-  EXPECT_EQ(picked.clusters, (std::vector<std::string>{"c", "a"}));
+  EXPECT_EQ(picked.clusters(), (std::vector<std::string>{"c", "a"}));
   write_clustered_csv(dir.file("rows.csv"), picked);
   EXPECT_EQ(test::read_text(dir.file("rows.csv")), "y,cluster\n1,c\n0,a\n");
 }

@@ -53,7 +53,7 @@ TEST(ImageData, NpyImagesMatchTheCsvRows) {
   auto data = load_image_data(csv, {dir.file("gray.npy"), ""}, kSpec);
   EXPECT_EQ(data.x.sizes(), (std::vector<int64_t>{3, 1, 4, 5}));
   EXPECT_FLOAT_EQ(data.x.max().item<float>(), 1.0f);
-  EXPECT_EQ(data.clusters, (std::vector<std::string>{"a", "b", "a"}));
+  EXPECT_EQ(data.clusters(), (std::vector<std::string>{"a", "b", "a"}));
   EXPECT_EQ(data.y[1].item<float>(), 1.0f);
   EXPECT_TRUE(data.feature_names.empty());
 

@@ -15,7 +15,7 @@ TEST(SpiralBenchmark, ArmedBeatsConventionalOnSeenClusters) {
     SpiralOptions spiral;
     spiral.seed = seed;
     const auto data = simulate_spiral(spiral).data;
-    const Split split = split_within_clusters(data.clusters, target_labels(data), 0.2, seed);
+    const Split split = split_within_clusters(data.clusters(), target_labels(data), 0.2, seed);
     const auto train = subset(data, split.train), test = subset(data, split.test);
     auto auroc = [&](const std::string& kind) {
       ModelConfig config;

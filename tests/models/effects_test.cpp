@@ -32,7 +32,7 @@ TEST(Effects, EffectsListEveryClusterAndSaveLoadKeepsThem) {
 TEST(Effects, ReportTheMembershipPredictorsRecord) {
   const auto model = MixedEffectsModel::fit(quick("armed"), small_spiral());
   const auto m = model.effects()["membership_predictor"];
-  const MembershipRecord& record = model.history().membership;
+  const MembershipRecord& record = model.history().membership.at(0);
   EXPECT_EQ(m["epochs"], record.epochs);
   EXPECT_EQ(m["held_out_rows"], record.held_out_rows);
   EXPECT_EQ(m["beats_chance"], record.beats_chance);

@@ -21,7 +21,8 @@ ClusteredData toy_images(int64_t clusters, int64_t per_cluster, uint64_t seed) {
   auto half = d.y.view({n, 1, 1, 1});
   x = x + 0.5 * (half * top + (1 - half) * (1 - top));
   auto offset = 0.5 * torch::randn({clusters});
-  for (int64_t i = 0; i < n; ++i) d.clusters.push_back("c" + std::to_string(i / per_cluster));
+  d.factors = {{"cluster", {}}};
+  for (int64_t i = 0; i < n; ++i) d.factors[0].labels.push_back("c" + std::to_string(i / per_cluster));
   d.x = x + offset.repeat_interleave(per_cluster).view({n, 1, 1, 1});
   return d;
 }
@@ -86,7 +87,7 @@ TEST(ImageModels, ArmedReconstructionsCarryTheClusterBrightness) {
   for (const std::string c : {"c0", "c1", "c2"}) {
     double sum = 0;
     for (int64_t i = 0; i < data.rows(); ++i)
-      if (data.clusters[i] == c) sum += data.x[i].mean().item<double>();
+      if (data.clusters()[i] == c) sum += data.x[i].mean().item<double>();
     data_mean.push_back(sum / 40);
     styled_mean.push_back(model.reconstruct(data, c).mean().item<double>());
   }

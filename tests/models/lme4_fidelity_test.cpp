@@ -2,7 +2,10 @@
 // data (reference fits from ../shared/data/README.md, lme4 1.1-31).
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "armed/error.h"
+#include "armed/formula.h"
 #include "armed/model.h"
 
 namespace armed {
@@ -88,6 +91,29 @@ TEST(Lme4Fidelity, FullBatchFitIsDeterministic) {
   const auto a = MixedEffectsModel::fit(config, data).effects(), b = MixedEffectsModel::fit(config, data).effects();
   EXPECT_EQ(a["fixed_effects"], b["fixed_effects"]);
   EXPECT_EQ(a["random_effects_sd"], b["random_effects_sd"]);
+}
+
+TEST(Lme4Fidelity, VerbAggCrossedBinaryGlmm) {
+  // 316 persons crossed with 24 items, binary response: glmer's Laplace fit (../shared/data/README.md).
+  ModelConfig config;
+  DataSpec spec;
+  config.task = "classification";
+  apply_formula(parse_formula("r2 ~ Anger + Gender + btype + situ + (1|id) + (1|item)"), /*network=*/false, config, spec);
+  spec.task = config.task;
+  const auto data = load_clustered_csv(std::string(ARMED_TEST_DATA) + "/verbagg.csv", spec);
+  const auto model = MixedEffectsModel::fit(config, data);
+  EXPECT_EQ(model.factor_names(), (std::vector<std::string>{"id", "item"}));
+  EXPECT_EQ(model.clusters(0).size(), 316);
+  EXPECT_EQ(model.clusters(1).size(), 24);
+  const auto e = model.effects();
+  const std::map<std::string, double> fixed{{"(Intercept)", 0.199288}, {"Anger", 0.057408},     {"GenderM", 0.320603},
+                                            {"btypescold", -1.058639}, {"btypeshout", -2.105051}, {"situself", -1.055287}};
+  for (const auto& [name, value] : fixed) EXPECT_NEAR(e["fixed_effects"][name].get<double>(), value, 0.02) << name;
+  ASSERT_EQ(e["factors"].size(), 2u);
+  expect_relative(e["factors"][0]["random_effects_sd"]["(Intercept)"].get<double>(), 1.3395363, 0.05, "SD id");
+  expect_relative(e["factors"][1]["random_effects_sd"]["(Intercept)"].get<double>(), 0.4952491, 0.05, "SD item");
+  EXPECT_EQ(e["factors"][1]["name"], "item");
+  EXPECT_EQ(e["factors"][1]["random_effects"][0]["clusters"].size(), 24u);
 }
 
 }  // namespace armed

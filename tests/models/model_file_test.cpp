@@ -58,10 +58,10 @@ TEST(ModelFile, OlderModelsWithoutAMembershipRecordServeUnseenClustersFixed) {
   config["training"].erase("membership");
   dir.write("m/config.json", config.dump());
   const auto loaded = MixedEffectsModel::load(dir.file("m"));
-  EXPECT_FALSE(loaded.history().membership.beats_chance);
-  data.clusters.assign(data.clusters.size(), "new");
-  EXPECT_EQ(loaded.predict(data).mode[0], "fixed");
-  EXPECT_EQ(loaded.predict(data, PredictMode::automatic, UnseenMode::inferred).mode[0], "inferred");
+  EXPECT_TRUE(loaded.history().membership.empty());
+  data.factors[0].labels.assign(data.clusters().size(), "new");
+  EXPECT_EQ(loaded.predict(data).mode[0][0], "fixed");
+  EXPECT_EQ(loaded.predict(data, PredictMode::automatic, UnseenMode::inferred).mode[0][0], "inferred");
 }
 
 }  // namespace armed

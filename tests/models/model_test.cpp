@@ -30,12 +30,12 @@ TEST(Model, ClusterInputUsesClusterOnlyInMixedMode) {
   auto mixed = model.predict(data, PredictMode::mixed);
   auto fixed = model.predict(data, PredictMode::fixed);
   EXPECT_NE(mixed.value, fixed.value);
-  EXPECT_EQ(mixed.mode.front(), "mixed");
-  EXPECT_EQ(fixed.mode.front(), "fixed");
-  data.clusters[0] = "never-seen";
+  EXPECT_EQ(mixed.mode[0].front(), "mixed");
+  EXPECT_EQ(fixed.mode[0].front(), "fixed");
+  data.factors[0].labels[0] = "never-seen";
   auto automatic = model.predict(data);
-  EXPECT_EQ(automatic.mode[0], "fixed");
-  EXPECT_EQ(automatic.mode[1], "mixed");
+  EXPECT_EQ(automatic.mode[0][0], "fixed");
+  EXPECT_EQ(automatic.mode[0][1], "mixed");
   EXPECT_DOUBLE_EQ(automatic.value[0], fixed.value[0]);
   try {
     model.predict(data, PredictMode::mixed);
@@ -93,7 +93,8 @@ TEST(Armed, SparseUpdatesLearnEachClustersIntercept) {
   data.x = torch::randn({clusters * per, 1});
   auto offset = torch::arange(clusters * per, torch::kInt64).div(per, "floor").remainder(2).to(torch::kFloat32) * 3 - 1.5;
   data.y = torch::bernoulli(torch::sigmoid(data.x.squeeze(1) + offset));
-  for (int64_t r = 0; r < clusters * per; ++r) data.clusters.push_back("c" + std::to_string(r / per));
+  data.factors = {{"cluster", {}}};
+  for (int64_t r = 0; r < clusters * per; ++r) data.factors[0].labels.push_back("c" + std::to_string(r / per));
   ModelConfig c = quick("armed");
   c.re_updates = "sparse";
   c.random_slopes = "none";
@@ -130,8 +131,8 @@ TEST(Armed, RegressionRandomInterceptsImproveMixedPredictions) {
   auto data = small_spiral();
   torch::manual_seed(9);
   auto offsets = torch::randn({4}) * 3.0;  // a large per-cluster intercept
-  auto ids = torch::tensor(std::vector<int64_t>(data.clusters.size()), torch::kInt64);
-  for (size_t i = 0; i < data.clusters.size(); ++i) ids[i] = static_cast<int64_t>(std::stoll(data.clusters[i]));
+  auto ids = torch::tensor(std::vector<int64_t>(data.clusters().size()), torch::kInt64);
+  for (size_t i = 0; i < data.clusters().size(); ++i) ids[i] = static_cast<int64_t>(std::stoll(data.clusters()[i]));
   data.y = (2.0 * data.x.select(1, 0) + offsets.index_select(0, ids) + 0.1 * torch::randn({data.rows()})).to(torch::kFloat32);
   auto config = quick("armed");
   config.task = "regression";
@@ -148,17 +149,17 @@ TEST(Armed, HeldOutClusterGetsSoftMembershipSummingToOne) {
   o.clusters = 5;
   o.points_per_cluster = 200;
   const auto data = simulate_spiral(o).data;
-  const Split split = split_by_clusters(data.clusters, 0.2, 3);
+  const Split split = split_by_clusters(data.clusters(), 0.2, 3);
   const auto train = subset(data, split.train), held_out = subset(data, split.test);
   const auto model = MixedEffectsModel::fit(quick("armed"), train);
-  EXPECT_EQ(model.clusters().id(held_out.clusters[0]), -1);  // truly unseen
+  EXPECT_EQ(model.clusters().id(held_out.clusters()[0]), -1);  // truly unseen
   const auto z = model.cluster_membership(held_out);
   ASSERT_EQ(z.size(0), held_out.rows());
   ASSERT_EQ(z.size(1), 4);
   EXPECT_TRUE(torch::allclose(z.sum(1), torch::ones({held_out.rows()}), 1e-5, 1e-5));
   EXPECT_GT(z.min().item<double>(), 0.0);  // soft, not one-hot
   const auto p = model.predict(held_out, PredictMode::automatic, UnseenMode::inferred);
-  EXPECT_EQ(p.mode[0], "inferred");
+  EXPECT_EQ(p.mode[0][0], "inferred");
   EXPECT_NE(p.value, model.predict(held_out, PredictMode::fixed).value);
   EXPECT_THROW(MixedEffectsModel::fit(quick("conventional"), train).cluster_membership(held_out), Error);
 }
@@ -174,7 +175,8 @@ ClusteredData clusters_in_features(double separation) {
   data.x = torch::randn({clusters * per, 2}) + separation * index.to(torch::kFloat32).unsqueeze(1);
   data.y = torch::bernoulli(torch::sigmoid(data.x.select(1, 0) - separation * index.to(torch::kFloat32) +
                                            index.remainder(2).to(torch::kFloat32) * 2 - 1));
-  for (int64_t r = 0; r < clusters * per; ++r) data.clusters.push_back("c" + std::to_string(r / per));
+  data.factors = {{"cluster", {}}};
+  for (int64_t r = 0; r < clusters * per; ++r) data.factors[0].labels.push_back("c" + std::to_string(r / per));
   return data;
 }
 
@@ -184,16 +186,16 @@ TEST(Armed, UnseenClustersGetInferredMembershipOnlyWhereThePredictorBeatsChance)
     auto config = quick("armed");
     config.epochs = 10;
     const auto model = MixedEffectsModel::fit(config, data);
-    const MembershipRecord& m = model.history().membership;
+    const MembershipRecord& m = model.history().membership.at(0);
     EXPECT_EQ(m.held_out_rows, 80);  // 10% of every cluster's rows
     EXPECT_NEAR(m.chance, 1.0 / 8, 1e-9);
     EXPECT_EQ(m.beats_chance, separation > 0) << "separation " << separation << ": accuracy " << m.held_out_accuracy;
-    data.clusters.assign(data.clusters.size(), "never-seen");
+    data.factors[0].labels.assign(data.clusters().size(), "never-seen");
     const std::string expected = separation > 0 ? "inferred" : "fixed";
-    EXPECT_EQ(model.predict(data).mode[0], expected);
+    EXPECT_EQ(model.predict(data).mode[0][0], expected);
     EXPECT_EQ(model.effects()["membership_predictor"]["unseen_clusters_by_default"], expected);
-    EXPECT_EQ(model.predict(data, PredictMode::automatic, UnseenMode::inferred).mode[0], "inferred");
-    EXPECT_EQ(model.predict(data, PredictMode::automatic, UnseenMode::fixed).mode[0], "fixed");
+    EXPECT_EQ(model.predict(data, PredictMode::automatic, UnseenMode::inferred).mode[0][0], "inferred");
+    EXPECT_EQ(model.predict(data, PredictMode::automatic, UnseenMode::fixed).mode[0][0], "fixed");
   }
 }
 
@@ -206,10 +208,10 @@ TEST(Armed, MembershipPredictorTrainsNoLongerThanTheMainNetworks) {
   const auto model = MixedEffectsModel::fit(config, small_spiral());
   const auto& h = model.history();
   ASSERT_LT(h.epochs.size(), 200u) << "the main networks should stop early here";
-  EXPECT_GE(h.membership.epochs, 1);
-  EXPECT_LE(h.membership.epochs, static_cast<int64_t>(h.epochs.size()));
-  EXPECT_LE(h.membership.best_epoch, h.membership.epochs);
-  EXPECT_EQ(h.membership.held_out_rows, 200);  // the validation rows
+  EXPECT_GE(h.membership.at(0).epochs, 1);
+  EXPECT_LE(h.membership.at(0).epochs, static_cast<int64_t>(h.epochs.size()));
+  EXPECT_LE(h.membership.at(0).best_epoch, h.membership.at(0).epochs);
+  EXPECT_EQ(h.membership.at(0).held_out_rows, 200);  // the validation rows
 }
 
 }  // namespace armed

@@ -19,8 +19,9 @@ TEST(Glmm, FixedEffectRandomInterceptsAndCrossedFactors) {
   o.noise = 0.1;
   const GlmmData sim = simulate_glmm(o);
   ASSERT_EQ(sim.data.rows(), 20000);
-  EXPECT_EQ(sim.factor_names, (std::vector<std::string>{"cluster1", "cluster2"}));
-  EXPECT_EQ(sim.data.clusters, sim.levels[0]);
+  ASSERT_EQ(sim.data.factors.size(), 2u);
+  EXPECT_EQ(sim.data.factors[0].name, "cluster1");
+  EXPECT_EQ(sim.data.factors[1].name, "cluster2");
   // y - f - b1 - b2 is the noise alone.
   const auto x = sim.data.x.accessor<float, 2>();
   double sum_sq = 0;
@@ -28,10 +29,10 @@ TEST(Glmm, FixedEffectRandomInterceptsAndCrossedFactors) {
   for (int64_t i = 0; i < sim.data.rows(); ++i) {
     const double e = 1 + x[i][0] + x[i][1] + x[i][2];
     const double f = e * std::cos(e) + 2 * x[i][0] * x[i][1];
-    const double b = sim.effects[0][std::stoi(sim.levels[0][i])] + sim.effects[1][std::stoi(sim.levels[1][i])];
+    const double b = sim.effects[0][std::stoi(sim.data.factors[0].labels[i])] + sim.effects[1][std::stoi(sim.data.factors[1].labels[i])];
     const double r = sim.data.y[i].item<double>() - f - b;
     sum_sq += r * r;
-    seen.insert(sim.levels[0][i] + "/" + sim.levels[1][i]);
+    seen.insert(sim.data.factors[0].labels[i] + "/" + sim.data.factors[1].labels[i]);
   }
   EXPECT_NEAR(std::sqrt(sum_sq / 20000), 0.1, 0.01);
   EXPECT_GT(seen.size(), 500u);  // crossed: most of the 1000 combinations occur
@@ -53,7 +54,8 @@ TEST(Glmm, BinaryTargetsSameSeedSameDataAndBadOptions) {
   EXPECT_TRUE(torch::equal(a.data.x, b.data.x));
   EXPECT_TRUE(torch::equal(a.data.y, b.data.y));
   EXPECT_TRUE(((a.data.y == 0) | (a.data.y == 1)).all().item<bool>());
-  EXPECT_EQ(a.factor_names, (std::vector<std::string>{"cluster"}));
+  ASSERT_EQ(a.data.factors.size(), 1u);
+  EXPECT_EQ(a.data.factors[0].name, "cluster");
   o.clusters = {10, 1};
   EXPECT_THROW(simulate_glmm(o), Error);
   o.clusters = {10, 10};

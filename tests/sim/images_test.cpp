@@ -16,8 +16,8 @@ TEST(ImageSim, SameSeedSameImagesInRange) {
   EXPECT_TRUE(torch::equal(a.data.y, b.data.y));
   EXPECT_GE(a.data.x.min().item<float>(), 0.0f);
   EXPECT_LE(a.data.x.max().item<float>(), 1.0f);
-  EXPECT_EQ(a.data.clusters.front(), "c0");
-  EXPECT_EQ(a.data.clusters.back(), "c2");
+  EXPECT_EQ(a.data.clusters().front(), "c0");
+  EXPECT_EQ(a.data.clusters().back(), "c2");
   o.seed = 49;
   EXPECT_FALSE(torch::equal(simulate_images(o).data.x, a.data.x));
 }

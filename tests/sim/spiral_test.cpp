@@ -28,8 +28,8 @@ TEST(Spiral, BalancedClassesAndTwoArms) {
   const SpiralData s = simulate_spiral(SpiralOptions{});
   EXPECT_DOUBLE_EQ(s.data.y.mean().item<double>(), 0.5);
   EXPECT_EQ(s.data.feature_names, (std::vector<std::string>{"x1", "x2"}));
-  EXPECT_EQ(s.data.clusters.front(), "0");
-  EXPECT_EQ(s.data.clusters.back(), "9");
+  EXPECT_EQ(s.data.clusters().front(), "0");
+  EXPECT_EQ(s.data.clusters().back(), "9");
 }
 
 TEST(Spiral, SlopeVariantScalesSecondFeature) {

@@ -9,7 +9,7 @@ namespace armed {
 
 struct Batch {
   torch::Tensor x, y;
-  ClusterDesign z;
+  std::vector<ClusterDesign> z;  // one grouping factor
 };
 
 // Clusters shift the features, so hidden activations carry the cluster for the adversary to find.
@@ -18,12 +18,12 @@ Batch clustered_batch() {
   auto ids = torch::arange(64, torch::kInt64) % 4;
   auto x = torch::randn({64, 3}) + ids.to(torch::kFloat32).unsqueeze(1);
   auto y = (x.select(1, 0) > 1.5).to(torch::kFloat32);
-  return {x, y, ClusterDesign{ids, {}}};
+  return {x, y, {ClusterDesign{ids, {}}}};
 }
 
 double adversary_ce(Network& net, const Batch& b) {
   torch::NoGradGuard no_grad;
-  return net->adversary->cross_entropy(net->adversary_input(net->forward(b.x, b.z).hidden, b.y), b.z.ids).first.item<double>();
+  return net->adversaries[0]->cross_entropy(net->adversary_input(net->forward(b.x, b.z).hidden, b.y), b.z[0].ids).first.item<double>();
 }
 
 TEST(Trainer, AdversaryLearnsAndFixedEffectsDefeatIt) {
@@ -66,9 +66,9 @@ TEST(Trainer, AnAdversaryThatSeesTheTargetTakesItAsOneMoreInput) {
   const Batch b = clustered_batch();
   torch::NoGradGuard no_grad;
   const auto hidden = net->forward(b.x, b.z).hidden;
-  EXPECT_EQ(net->adversary->options.in_features(), hidden.size(1) + 1);
-  EXPECT_FALSE(torch::allclose(net->adversary->forward(net->adversary_input(hidden, b.y)).output,
-                               net->adversary->forward(net->adversary_input(hidden, 1 - b.y)).output));
+  EXPECT_EQ(net->adversaries[0]->options.in_features(), hidden.size(1) + 1);
+  EXPECT_FALSE(torch::allclose(net->adversaries[0]->forward(net->adversary_input(hidden, b.y)).output,
+                               net->adversaries[0]->forward(net->adversary_input(hidden, 1 - b.y)).output));
   config.model = "conventional";
   EXPECT_THROW(config.validate(), Error);
 }
@@ -81,12 +81,12 @@ TEST(Trainer, MainStepDoesNotTouchTheAdversary) {
   Network net = build_network(config, {3}, 4);
   Trainer trainer(net, trainer_options(config));
   const Batch b = clustered_batch();
-  auto adversary_before = net->adversary->parameters()[0].detach().clone();
-  auto slopes_before = net->random_effects->loc.detach().clone();
+  auto adversary_before = net->adversaries[0]->parameters()[0].detach().clone();
+  auto slopes_before = net->random_effects[0]->loc.detach().clone();
   trainer.step(b.x, b.y, b.z);
   // The adversary moved only by its own step; the random effects moved with the main step.
-  EXPECT_FALSE(torch::equal(adversary_before, net->adversary->parameters()[0]));
-  EXPECT_FALSE(torch::equal(slopes_before, net->random_effects->loc));
+  EXPECT_FALSE(torch::equal(adversary_before, net->adversaries[0]->parameters()[0]));
+  EXPECT_FALSE(torch::equal(slopes_before, net->random_effects[0]->loc));
 }
 
 TEST(Trainer, StepReportsEveryLossTerm) {
@@ -110,14 +110,38 @@ TEST(Trainer, SparseUpdatesNeedTheTrainingClustersAndTouchOnlyTheBatchsRows) {
   Trainer trainer(net, trainer_options(config));
   const Batch b = clustered_batch();
   EXPECT_THROW(trainer.step(b.x, b.y, b.z), c10::Error);
-  trainer.set_training_clusters(b.z.ids);
-  const auto loc = net->random_effects->loc.detach().clone();
+  trainer.set_training_clusters({b.z[0].ids});
+  const auto loc = net->random_effects[0]->loc.detach().clone();
   const auto rows = torch::tensor({0, 1, 4, 5}, torch::kInt64);  // clusters 0 and 1 only
-  trainer.step(b.x.index_select(0, rows), b.y.index_select(0, rows), b.z.rows(rows));
-  EXPECT_FALSE(torch::equal(net->random_effects->loc[0], loc[0]));
-  EXPECT_FALSE(torch::equal(net->random_effects->loc[1], loc[1]));
-  EXPECT_TRUE(torch::equal(net->random_effects->loc[2], loc[2]));
-  EXPECT_TRUE(torch::equal(net->random_effects->loc[3], loc[3]));
+  trainer.step(b.x.index_select(0, rows), b.y.index_select(0, rows), {b.z[0].rows(rows)});
+  EXPECT_FALSE(torch::equal(net->random_effects[0]->loc[0], loc[0]));
+  EXPECT_FALSE(torch::equal(net->random_effects[0]->loc[1], loc[1]));
+  EXPECT_TRUE(torch::equal(net->random_effects[0]->loc[2], loc[2]));
+  EXPECT_TRUE(torch::equal(net->random_effects[0]->loc[3], loc[3]));
+}
+
+// Crossed factors: an adversary per factor, each learning its own factor's clusters, and an
+// L-BFGS fit whose expected likelihood adds both factors' random effects.
+TEST(Trainer, EveryFactorHasItsAdversaryStep) {
+  ModelConfig config;
+  config.model = "armed";
+  config.hidden = {8, 8};
+  config.lr = 0.01;
+  torch::manual_seed(10);
+  Network net = build_network(config, {3}, std::vector<FactorTerms>{{4, "hidden", {}, "diagonal"}, {2, "none", {}, "diagonal"}});
+  ASSERT_EQ(net->adversaries.size(), 2u);
+  Trainer trainer(net, trainer_options(config));
+  Batch b = clustered_batch();
+  b.z.push_back(ClusterDesign{b.z[0].ids.remainder(2), {}});
+  const auto first = net->adversaries[0]->parameters().front().detach().clone();
+  const auto second = net->adversaries[1]->parameters().front().detach().clone();
+  const auto terms = trainer.step(b.x, b.y, b.z).read();
+  EXPECT_FALSE(torch::equal(first, net->adversaries[0]->parameters().front()));
+  EXPECT_FALSE(torch::equal(second, net->adversaries[1]->parameters().front()));
+  // The accuracy is the adversaries' mean: between 0 and 1, from a 4-way and a 2-way guess.
+  EXPECT_GE(terms.at("adversary_accuracy"), 0.0);
+  EXPECT_LE(terms.at("adversary_accuracy"), 1.0);
+  EXPECT_THROW(trainer.step(b.x, b.y, {b.z[0]}), c10::Error);
 }
 
 TEST(Trainer, TheMainStepLeavesTheAdversaryTrainable) {
@@ -128,10 +152,10 @@ TEST(Trainer, TheMainStepLeavesTheAdversaryTrainable) {
   Trainer trainer(net, trainer_options(config));
   const Batch b = clustered_batch();
   trainer.step(b.x, b.y, b.z);
-  const auto weight = net->adversary->parameters().front().detach().clone();
-  for (const auto& p : net->adversary->parameters()) EXPECT_TRUE(p.requires_grad());
+  const auto weight = net->adversaries[0]->parameters().front().detach().clone();
+  for (const auto& p : net->adversaries[0]->parameters()) EXPECT_TRUE(p.requires_grad());
   trainer.step(b.x, b.y, b.z);
-  EXPECT_FALSE(torch::equal(net->adversary->parameters().front(), weight));
+  EXPECT_FALSE(torch::equal(net->adversaries[0]->parameters().front(), weight));
 }
 
 }  // namespace armed

@@ -12,7 +12,9 @@ struct CsvTable;
 // Which columns of a CSV file play which role.
 struct DataSpec {
   std::string target;                 // empty or absent from the file: no target (prediction)
-  std::string cluster;                // g1:g2 (no such column): their labels joined; absent: every row's cluster is unknown
+  // Grouping factor columns, comma-separated for several (crossed or nested); g1:g2 (no such
+  // column): the combinations of their labels. A factor absent from the file: every row's level unknown.
+  std::string cluster;
   std::vector<std::string> features;  // a:b: products of a's and b's inputs; empty: every column other than target, cluster and trials
   std::string task;                   // its outcome family checks the targets (classification: 0/1, or 0..trials); empty: no check
   std::string trials;                 // binomial target: column of trials, the target counting successes
@@ -24,11 +26,19 @@ struct DataSpec {
   std::vector<std::string> target_levels;
 };
 
+// The names of the grouping factors DataSpec::cluster lists ("site,rater" -> site, rater).
+std::vector<std::string> grouping_factor_names(const std::string& cluster);
+
+// One grouping factor: each row's level (its cluster).
+struct GroupingFactor {
+  std::string name;                 // its column, or g1:g2
+  std::vector<std::string> labels;  // one per row; empty when the data does not have the factor
+};
+
 // Tabular data grouped into clusters, features on their original scale.
 struct ClusteredData {
   std::string source;                   // file name, for messages
   std::string target_name = "y";
-  std::string cluster_name = "cluster";
   std::string trials_name;              // empty: one trial per row
   std::map<std::string, std::vector<std::string>> levels;  // levels of each categorical feature column
   // A text target's two levels, sorted as R's factor levels: the second is the event (y = 1).
@@ -38,11 +48,15 @@ struct ClusteredData {
   torch::Tensor x;                      // rows x features, float32
   torch::Tensor y;                      // rows, float32; undefined when there is no target
   torch::Tensor trials;                 // rows, float32; undefined without a trials column
-  std::vector<std::string> clusters;    // one label per row; empty when there is no cluster column
+  // The grouping factors (one, or several crossed or nested). The first also groups the splits,
+  // per-cluster metrics and reports.
+  std::vector<GroupingFactor> factors;
 
   int64_t rows() const { return x.size(0); }
   bool has_target() const { return y.defined(); }
-  bool has_clusters() const { return !clusters.empty(); }
+  bool has_clusters() const { return !factors.empty() && !factors.front().labels.empty(); }
+  const std::vector<std::string>& clusters() const;  // the first factor's labels; empty without it
+  const std::string& cluster_name() const;           // the first factor's name; empty without factors
 };
 
 // Loads a CSV file. A categorical column becomes one 0/1 column per level after the first, named
@@ -55,7 +69,8 @@ ClusteredData load_clustered_csv(const std::string& path, const DataSpec& spec);
 // names them (each column optional, as for load_clustered_csv), checking them the same way.
 void read_target_and_clusters(const CsvTable& table, const DataSpec& spec, ClusteredData& data);
 
-// Rejects data a model cannot be trained on: a single class, a single cluster, no target.
+// Rejects data a model cannot be trained on: a single class, a factor with a single level or
+// absent, no target.
 void check_trainable(const ClusteredData& data, const std::string& task);
 
 // The target as integer labels (class, or successes), e.g. to stratify splits by.
@@ -64,7 +79,7 @@ std::vector<int64_t> target_labels(const ClusteredData& data);
 // The rows at `index`, in that order.
 ClusteredData subset(const ClusteredData& data, const std::vector<int64_t>& index);
 
-// Writes features (none for images), then target (if any), then cluster, as CSV.
+// Writes features (none for images), then target (if any), then each grouping factor, as CSV.
 void write_clustered_csv(const std::string& path, const ClusteredData& data);
 
 }  // namespace armed

@@ -26,15 +26,11 @@ struct GlmmOptions {
 };
 
 struct GlmmData {
-  ClusteredData data;                                // x1..xp, y; clusters: the first factor's levels
-  std::vector<std::string> factor_names;             // "cluster", or cluster1, cluster2, ...
-  std::vector<std::vector<std::string>> levels;      // per factor, each row's level
-  std::vector<std::vector<double>> effects;          // per factor, each level's intercept b
+  ClusteredData data;                        // x1..xp, y; factors "cluster", or cluster1, cluster2, ... (levels 0..K-1)
+  std::vector<std::vector<double>> effects;  // per factor, each level's intercept b
 };
 
 GlmmData simulate_glmm(const GlmmOptions& options);
-// Features, target, then one column per grouping factor.
-void write_glmm_csv(const std::string& path, const GlmmData& sim);
 nlohmann::json truth_to_json(const GlmmOptions& options, const GlmmData& sim);
 
 }  // namespace armed
