@@ -19,6 +19,9 @@ struct ModelConfig {
   std::string model = "conventional";  // a row of model_kinds()
   std::string task = "classification";  // the outcome family: classification (0/1 or successes of --trials; logit link) | regression (Gaussian)
   std::string fe = "mlp";               // fixed-effects part: mlp | linear (one linear layer: a GLM)
+  // fe linear without an intercept (a formula's 0 + or - 1): features and a Gaussian target are
+  // then scaled but not centred, so that no intercept hides in the centring.
+  bool no_intercept = false;
   std::vector<int64_t> hidden = {4, 4, 4};       // fixed-effects MLP: 3 hidden layers of 4 ReLU units
   std::vector<int64_t> adversary_hidden = {4, 4};
   std::vector<int64_t> membership_hidden = {16, 16};  // armed: cluster-membership predictor for unseen clusters
@@ -103,6 +106,7 @@ void for_each_field(ModelConfig& c, Visitor&& v) {
   v("model", c.model, model_help.c_str());
   v("task", c.task, "classification (0/1 target, or successes out of --trials) | regression");
   v("fe", c.fe, "fixed-effects part: mlp | linear (a GLM; coefficients reported by armed effects)");
+  v("no_intercept", c.no_intercept, "fe linear: no fixed intercept (a formula's '0 +')");
   v("hidden", c.hidden, "hidden layer widths of the fixed-effects MLP, comma-separated");
   v("adversary_hidden", c.adversary_hidden, "hidden layer widths of the adversary (cluster classifier)");
   v("membership_hidden", c.membership_hidden, "hidden layer widths of the cluster-membership predictor (armed)");

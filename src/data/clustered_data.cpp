@@ -182,7 +182,9 @@ ClusteredData load_clustered_csv(const std::string& path, const DataSpec& spec) 
   std::vector<std::vector<size_t>> features;
   const std::set<size_t> cluster_columns = all_grouping_columns(table, spec.cluster);
   const std::vector<std::string> factor_names = grouping_factor_names(spec.cluster);
-  if (spec.features.empty()) {
+  if (spec.no_features) {
+    if (!spec.features.empty()) throw Error("no features asked for, yet features named");
+  } else if (spec.features.empty()) {
     for (size_t c = 0; c < table.header.size(); ++c) {
       const auto& name = table.header[c];
       if (name != spec.target && !cluster_columns.count(c) && name != spec.trials) features.push_back({c});
@@ -205,7 +207,7 @@ ClusteredData load_clustered_csv(const std::string& path, const DataSpec& spec) 
       features.push_back(parts);
     }
   }
-  if (features.empty()) throw Error(path + ": no feature columns (only target and cluster)");
+  if (features.empty() && !spec.no_features) throw Error(path + ": no feature columns (only target and cluster)");
   for (const auto& name : categorical) {
     const size_t c = table.column(name);
     if (std::none_of(features.begin(), features.end(),
@@ -235,7 +237,7 @@ ClusteredData load_clustered_csv(const std::string& path, const DataSpec& spec) 
     data.feature_names.insert(data.feature_names.end(), product.names.begin(), product.names.end());
     columns.insert(columns.end(), product.columns.begin(), product.columns.end());
   }
-  data.x = torch::stack(columns, 1).contiguous();
+  data.x = columns.empty() ? torch::empty({static_cast<int64_t>(table.rows.size()), 0}) : torch::stack(columns, 1).contiguous();
 
   read_target_and_clusters(table, spec, data);
   return data;

@@ -2,9 +2,10 @@
 
 namespace armed {
 
-Standardizer Standardizer::fit(const torch::Tensor& x) {
+Standardizer Standardizer::fit(const torch::Tensor& x, bool centre) {
   auto xd = x.to(torch::kFloat64);
-  auto mean = xd.mean(0), sd = xd.std(0, /*unbiased=*/false);
+  auto mean = centre ? xd.mean(0) : torch::zeros({x.size(1)}, torch::kFloat64);
+  auto sd = centre ? xd.std(0, /*unbiased=*/false) : xd.square().mean(0).sqrt();
   Standardizer s;
   for (int64_t j = 0; j < x.size(1); ++j) {
     s.mean.push_back(mean[j].item<double>());

@@ -60,6 +60,7 @@ void ModelConfig::validate() const {
   if (fe == "linear" && random_slopes == "hidden" && has_random_effects())
     throw Error(option_flag("fe") + " linear: no hidden layer for random slopes; use --random-slopes inputs, none or feature names");
   if (fe == "linear" && k.method == Method::cluster_input) throw Error(option_flag("fe") + " linear is for conventional and armed models");
+  if (no_intercept && fe != "linear") throw Error(option_flag("no_intercept") + " is for --fe linear: a network has its own biases");
   if (!one_of<std::string>(re_covariance, {"diagonal", "full"}))
     throw Error(option_flag("re_covariance") + ": '" + re_covariance + "' is not diagonal or full");
   if (!one_of<std::string>(adversary_objective, {"reverse", "confusion"}))

@@ -105,7 +105,7 @@ nlohmann::json MixedEffectsModel::effects() const {
       fixed[s_->features[j]] = scale * wj / s_->standardizer.sd[j];
       intercept -= wj * s_->standardizer.mean[j] / s_->standardizer.sd[j];
     }
-    fixed["(Intercept)"] = shift + scale * intercept;
+    if (!s_->config.no_intercept) fixed["(Intercept)"] = shift + scale * intercept;
     out["fixed_effects"] = fixed;
   }
   if (s_->likelihood().has_residual_sd()) out["residual_sd"] = s_->net->log_residual_sd.exp().item<double>() * s_->target_sd;

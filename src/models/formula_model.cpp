@@ -16,8 +16,6 @@ namespace {
 
 void apply_formula(const Formula& f, bool network, ModelConfig& config, DataSpec& spec) {
   if (f.random.empty()) unsupported(f, "no random-effect term such as (1 | group) names the grouping factor");
-  if (!f.intercept) unsupported(f, "the fixed part always has an intercept: drop '0 +' or '- 1'");
-  if (!f.all_other_columns && f.fixed.empty()) unsupported(f, "an intercept-only fixed part is not supported yet: name a column or '.'");
 
   spec.target = f.response;
   spec.trials = f.trials;
@@ -37,6 +35,10 @@ void apply_formula(const Formula& f, bool network, ModelConfig& config, DataSpec
   }
   spec.features.clear();
   spec.categorical.clear();
+  spec.no_features = !f.all_other_columns && f.fixed.empty();  // y ~ 1 + ...: the intercept alone
+  if (spec.no_features && network) unsupported(f, "a network needs inputs: name columns or '.' in the fixed part");
+  if (!f.intercept && network) unsupported(f, "a network has its own biases: drop '0 +' or '- 1'");
+  if (!f.intercept && spec.no_features) unsupported(f, "no fixed part at all: name a column, or keep the intercept");
   for (const auto& term : f.fixed) spec.features.push_back(term.name());  // a:b: the products of a's and b's inputs
   for (const auto& column : f.factor_columns) spec.categorical.push_back(column);
   spec.text_is_categorical = true;
@@ -55,6 +57,7 @@ void apply_formula(const Formula& f, bool network, ModelConfig& config, DataSpec
     config.elbo = true;
     config.optimizer = "lbfgs";
     config.weight_fixed = 0;
+    config.no_intercept = !f.intercept;
   } else if (!config.has_random_effects()) {
     for (const auto& r : f.random)
       if (!r.slopes.empty())

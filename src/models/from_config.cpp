@@ -20,8 +20,8 @@ struct BackboneFactories {
   Decoder (*cluster_decoder)(const ModelConfig& config, const Shape& input_shape, int64_t clusters);  // may be null
 };
 
-std::shared_ptr<FixedEffectsModule> mlp(int64_t inputs, const Shape& hidden, int64_t outputs) {
-  return MLP(MLPOptions(inputs, hidden, outputs)).ptr();
+std::shared_ptr<FixedEffectsModule> mlp(int64_t inputs, const Shape& hidden, int64_t outputs, bool output_bias = true) {
+  return MLP(MLPOptions(inputs, hidden, outputs).output_bias(output_bias)).ptr();
 }
 
 std::shared_ptr<FixedEffectsModule> conv_net(const Shape& input_shape, const Shape& filters, const Shape& head, int64_t outputs) {
@@ -32,7 +32,8 @@ const BackboneFactories& factories(Backbone backbone) {
   static const BackboneFactories mlp_backbone{
       [](const ModelConfig& c, const Shape&) -> FixedEffectsFactory {
         const Shape hidden = c.fe == "linear" ? Shape{} : c.hidden;  // linear: a GLM
-        return [hidden](int64_t inputs) { return mlp(inputs, hidden, 1); };
+        const bool intercept = !c.no_intercept;
+        return [hidden, intercept](int64_t inputs) { return mlp(inputs, hidden, 1, intercept); };
       },
       [](const ModelConfig& c, const Shape& input_shape, int64_t clusters) {
         return mlp(input_shape[0], c.membership_hidden, clusters);

@@ -59,6 +59,7 @@ MixedEffectsModel MixedEffectsModel::fit(const ModelConfig& config_in, const Clu
   }
   m.s_->spec.trials = data.trials_name;
   m.s_->spec.features = data.feature_columns;
+  m.s_->spec.no_features = !config.for_images() && data.feature_columns.empty();
   for (const auto& [column, levels] : data.levels) m.s_->spec.categorical.push_back(column);
   m.s_->spec.levels = data.levels;
   m.s_->spec.target_levels = data.target_levels;
@@ -75,10 +76,11 @@ MixedEffectsModel MixedEffectsModel::fit(const ModelConfig& config_in, const Clu
     train = subset(data, split.train);
     valid = subset(data, split.test);
   }
-  if (!config.for_images()) m.s_->standardizer = Standardizer::fit(train.x);
+  if (!config.for_images()) m.s_->standardizer = Standardizer::fit(train.x, /*centre=*/!config.no_intercept);
   if (family.has_residual_sd()) {
-    m.s_->target_mean = train.y.to(torch::kFloat64).mean().item<double>();
-    const double sd = train.y.to(torch::kFloat64).std(/*unbiased=*/false).item<double>();
+    const auto y = train.y.to(torch::kFloat64);
+    m.s_->target_mean = config.no_intercept ? 0.0 : y.mean().item<double>();
+    const double sd = config.no_intercept ? y.square().mean().sqrt().item<double>() : y.std(/*unbiased=*/false).item<double>();
     m.s_->target_sd = sd > 1e-12 ? sd : 1.0;
   }
 

@@ -77,6 +77,7 @@ void MixedEffectsModel::save(const std::string& dir) const {
           {"cluster", s_->spec.cluster},
           {"trials", s_->spec.trials},
           {"columns", s_->spec.features},
+          {"no_features", s_->spec.no_features},
           {"categorical", s_->spec.levels},
           {"target_levels", s_->spec.target_levels},
           {"features", s_->features},
@@ -117,6 +118,7 @@ MixedEffectsModel MixedEffectsModel::load(const std::string& dir, const FixedEff
     m.s_->spec.cluster = data.at("cluster").get<std::string>();
     m.s_->spec.trials = data.at("trials").get<std::string>();
     m.s_->spec.features = data.at("columns").get<std::vector<std::string>>();
+    m.s_->spec.no_features = data.value("no_features", false);  // written since intercept-only models
     m.s_->spec.levels = data.at("categorical").get<std::map<std::string, std::vector<std::string>>>();
     // Written since text targets (Y/N); older models have 0/1 targets.
     m.s_->spec.target_levels = data.value("target_levels", std::vector<std::string>{});

@@ -127,30 +127,44 @@ class StackCrossEntropy : public torch::autograd::Function<StackCrossEntropy> {
   }
 };
 
+// A linear layer; with no inputs (an intercept-only linear model) its weight is [out, 0], which
+// LibTorch's Linear cannot initialize, so it is built with one input and then emptied.
+torch::nn::Linear linear(int64_t in, int64_t out) {
+  torch::nn::Linear layer(std::max<int64_t>(in, 1), out);
+  if (in == 0) {
+    torch::NoGradGuard no_grad;
+    layer->weight.set_data(torch::empty({out, 0}));
+  }
+  return layer;
+}
+
 }  // namespace
 
 MLPImpl::MLPImpl(MLPOptions options_) : options(std::move(options_)) { reset(); }
 
 void MLPImpl::reset() {
-  if (options.in_features() < 1 || options.out_features() < 1) throw Error("MLP needs at least one input and output");
+  if (options.in_features() < 0 || options.out_features() < 1) throw Error("MLP needs at least one output");
   layers.clear();
   int64_t width = options.in_features();
   for (size_t i = 0; i < options.hidden().size(); ++i) {
     const int64_t h = options.hidden()[i];
     if (h < 1) throw Error("hidden layer widths must be positive");
-    layers.push_back(register_module("hidden" + std::to_string(i), torch::nn::Linear(width, h)));
+    layers.push_back(register_module("hidden" + std::to_string(i), linear(width, h)));
     width = h;
   }
-  output = register_module("output", torch::nn::Linear(width, options.out_features()));
+  output = register_module("output", linear(width, options.out_features()));
   // Glorot-uniform weights and zero biases (Keras' default, used by the paper): with layers as
   // narrow as 4 units, LibTorch's default uniform biases leave whole layers dead more often.
   torch::NoGradGuard no_grad;
+  // Without inputs the first weight is empty (xavier's fan-in would be 0).
   for (auto& layer : layers) {
-    torch::nn::init::xavier_uniform_(layer->weight);
+    if (layer->weight.numel() > 0) torch::nn::init::xavier_uniform_(layer->weight);
     torch::nn::init::zeros_(layer->bias);
   }
-  torch::nn::init::xavier_uniform_(output->weight);
+  if (output->weight.numel() > 0) torch::nn::init::xavier_uniform_(output->weight);
   torch::nn::init::zeros_(output->bias);
+  // Kept as a parameter for the fused layers, but no optimizer moves a parameter without gradient.
+  if (!options.output_bias()) output->bias.set_requires_grad(false);
 }
 
 std::vector<torch::Tensor> MLPImpl::stack_parameters() const {

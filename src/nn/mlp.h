@@ -13,6 +13,7 @@ struct MLPOptions {
   TORCH_ARG(int64_t, in_features);
   TORCH_ARG(std::vector<int64_t>, hidden);  // ReLU hidden layer widths
   TORCH_ARG(int64_t, out_features);         // linear output (logits or regression values)
+  TORCH_ARG(bool, output_bias) = true;      // false: the output layer's bias stays zero (a model without intercept)
 };
 
 // Multilayer perceptron that also returns its hidden (post-ReLU) activations, which the adversary

@@ -280,6 +280,14 @@ TEST_F(Cli, SeveralGroupingFactorsTrainPredictAndExplain) {
   EXPECT_NE(read_text(dir_.file("r.html")).find("Random effects of cluster2"), std::string::npos);
   expect_error("--quiet train --data " + data + " --target y --cluster cluster1,nope --out " + dir_.file("x"),
                "no column 'nope' for the cluster");
+  // An intercept-only fixed part: the model has no inputs, and predicts from its saved spec.
+  const std::string penicillin = std::string(ARMED_TEST_DATA) + "/penicillin.csv";
+  r = run_cli("--quiet train --data " + penicillin + " --formula 'diameter ~ 1 + (1 | plate) + (1 | sample)' --family gaussian --out " +
+              dir_.file("pen"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  r = run_cli("predict --model " + dir_.file("pen") + " --data " + penicillin + " --out " + dir_.file("pen.csv"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(read_csv(dir_.file("pen.csv")).rows.size(), 144u);
 }
 
 TEST_F(Cli, SplitFoldsNeverShareACluster) {

@@ -115,14 +115,53 @@ TEST(FormulaModel, SeveralGroupingFactorsEachKeepTheirOwnTerms) {
   EXPECT_EQ(same[1].slopes, "none");
 }
 
+TEST(FormulaModel, AnInterceptOnlyFixedPartHasNoFeatures) {
+  ModelConfig config;
+  DataSpec spec;
+  apply_formula(parse_formula("y ~ 1 + (1 | a/b)"), /*network=*/false, config, spec);
+  EXPECT_TRUE(spec.no_features);
+  EXPECT_TRUE(spec.features.empty());
+  EXPECT_EQ(spec.cluster, "a,a:b");
+  apply_formula(parse_formula("y ~ x + (1 | a)"), /*network=*/false, config, spec);
+  EXPECT_FALSE(spec.no_features);
+}
+
+// y ~ 0 + x: the fixed part passes through the origin on the original scale, which centring the
+// feature or the target would break; with the intercept the same data puts it near 5.
+TEST(FormulaModel, ZeroPlusFitsWithoutAnIntercept) {
+  torch::manual_seed(3);
+  ClusteredData data;
+  const int64_t n = 200;
+  data.feature_names = data.feature_columns = {"x"};
+  data.x = 1 + torch::rand({n, 1});
+  data.y = 5 + 3 * data.x.squeeze(1) + 0.1 * torch::randn({n});
+  data.factors = {{"g", {}}};
+  for (int64_t i = 0; i < n; ++i) data.factors[0].labels.push_back(i % 2 ? "a" : "b");
+  ClusteredData origin = data;
+  origin.x = torch::zeros({n, 1});
+  for (const bool intercept : {false, true}) {
+    ModelConfig config;
+    DataSpec spec;
+    config.task = "regression";
+    apply_formula(parse_formula(intercept ? "y ~ x + (1 | g)" : "y ~ 0 + x + (1 | g)"), /*network=*/false, config, spec);
+    EXPECT_EQ(config.no_intercept, !intercept);
+    const auto model = MixedEffectsModel::fit(config, data);
+    EXPECT_EQ(model.effects()["fixed_effects"].contains("(Intercept)"), intercept);
+    const double at_origin = model.predict(origin, PredictMode::fixed).value[0];
+    if (intercept) EXPECT_NEAR(at_origin, 5.0, 0.5);
+    else EXPECT_NEAR(at_origin, 0.0, 1e-5);
+  }
+}
+
 TEST(FormulaModel, WhatArmedDoesNotFitYetIsAnError) {
   EXPECT_NE(apply_error("y ~ x + (1 | a) + (0 + x | a)").find("'a' has two random-effect terms"), std::string::npos);
   EXPECT_NE(apply_error("y ~ x").find("no random-effect term"), std::string::npos);
-  EXPECT_NE(apply_error("y ~ 0 + x + (1 | g)").find("always has an intercept"), std::string::npos);
+  EXPECT_NE(apply_error("y ~ 0 + x + (1 | g)", /*network=*/true).find("a network has its own biases"), std::string::npos);
+  EXPECT_NE(apply_error("y ~ 0 + (1 | g)").find("no fixed part at all"), std::string::npos);
   EXPECT_NE(apply_error("y ~ x + (0 + x | g)").find("always have an intercept"), std::string::npos);
   EXPECT_NE(apply_error("y ~ x + (1 + hidden | g)").find("need a network"), std::string::npos);
   EXPECT_NE(apply_error("y ~ x + (1 + x | g)", /*network=*/true).find("has no random slopes"), std::string::npos);
-  EXPECT_NE(apply_error("y ~ 1 + (1 | g)").find("intercept-only"), std::string::npos);
+  EXPECT_NE(apply_error("y ~ 1 + (1 | g)", /*network=*/true).find("a network needs inputs"), std::string::npos);
   EXPECT_EQ(apply_error("y ~ x + (1 + x | g)").find('\n'), std::string::npos);
 }
 

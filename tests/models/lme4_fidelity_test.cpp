@@ -25,6 +25,15 @@ ModelConfig mixed_model(const std::string& task, const std::string& slopes) {
   return c;
 }
 
+// The mixed model a formula describes (no network), fitted to a file of tests/data.
+MixedEffectsModel fit_formula(const std::string& formula, const std::string& task, const std::string& file) {
+  ModelConfig config;
+  DataSpec spec;
+  config.task = spec.task = task;
+  apply_formula(parse_formula(formula), /*network=*/false, config, spec);
+  return MixedEffectsModel::fit(config, load_clustered_csv(std::string(ARMED_TEST_DATA) + "/" + file, spec));
+}
+
 void expect_relative(double actual, double expected, double tolerance, const std::string& what) {
   EXPECT_NEAR(actual, expected, tolerance * std::abs(expected)) << what;
 }
@@ -95,13 +104,7 @@ TEST(Lme4Fidelity, FullBatchFitIsDeterministic) {
 
 TEST(Lme4Fidelity, VerbAggCrossedBinaryGlmm) {
   // 316 persons crossed with 24 items, binary response: glmer's Laplace fit (../shared/data/README.md).
-  ModelConfig config;
-  DataSpec spec;
-  config.task = "classification";
-  apply_formula(parse_formula("r2 ~ Anger + Gender + btype + situ + (1|id) + (1|item)"), /*network=*/false, config, spec);
-  spec.task = config.task;
-  const auto data = load_clustered_csv(std::string(ARMED_TEST_DATA) + "/verbagg.csv", spec);
-  const auto model = MixedEffectsModel::fit(config, data);
+  const auto model = fit_formula("r2 ~ Anger + Gender + btype + situ + (1|id) + (1|item)", "classification", "verbagg.csv");
   EXPECT_EQ(model.factor_names(), (std::vector<std::string>{"id", "item"}));
   EXPECT_EQ(model.clusters(0).size(), 316);
   EXPECT_EQ(model.clusters(1).size(), 24);
@@ -114,6 +117,19 @@ TEST(Lme4Fidelity, VerbAggCrossedBinaryGlmm) {
   expect_relative(e["factors"][1]["random_effects_sd"]["(Intercept)"].get<double>(), 0.4952491, 0.05, "SD item");
   EXPECT_EQ(e["factors"][1]["name"], "item");
   EXPECT_EQ(e["factors"][1]["random_effects"][0]["clusters"].size(), 24u);
+}
+
+TEST(Lme4Fidelity, PenicillinCrossedLinearMixedModelWithAnInterceptOnly) {
+  // diameter ~ 1 + (1|plate) + (1|sample): 24 plates crossed with 6 samples; lmer, REML = FALSE
+  // (../shared/data/reference-fits-crossed.txt).
+  const auto model = fit_formula("diameter ~ 1 + (1|plate) + (1|sample)", "regression", "penicillin.csv");
+  EXPECT_TRUE(model.feature_names().empty());
+  const auto e = model.effects();
+  EXPECT_EQ(e["fixed_effects"].size(), 1u);
+  expect_relative(e["fixed_effects"]["(Intercept)"].get<double>(), 22.972222, 0.001, "fixed intercept");
+  expect_relative(e["factors"][0]["random_effects_sd"]["(Intercept)"].get<double>(), 0.8455725, 0.05, "SD plate");
+  expect_relative(e["factors"][1]["random_effects_sd"]["(Intercept)"].get<double>(), 1.7706474, 0.05, "SD sample");
+  expect_relative(e["residual_sd"].get<double>(), 0.5499321, 0.05, "residual SD");
 }
 
 }  // namespace armed

@@ -98,4 +98,20 @@ TEST(MLP, CrossEntropyGradientStoresAutogradsGradientWithoutAGraph) {
   expect_all_close(stored, expected);
 }
 
+// An intercept-only linear model has no inputs: its output is the bias, which trains.
+TEST(MLP, WithoutInputsItIsItsBias) {
+  MLP constant(MLPOptions(0, {}, 1));
+  EXPECT_EQ(constant->output->weight.numel(), 0);
+  {
+    torch::NoGradGuard no_grad;
+    constant->output->bias.fill_(1.5);
+  }
+  const auto out = constant->forward(torch::empty({3, 0})).output;
+  EXPECT_TRUE(torch::equal(out, torch::full({3, 1}, 1.5f)));
+  out.sum().backward();
+  EXPECT_FLOAT_EQ(constant->output->bias.grad().item<float>(), 3.0f);
+  MLP hidden(MLPOptions(0, {4}, 2));  // a membership predictor without inputs: constant logits
+  EXPECT_EQ(hidden->forward(torch::empty({2, 0})).output.sizes(), (std::vector<int64_t>{2, 2}));
+}
+
 }  // namespace armed

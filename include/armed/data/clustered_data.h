@@ -24,6 +24,8 @@ struct DataSpec {
   bool text_is_categorical = false;
   // A classification target of two text levels: known from training; empty: from the data.
   std::vector<std::string> target_levels;
+  // No feature inputs at all (an intercept-only fixed part, y ~ 1 + ...): `features` must be empty.
+  bool no_features = false;
 };
 
 // The names of the grouping factors DataSpec::cluster lists ("site,rater" -> site, rater).
