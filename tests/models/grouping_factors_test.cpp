@@ -29,6 +29,14 @@ ClusteredData with_unseen(ClusteredData data, size_t f) {
   return data;
 }
 
+// Armed with random intercepts per factor, 10 epochs.
+MixedEffectsModel fit_intercepts(const ClusteredData& data) {
+  auto config = quick("armed");
+  config.random_slopes = "none";
+  config.epochs = 10;
+  return MixedEffectsModel::fit(config, data);
+}
+
 }  // namespace
 
 TEST(GroupingFactors, EveryTabularModelKindTrainsOnCrossedFactors) {
@@ -50,10 +58,7 @@ TEST(GroupingFactors, EveryTabularModelKindTrainsOnCrossedFactors) {
 
 TEST(GroupingFactors, EachFactorHasItsOwnRandomEffectsAndMembershipRecord) {
   const auto data = crossed();
-  auto config = quick("armed");
-  config.random_slopes = "none";
-  config.epochs = 10;
-  const auto model = MixedEffectsModel::fit(config, data);
+  const auto model = fit_intercepts(data);
   ASSERT_EQ(model.history().membership.size(), 2u);
   const auto e = model.effects();
   ASSERT_EQ(e["factors"].size(), 2u);
@@ -67,10 +72,7 @@ TEST(GroupingFactors, EachFactorHasItsOwnRandomEffectsAndMembershipRecord) {
 // random effects: its prediction differs from the fixed effects and from the row with both seen.
 TEST(GroupingFactors, UnseenLevelsAreHandledPerFactor) {
   const auto data = crossed();
-  auto config = quick("armed");
-  config.random_slopes = "none";
-  config.epochs = 10;
-  const auto model = MixedEffectsModel::fit(config, data);
+  const auto model = fit_intercepts(data);
   const auto both = model.predict(data);
   const auto fixed = model.predict(data, PredictMode::fixed);
   const auto second_unseen = model.predict(with_unseen(data, 1), PredictMode::automatic, UnseenMode::fixed);
