@@ -64,4 +64,28 @@ TEST(ModelFile, OlderModelsWithoutAMembershipRecordServeUnseenClustersFixed) {
   EXPECT_EQ(loaded.predict(data, PredictMode::automatic, UnseenMode::inferred).mode[0][0], "inferred");
 }
 
+// Model directories of one grouping factor written before several factors: "clusters" lists its
+// levels and "membership" is one record. They load and predict as they did.
+TEST(ModelFile, OneFactorModelsOfTheEarlierFormatLoad) {
+  TempDir dir;
+  const auto data = small_spiral();
+  const auto model = MixedEffectsModel::fit(quick("armed"), data);
+  model.save(dir.file("m"));
+  auto config = nlohmann::json::parse(test::read_text(dir.file("m/config.json")));
+  config["clusters"] = config["factors"][0]["clusters"];
+  config.erase("factors");
+  config["training"]["membership"] = config["training"]["membership"][0];
+  dir.write("m/config.json", config.dump());
+  const auto loaded = MixedEffectsModel::load(dir.file("m"));
+  EXPECT_EQ(loaded.factor_names(), (std::vector<std::string>{"cluster"}));
+  EXPECT_EQ(loaded.clusters().vocabulary(), model.clusters().vocabulary());
+  EXPECT_EQ(loaded.history().membership.size(), 1u);
+  EXPECT_EQ(loaded.history().membership[0].beats_chance, model.history().membership[0].beats_chance);
+  EXPECT_EQ(loaded.predict(data).value, model.predict(data).value);
+  config["clusters"] = nlohmann::json::array({"only-one-level-list-of-a-factor-that-is-not-there"});
+  config["data"]["cluster"] = "cluster,other";
+  dir.write("m/config.json", config.dump());
+  EXPECT_THROW(MixedEffectsModel::load(dir.file("m")), Error);
+}
+
 }  // namespace armed
