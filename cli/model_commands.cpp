@@ -150,17 +150,12 @@ void add_predict(CLI::App& app, const GlobalOptions& global) {
     std::vector<std::string> header = factors;
     header.push_back("prediction");
     for (const auto& name : factors) header.push_back(factors.size() == 1 ? "mode" : "mode_" + name);
-    std::vector<const std::vector<std::string>*> labels;
-    for (const auto& name : factors) {
-      const std::vector<std::string>* found = nullptr;
-      for (const auto& factor : data.factors)
-        if (factor.name == name && !factor.labels.empty()) found = &factor.labels;
-      labels.push_back(found);
-    }
+    std::vector<const GroupingFactor*> labels;
+    for (const auto& name : factors) labels.push_back(data.factor(name));
     std::vector<std::vector<std::string>> rows;
     for (int64_t i = 0; i < data.rows(); ++i) {
       std::vector<std::string> row;
-      for (const auto* l : labels) row.push_back(l ? (*l)[i] : "");
+      for (const auto* factor : labels) row.push_back(factor ? factor->labels[i] : "");
       row.push_back(format_number(p.value[i]));
       for (const auto& modes : p.mode) row.push_back(modes[i]);
       rows.push_back(std::move(row));

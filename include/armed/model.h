@@ -32,6 +32,8 @@ struct Predictions {
   std::vector<double> value;       // probability of class 1, or the regression prediction
   // Per grouping factor, per row: "mixed", "inferred" or "fixed", what served the row's cluster.
   std::vector<std::vector<std::string>> mode;
+  // The row's modes in factor order joined by '+': "mixed", or with two factors e.g. "mixed+inferred".
+  std::string combined_mode(size_t row) const;
 };
 
 // A trained model with everything needed to apply it to new data: configuration, feature names,
@@ -52,7 +54,7 @@ class MixedEffectsModel {
   Predictions predict(const ClusteredData& data, PredictMode mode = PredictMode::automatic,
                       UnseenMode unseen = UnseenMode::automatic) const;
   // {"model", "rows", "modes": {...}, "overall": {...}, "clusters": {...}}; needs a target. "modes"
-  // counts the rows per mode, with several factors per combination of theirs ("mixed+inferred").
+  // counts the rows per Predictions::combined_mode.
   // "clusters" breaks the metrics down by the first grouping factor.
   nlohmann::json evaluate(const ClusteredData& data, PredictMode mode = PredictMode::automatic,
                           UnseenMode unseen = UnseenMode::automatic) const;

@@ -59,6 +59,12 @@ const std::string& ClusteredData::cluster_name() const {
   return factors.empty() ? none : factors.front().name;
 }
 
+const GroupingFactor* ClusteredData::factor(const std::string& name) const {
+  for (const auto& f : factors)
+    if (f.name == name) return f.labels.empty() ? nullptr : &f;
+  return nullptr;
+}
+
 void read_target_and_clusters(const CsvTable& table, const DataSpec& spec, ClusteredData& data) {
   data.source = table.path;
   data.target_name = spec.target;

@@ -166,11 +166,7 @@ void cluster_metrics(HtmlReport& report, const MixedEffectsModel& model, const C
   // With several factors, a row is served by the combination of its factors' modes.
   const Predictions served = model.predict(data);
   std::map<std::string, std::vector<int64_t>> by_mode;
-  for (int64_t i = 0; i < data.rows(); ++i) {
-    std::string combination;
-    for (const auto& factor : served.mode) combination += (combination.empty() ? "" : "+") + factor[i];
-    by_mode[combination].push_back(i);
-  }
+  for (size_t i = 0; i < served.value.size(); ++i) by_mode[served.combined_mode(i)].push_back(static_cast<int64_t>(i));
   for (const char* mode : {"mixed", "inferred", "fixed"}) {
     auto it = by_mode.find(mode);
     if (it == by_mode.end()) continue;

@@ -11,6 +11,15 @@ namespace {
 
 nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 
+nlohmann::json membership_json(const MembershipRecord& m) {
+  return {{"epochs", m.epochs},
+          {"held_out_rows", m.held_out_rows},
+          {"held_out_accuracy", finite_or_null(m.held_out_accuracy)},
+          {"chance", finite_or_null(m.chance)},
+          {"beats_chance", m.beats_chance},
+          {"unseen_clusters_by_default", m.beats_chance ? "inferred" : "fixed"}};
+}
+
 }  // namespace
 
 nlohmann::json MixedEffectsModel::effects() const {
@@ -54,15 +63,7 @@ nlohmann::json MixedEffectsModel::effects() const {
                              {"random_slopes", terms[f].slopes},
                              {"clusters", clusters},
                              {"random_effects", list}};
-    if (f < s_->history.membership.size()) {
-      const MembershipRecord& m = s_->history.membership[f];
-      factor["membership_predictor"] = {{"epochs", m.epochs},
-                                        {"held_out_rows", m.held_out_rows},
-                                        {"held_out_accuracy", finite_or_null(m.held_out_accuracy)},
-                                        {"chance", finite_or_null(m.chance)},
-                                        {"beats_chance", m.beats_chance},
-                                        {"unseen_clusters_by_default", m.beats_chance ? "inferred" : "fixed"}};
-    }
+    if (f < s_->history.membership.size()) factor["membership_predictor"] = membership_json(s_->history.membership[f]);
     if (terms[f].slopes != "hidden") {
       // Variance components on the original scale of the features and the target.
       const bool full = terms[f].covariance == "full";
@@ -89,9 +90,8 @@ nlohmann::json MixedEffectsModel::effects() const {
   if (!s_->config.formula.empty()) out["formula"] = s_->config.formula;
   if (!s_->spec.target_levels.empty())
     out["target_levels"] = {{"reference", s_->spec.target_levels[0]}, {"event", s_->spec.target_levels[1]}};
-  if (!out.contains("membership_predictor"))
-    out["membership_predictor"] = {{"epochs", 0}, {"held_out_rows", 0}, {"held_out_accuracy", nullptr}, {"chance", nullptr},
-                                   {"beats_chance", false}, {"unseen_clusters_by_default", "fixed"}};
+  // Models written before the predictor was judged on held-out rows: no record, never beat chance.
+  if (!out.contains("membership_predictor")) out["membership_predictor"] = membership_json(MembershipRecord{});
   if (s_->config.fe == "linear") {
     const auto& linear = std::dynamic_pointer_cast<MLPImpl>(s_->net->fixed_effects)->output;
     auto w = linear->weight.to(torch::kFloat64).flatten();

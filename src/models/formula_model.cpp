@@ -12,6 +12,13 @@ namespace {
   throw Error("--formula: " + problem + " in \"" + f.text + "\"");
 }
 
+// A random-effect term's slopes and covariance in ModelConfig's words (clusters and columns unset).
+FactorTerms terms_of(const RandomEffectTerm& r) {
+  std::string slopes;
+  for (const auto& term : r.slopes) slopes += (slopes.empty() ? "" : ",") + term.name();
+  return {0, slopes.empty() ? "none" : slopes, {}, r.correlated && !r.slopes.empty() ? "full" : "diagonal"};
+}
+
 }  // namespace
 
 void apply_formula(const Formula& f, bool network, ModelConfig& config, DataSpec& spec) {
@@ -44,11 +51,9 @@ void apply_formula(const Formula& f, bool network, ModelConfig& config, DataSpec
   spec.text_is_categorical = true;
 
   // The flags' shorthand describes the first factor; each factor's own term decides its effects.
-  const RandomEffectTerm& first = f.random.front();
-  std::string slopes;
-  for (const auto& term : first.slopes) slopes += (slopes.empty() ? "" : ",") + term.name();
-  config.random_slopes = slopes.empty() ? "none" : slopes;
-  config.re_covariance = first.correlated && !first.slopes.empty() ? "full" : "diagonal";
+  const FactorTerms first = terms_of(f.random.front());
+  config.random_slopes = first.slopes;
+  config.re_covariance = first.covariance;
   if (!network) {
     config.model = "armed";
     config.fe = "linear";
@@ -74,9 +79,7 @@ std::vector<FactorTerms> factor_random_effects(const ModelConfig& config, const 
   }
   const Formula f = parse_formula(config.formula);
   for (const auto& r : f.random) {
-    std::string slopes;
-    for (const auto& term : r.slopes) slopes += (slopes.empty() ? "" : ",") + term.name();
-    terms.push_back({0, slopes.empty() ? "none" : slopes, {}, r.correlated && !r.slopes.empty() ? "full" : "diagonal"});
+    terms.push_back(terms_of(r));
     if (terms.size() > factors.size() || r.grouping_name() != factors[terms.size() - 1])
       throw Error("formula \"" + f.text + "\": its grouping factors do not match the model's (" + [&] {
         std::string list;

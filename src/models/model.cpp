@@ -25,6 +25,12 @@ UnseenMode parse_unseen_mode(const std::string& name) {
   throw Error("--unseen: unknown mode '" + name + "' (auto, inferred, fixed)");
 }
 
+std::string Predictions::combined_mode(size_t row) const {
+  std::string combination;
+  for (const auto& factor : mode) combination += (combination.empty() ? "" : "+") + factor.at(row);
+  return combination;
+}
+
 MixedEffectsModel::MixedEffectsModel() : s_(std::make_shared<State>()) {}
 
 const ModelConfig& MixedEffectsModel::config() const { return s_->config; }
@@ -121,10 +127,10 @@ Predictions MixedEffectsModel::predict(const ClusteredData& data, PredictMode mo
   p.mode.assign(factors, std::vector<std::string>(static_cast<size_t>(n)));
   std::vector<torch::Tensor> ids(factors);
   for (size_t f = 0; f < factors; ++f) {
-    const std::vector<std::string>* labels = s_->factor_labels(data, f);
-    if (mode == PredictMode::mixed && !labels)
+    const GroupingFactor* factor = data.factor(s_->factor_names[f]);
+    if (mode == PredictMode::mixed && !factor)
       throw Error(data.source + ": --mode mixed needs the cluster column '" + s_->factor_names[f] + "'");
-    ids[f] = labels ? s_->encoders[f].encode(*labels) : torch::full({n}, -1, torch::kInt64);
+    ids[f] = factor ? s_->encoders[f].encode(factor->labels) : torch::full({n}, -1, torch::kInt64);
     const auto id = ids[f].accessor<int64_t, 1>();
     const bool beats_chance = f < s_->history.membership.size() && s_->history.membership[f].beats_chance;
     const bool infer_unseen = can_infer && (unseen == UnseenMode::inferred || (unseen == UnseenMode::automatic && beats_chance));
@@ -136,7 +142,7 @@ Predictions MixedEffectsModel::predict(const ClusteredData& data, PredictMode mo
         case PredictMode::inferred: modes[i] = "inferred"; break;
         case PredictMode::mixed:
           if (id[i] < 0)
-            throw Error(data.source + " data row " + std::to_string(i + 1) + ": " + s_->factor_names[f] + " '" + (*labels)[i] +
+            throw Error(data.source + " data row " + std::to_string(i + 1) + ": " + s_->factor_names[f] + " '" + factor->labels[i] +
                         "' was not seen in training; --mode mixed needs known clusters (use --mode fixed)");
           modes[i] = "mixed";
           break;
@@ -205,9 +211,8 @@ nlohmann::json MixedEffectsModel::evaluate(const ClusteredData& data, PredictMod
   nlohmann::json j = metrics_by_cluster([&](const std::vector<double>& p, const std::vector<double>& t) { return family.metrics(p, t); },
                                         prediction, target, clusters);
   nlohmann::json modes = nlohmann::json::object();
-  for (int64_t i = 0; i < data.rows(); ++i) {
-    std::string combination;
-    for (const auto& factor : p.mode) combination += (combination.empty() ? "" : "+") + factor[i];
+  for (size_t i = 0; i < p.value.size(); ++i) {
+    const std::string combination = p.combined_mode(i);
     modes[combination] = modes.value(combination, 0) + 1;
   }
   j["model"] = s_->config.model;

@@ -39,12 +39,6 @@ std::vector<FactorTerms> MixedEffectsModel::State::factor_terms() const {
   return terms;
 }
 
-const std::vector<std::string>* MixedEffectsModel::State::factor_labels(const ClusteredData& data, size_t f) const {
-  for (const auto& factor : data.factors)
-    if (factor.name == factor_names.at(f)) return factor.labels.empty() ? nullptr : &factor.labels;
-  return nullptr;
-}
-
 void MixedEffectsModel::State::build_network(const FixedEffectsFactory& custom) {
   net = armed::build_network(config, input_shape, factor_terms(), custom);
 }
@@ -92,8 +86,8 @@ TrainingTensors MixedEffectsModel::State::tensors(const ClusteredData& data) con
   if (data.has_target()) t.y = model_target(data.y);
   t.trials = data.trials;
   for (size_t f = 0; f < encoders.size(); ++f) {
-    const auto* labels = factor_labels(data, f);
-    t.z.push_back(labels ? ClusterDesign{encoders[f].encode(*labels), {}} : ClusterDesign::unknown(data.rows()));
+    const GroupingFactor* factor = data.factor(factor_names[f]);
+    t.z.push_back(factor ? ClusterDesign{encoders[f].encode(factor->labels), {}} : ClusterDesign::unknown(data.rows()));
   }
   return t;
 }

@@ -27,8 +27,6 @@ struct MixedEffectsModel::State {
   std::vector<FactorTerms> factor_terms() const;
   // The input columns random slopes on `slopes` act on (inputs, or feature names a,b).
   std::vector<int64_t> slope_columns(const std::string& slopes) const;
-  // The data's labels of factor f, or null when the data does not have that factor.
-  const std::vector<std::string>* factor_labels(const ClusteredData& data, size_t f) const;
   // Maps a factor's random-effect units on the model scale (standardized features and target) to
   // the original scale: u_original = A u_model.
   torch::Tensor original_scale_map(const FactorTerms& terms) const;

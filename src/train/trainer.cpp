@@ -363,10 +363,8 @@ TrainingHistory Trainer::fit(const TrainingTensors& train, const TrainingTensors
     std::vector<const char*> names;
     for (int64_t b = 0; b < n; b += cfg.batch_size) {
       auto index = order.narrow(0, b, std::min(cfg.batch_size, n - b));
-      std::vector<ClusterDesign> z;
-      for (const auto& design : train.z) z.push_back(design.rows(index));
-      auto terms = step(train.x.index_select(0, index), train.y.index_select(0, index), z,
-                        train.trials.defined() ? train.trials.index_select(0, index) : torch::Tensor());
+      const TrainingTensors batch = train.subset(index);
+      auto terms = step(batch.x, batch.y, batch.z, batch.trials);
       const double w = static_cast<double>(index.size(0)) / static_cast<double>(n);
       const auto values = terms.stacked();
       if (!sums.defined()) {

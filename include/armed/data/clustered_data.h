@@ -59,6 +59,7 @@ struct ClusteredData {
   bool has_clusters() const { return !factors.empty() && !factors.front().labels.empty(); }
   const std::vector<std::string>& clusters() const;  // the first factor's labels; empty without it
   const std::string& cluster_name() const;           // the first factor's name; empty without factors
+  const GroupingFactor* factor(const std::string& name) const;  // the factor `name` if the data has its labels, else null
 };
 
 // Loads a CSV file. A categorical column becomes one 0/1 column per level after the first, named
