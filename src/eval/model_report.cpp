@@ -249,7 +249,9 @@ void feature_sensitivity(HtmlReport& report, const MixedEffectsModel& model, con
 }
 
 void decision_boundaries(HtmlReport& report, const MixedEffectsModel& model, const ClusteredData& data) {
-  if (model.feature_names().size() != 2 || !likelihood(model.config().task).predicts_probability() || !data.has_clusters()) return;
+  // Panels per cluster of the model's first factor; other factors' effects are left out (fixed).
+  const GroupingFactor* first = data.factor(model.cluster_name());
+  if (model.feature_names().size() != 2 || !likelihood(model.config().task).predicts_probability() || !first) return;
   constexpr int64_t grid = 40, max_panels = 12, max_points = 250;
   auto lo = std::get<0>(data.x.min(0)), hi = std::get<0>(data.x.max(0));
   auto margin = (hi - lo) * 0.05;
@@ -274,22 +276,23 @@ void decision_boundaries(HtmlReport& report, const MixedEffectsModel& model, con
                       {"class", std::to_string(static_cast<int>(data.y.defined() ? data.y[i].item<float>() : 0))}});
   };
   std::map<std::string, std::vector<int64_t>> by_cluster;
-  for (int64_t i = 0; i < data.rows(); ++i) by_cluster[data.clusters()[i]].push_back(i);
+  for (int64_t i = 0; i < data.rows(); ++i) by_cluster[first->labels[i]].push_back(i);
   std::vector<int64_t> all_points;
   for (int64_t i = 0; i < data.rows(); i += std::max<int64_t>(1, data.rows() / max_points)) all_points.push_back(i);
   add_panel("fixed effects (Z = 0)", model.predict(grid_data, PredictMode::fixed), all_points);
   int64_t panels = 0;
   for (const auto& [cluster, index] : by_cluster) {
     if (model.clusters().id(cluster) < 0 || !model.config().has_random_effects() || ++panels > max_panels) continue;
-    grid_data.factors = {{data.cluster_name(), std::vector<std::string>(static_cast<size_t>(cells), cluster)}};
+    grid_data.factors = {{model.cluster_name(), std::vector<std::string>(static_cast<size_t>(cells), cluster)}};
     std::vector<int64_t> points;
     for (size_t k = 0; k < index.size(); k += std::max<size_t>(1, index.size() / max_points)) points.push_back(index[k]);
-    add_panel("cluster " + cluster + " (mixed)", model.predict(grid_data, PredictMode::mixed), points);
+    add_panel("cluster " + cluster + " (mixed)", model.predict(grid_data, PredictMode::automatic, UnseenMode::fixed), points);
   }
   report.heading("Decision boundaries");
   report.paragraph("Predicted probability of class 1 over the two features: the fixed effects alone, and the mixed "
                    "prediction of each seen cluster with that cluster's points (up to " + std::to_string(max_panels) +
-                   " clusters).");
+                   " clusters" + (model.factor_names().size() > 1 ? " of " + model.cluster_name() + ", the other factors' effects left out" : "") +
+                   ").");
   const json x = {{"field", "x1"}, {"type", "quantitative"}, {"title", data.feature_names[0]}};
   const json y = {{"field", "x2"}, {"type", "quantitative"}, {"title", data.feature_names[1]}};
   report.chart({{"data", {{"values", rows}}},

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "armed/sim/glmm.h"
 #include "armed/sim/spiral.h"
 #include "test_util.h"
 
@@ -48,6 +49,26 @@ TEST(ModelReport, HasEverySectionForAnArmedModelOnTwoFeatures) {
   EXPECT_NE(html.find("adversary accuracy"), std::string::npos);
   EXPECT_NE(html.find("cluster 2 (mixed)"), std::string::npos);
   EXPECT_EQ(count(html, "class=\"chart\""), 8u);
+}
+
+// Two features and two crossed factors: the decision-boundary panels show the first factor's
+// clusters, without needing the other factor's labels on the grid.
+TEST(ModelReport, DrawsDecisionBoundariesForSeveralFactors) {
+  test::TempDir dir;
+  GlmmOptions o;
+  o.rows = 400;
+  o.features = 2;
+  o.clusters = {3, 2};
+  const auto data = simulate_glmm(o).data;
+  ModelConfig config;
+  config.model = "armed";
+  config.epochs = 2;
+  const auto model = MixedEffectsModel::fit(config, data);
+  write_model_report(model, data, dir.file("r.html"));
+  const std::string html = test::read_text(dir.file("r.html"));
+  EXPECT_NE(html.find("<h2>Decision boundaries"), std::string::npos);
+  EXPECT_NE(html.find("cluster 2 (mixed)"), std::string::npos);
+  EXPECT_NE(html.find("<h2>Random effects of cluster2"), std::string::npos);
 }
 
 }  // namespace armed
