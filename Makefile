@@ -2,7 +2,7 @@
 # so a fresh Debian machine (as root) needs nothing else.
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
-DEB_PACKAGES = g++ make cmake libtorch-dev libopenblas0-openmp libcli11-dev nlohmann-json3-dev libpng-dev \
+DEB_PACKAGES = g++ make cmake libtorch-dev libopenblas0-openmp libcli11-dev nlohmann-json3-dev libpng-dev libsuitesparse-dev \
                libgtest-dev libbenchmark-dev chromium
 
 PREFIX ?= /usr/local
@@ -24,9 +24,10 @@ test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
 bench: build
-	@scripts/setup.sh python3-torch python3-numpy time
+	@scripts/setup.sh python3-torch python3-numpy time r-cran-lme4
 	bench/run.sh $(BUILD_DIR)
 	bench/scale.sh $(BUILD_DIR)
+	bench/lmm.sh $(BUILD_DIR)
 
 install: build
 	cmake --install $(BUILD_DIR) --prefix $(PREFIX)

@@ -6,6 +6,7 @@
 #include "armed/data/csv.h"
 #include "armed/data/images.h"
 #include "armed/error.h"
+#include "eval/effects_text.h"
 #include "armed/eval/report.h"
 #include "armed/formula.h"
 #include "armed/model.h"
@@ -207,12 +208,18 @@ void add_report(CLI::App& app, const GlobalOptions& global) {
 }
 
 void add_effects(CLI::App& app, const GlobalOptions& global) {
-  auto model_dir = std::make_shared<std::string>();
-  auto* cmd = app.add_subcommand("effects", "print the random effects (per cluster, variance components) as JSON");
-  cmd->add_option("--model", *model_dir, "model directory written by armed train")->required();
-  cmd->callback([model_dir, &global] {
+  struct Args {
+    std::string model, format = "json";
+  };
+  auto a = std::make_shared<Args>();
+  auto* cmd = app.add_subcommand("effects", "print the fixed and random effects (per cluster, variance components) as JSON or as a summary like lme4's");
+  cmd->add_option("--model", a->model, "model directory written by armed train")->required();
+  cmd->add_option("--format", a->format, "json | text (a summary laid out as lme4's)")->capture_default_str()->check(CLI::IsMember({"json", "text"}));
+  cmd->callback([a, &global] {
     global.apply();
-    std::cout << MixedEffectsModel::load(*model_dir).effects().dump(2) << std::endl;
+    const auto effects = MixedEffectsModel::load(a->model).effects();
+    if (a->format == "text") std::cout << effects_text(effects);
+    else std::cout << effects.dump(2) << std::endl;
   });
 }
 

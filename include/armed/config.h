@@ -22,6 +22,9 @@ struct ModelConfig {
   // fe linear without an intercept (a formula's 0 + or - 1): features and a Gaussian target are
   // then scaled but not centred, so that no intercept hides in the centring.
   bool no_intercept = false;
+  // A linear mixed model (linear_mixed_model() below) is fitted exactly, as lme4 fits it: maximum
+  // likelihood, or with reml restricted maximum likelihood (lme4's default).
+  bool reml = false;
   std::vector<int64_t> hidden = {4, 4, 4};       // fixed-effects MLP: 3 hidden layers of 4 ReLU units
   std::vector<int64_t> adversary_hidden = {4, 4};
   std::vector<int64_t> membership_hidden = {16, 16};  // armed: cluster-membership predictor for unseen clusters
@@ -86,6 +89,10 @@ struct ModelConfig {
   bool has_adversary() const { return kind().has_adversary() && !no_adversary; }
   bool slopes_on_inputs() const { return random_slopes != "hidden" && random_slopes != "none"; }
   bool has_random_effects() const { return kind().has_random_effects() && !no_random_effects; }
+  // A Gaussian outcome, a linear fixed part and random effects: fitted by its exact likelihood
+  // (penalized least squares on a sparse Cholesky factor), its variance components always
+  // estimated; the optimizer, epochs and prior and posterior scales do not apply.
+  bool linear_mixed_model() const;
   bool sparse_random_effects(int64_t clusters) const;  // re_updates resolved for this many clusters
   double adversary_weight() const;  // weight_adversary, or the model kind's default when negative
   // This configuration for another model of a comparison: adversary options are dropped for a
@@ -107,6 +114,7 @@ void for_each_field(ModelConfig& c, Visitor&& v) {
   v("task", c.task, "classification (0/1 target, or successes out of --trials) | regression");
   v("fe", c.fe, "fixed-effects part: mlp | linear (a GLM; coefficients reported by armed effects)");
   v("no_intercept", c.no_intercept, "fe linear: no fixed intercept (a formula's '0 +')");
+  v("reml", c.reml, "linear mixed models (Gaussian, --fe linear, random effects): restricted maximum likelihood instead of maximum likelihood");
   v("hidden", c.hidden, "hidden layer widths of the fixed-effects MLP, comma-separated");
   v("adversary_hidden", c.adversary_hidden, "hidden layer widths of the adversary (cluster classifier)");
   v("membership_hidden", c.membership_hidden, "hidden layer widths of the cluster-membership predictor (armed)");
@@ -114,7 +122,7 @@ void for_each_field(ModelConfig& c, Visitor&& v) {
   v("head_hidden", c.head_hidden, "image models: dense layers of the CNN head or of the autoencoder's latent classifier");
   v("latent", c.latent, "aec: latent dimensions");
   v("random_slopes", c.random_slopes, "random slopes on: hidden (last FE hidden layer) | inputs | none | feature names a,b");
-  v("re_prior", c.re_prior, "random-effect prior SD: fixed | learned (estimates the variance components)");
+  v("re_prior", c.re_prior, "random-effect prior SD: fixed | learned (estimates the variance components; linear mixed models always estimate them)");
   v("re_covariance", c.re_covariance, "covariance of a cluster's random effects: diagonal | full (with correlations)");
   v("slope_prior_scale", c.slope_prior_scale, "prior SD of random slopes");
   v("slope_posterior_init_scale", c.slope_posterior_init_scale, "SD of the initial random-slope posterior means");

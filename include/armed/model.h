@@ -98,8 +98,9 @@ class MixedEffectsModel {
   // The data spec to read prediction data with: the training columns and levels, no task check.
   const DataSpec& data_spec() const;
 
+  struct State;  // opaque: the fitted model's internals (src/models/model_state.h)
+
  private:
-  struct State;  // src/models/model_state.h
   MixedEffectsModel();
   std::shared_ptr<State> s_;  // copies share one fitted model
 };

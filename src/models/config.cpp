@@ -29,6 +29,10 @@ bool ModelConfig::sparse_random_effects(int64_t clusters) const {
   return re_updates == "sparse" || (re_updates == "auto" && clusters >= sparse_from_clusters);
 }
 
+bool ModelConfig::linear_mixed_model() const {
+  return fe == "linear" && has_random_effects() && likelihood(task).has_residual_sd();
+}
+
 ModelConfig ModelConfig::for_model(const std::string& name) const {
   ModelConfig c = *this;
   c.model = name;
@@ -99,6 +103,10 @@ void ModelConfig::validate() const {
   if (!(validation_fraction >= 0 && validation_fraction < 1))
     throw Error(option_flag("validation_fraction") + ": must be in [0, 1)");
   if (patience < 1) throw Error(option_flag("patience") + ": must be at least 1");
+  if (reml && !linear_mixed_model())
+    throw Error(option_flag("reml") + ": is for linear mixed models (--task regression, --fe linear, an armed model with random effects)");
+  if (linear_mixed_model() && validation_fraction > 0)
+    throw Error(option_flag("validation_fraction") + ": a linear mixed model is fitted exactly; there is no training to stop early");
 }
 
 nlohmann::json config_to_json(const ModelConfig& config) {

@@ -22,65 +22,111 @@ nlohmann::json membership_json(const MembershipRecord& m) {
 
 }  // namespace
 
+namespace {
+
+// A factor's random effects of a variational fit: posterior means and SDs on the model's scale,
+// the prior, and with slopes on inputs the variance components on the original scale.
+nlohmann::json variational_factor(const MixedEffectsModel::State& s, const FactorTerms& terms, size_t f) {
+  auto& re = *s.net->random_effects.at(f);
+  const bool learned = s.config.re_prior == "learned";
+  std::vector<std::string> names{"(Intercept)"};
+  if (terms.slopes == "hidden")
+    for (int64_t u = 0; u < s.net->slope_width; ++u) names.push_back("h" + std::to_string(u + 1));
+  for (int64_t c : terms.slope_columns) names.push_back(s.features[c]);
+  const auto& clusters = s.encoders[f].vocabulary();
+
+  auto mean = re.loc.to(torch::kFloat64), sd = re.posterior_scale().to(torch::kFloat64);
+  auto post_chol = re.posterior_cholesky().to(torch::kFloat64);
+  auto prior_chol = re.prior_cholesky().to(torch::kFloat64);
+  // Moment estimate of the random effects' covariance, E_k[m_k m_k' + S_k]: what a learned prior
+  // converges to.
+  auto moment = (mean.unsqueeze(2) * mean.unsqueeze(1) + post_chol.matmul(post_chol.transpose(1, 2))).mean(0);
+  auto covariance = learned ? prior_chol.matmul(prior_chol.t()) : moment;
+
+  nlohmann::json list = nlohmann::json::array();
+  for (size_t u = 0; u < names.size(); ++u) {
+    nlohmann::json per_cluster = nlohmann::json::object();
+    for (size_t k = 0; k < clusters.size(); ++k)
+      per_cluster[clusters[k]] = {{"mean", mean[k][u].item<double>()}, {"sd", sd[k][u].item<double>()}};
+    list.push_back({{"name", names[u]},
+                    {"effect", u == 0 ? "intercept" : "slope"},
+                    {"prior", learned ? "learned" : "fixed"},
+                    {"prior_sd", prior_chol[u].square().sum().sqrt().item<double>()},
+                    {"inter_cluster_sd", moment[u][u].sqrt().item<double>()},
+                    {"sd_of_means", mean.select(1, u).std(/*unbiased=*/false).item<double>()},
+                    {"clusters", per_cluster}});
+  }
+  nlohmann::json factor = {{"name", s.factor_names[f]}, {"random_slopes", terms.slopes}, {"clusters", clusters}, {"random_effects", list}};
+  if (f < s.history.membership.size()) factor["membership_predictor"] = membership_json(s.history.membership[f]);
+  if (terms.slopes != "hidden") {
+    // Variance components on the original scale of the features and the target.
+    auto a = s.original_scale_map(terms);
+    auto original = a.matmul(covariance).matmul(a.t());
+    auto sds = original.diagonal().sqrt();
+    nlohmann::json sd_json = nlohmann::json::object(), corr = nlohmann::json::object();
+    for (size_t u = 0; u < names.size(); ++u) {
+      sd_json[names[u]] = sds[u].item<double>();
+      for (size_t v = u + 1; v < names.size() && terms.covariance == "full"; ++v)
+        corr[names[u] + ":" + names[v]] = (original[u][v] / (sds[u] * sds[v])).item<double>();
+    }
+    factor["random_effects_sd"] = sd_json;
+    if (terms.covariance == "full") factor["random_effects_corr"] = corr;
+  }
+  return factor;
+}
+
+// A factor's random effects of an exact linear mixed model, all on the original scale: per level
+// the conditional mode (BLUP) as "mean" and its conditional SD as "sd"; the estimated covariance.
+nlohmann::json exact_factor(const FactorTerms& terms, const LmmTermFit& fit) {
+  const auto sds = fit.covariance.diagonal().sqrt();
+  const auto mode_sd = fit.conditional_covariance.diagonal(0, 1, 2).clamp_min(0).sqrt();
+  nlohmann::json list = nlohmann::json::array(), sd_json = nlohmann::json::object(), corr = nlohmann::json::object();
+  for (size_t u = 0; u < fit.names.size(); ++u) {
+    const auto unit = static_cast<int64_t>(u);
+    nlohmann::json per_level = nlohmann::json::object();
+    for (size_t k = 0; k < fit.levels.size(); ++k)
+      per_level[fit.levels[k]] = {{"mean", fit.modes[static_cast<int64_t>(k)][unit].item<double>()},
+                                  {"sd", mode_sd[static_cast<int64_t>(k)][unit].item<double>()}};
+    const auto modes = fit.modes.select(1, unit);
+    list.push_back({{"name", fit.names[u]},
+                    {"effect", u == 0 ? "intercept" : "slope"},
+                    {"prior", "estimated"},
+                    {"prior_sd", sds[unit].item<double>()},
+                    {"inter_cluster_sd", (modes.square() + fit.conditional_covariance.select(1, unit).select(1, unit)).mean().sqrt().item<double>()},
+                    {"sd_of_means", modes.std(/*unbiased=*/false).item<double>()},
+                    {"clusters", per_level}});
+    sd_json[fit.names[u]] = sds[unit].item<double>();
+    for (size_t v = u + 1; v < fit.names.size() && fit.correlated; ++v)
+      corr[fit.names[u] + ":" + fit.names[v]] = (fit.covariance[unit][static_cast<int64_t>(v)] / (sds[unit] * sds[static_cast<int64_t>(v)])).item<double>();
+  }
+  nlohmann::json factor = {{"name", fit.factor},     {"random_slopes", terms.slopes}, {"clusters", fit.levels},
+                           {"random_effects", list}, {"random_effects_sd", sd_json}};
+  if (fit.correlated) factor["random_effects_corr"] = corr;
+  return factor;
+}
+
+// lme4's summary of an exact fit: criterion, information criteria, fixed effects with standard
+// errors and t values.
+nlohmann::json exact_summary(const LmmFit& fit) {
+  nlohmann::json j = fit.to_json();
+  for (const char* bulky : {"random_effects", "fixed_effects_covariance"}) j.erase(bulky);
+  nlohmann::json levels = nlohmann::json::object();
+  for (const auto& term : fit.terms) levels[term.factor] = term.levels.size();
+  j["levels"] = levels;
+  return j;
+}
+
+}  // namespace
+
 nlohmann::json MixedEffectsModel::effects() const {
   if (!s_->config.has_random_effects())
     throw Error("model '" + s_->config.model + "'" + (s_->config.no_random_effects ? " (--no-random-effects)" : "") +
                 " has no random effects");
   torch::NoGradGuard no_grad;
   const std::vector<FactorTerms> terms = s_->factor_terms();
-  const bool learned = s_->config.re_prior == "learned";
   nlohmann::json factors = nlohmann::json::array();
-  for (size_t f = 0; f < terms.size(); ++f) {
-    auto& re = *s_->net->random_effects.at(f);
-    std::vector<std::string> names{"(Intercept)"};
-    if (terms[f].slopes == "hidden")
-      for (int64_t u = 0; u < s_->net->slope_width; ++u) names.push_back("h" + std::to_string(u + 1));
-    for (int64_t c : terms[f].slope_columns) names.push_back(s_->features[c]);
-    const auto& clusters = s_->encoders[f].vocabulary();
-
-    auto mean = re.loc.to(torch::kFloat64), sd = re.posterior_scale().to(torch::kFloat64);
-    auto post_chol = re.posterior_cholesky().to(torch::kFloat64);
-    auto prior_chol = re.prior_cholesky().to(torch::kFloat64);
-    // Moment estimate of the random effects' covariance, E_k[m_k m_k' + S_k]: what a learned prior
-    // converges to.
-    auto moment = (mean.unsqueeze(2) * mean.unsqueeze(1) + post_chol.matmul(post_chol.transpose(1, 2))).mean(0);
-    auto covariance = learned ? prior_chol.matmul(prior_chol.t()) : moment;
-
-    nlohmann::json list = nlohmann::json::array();
-    for (size_t u = 0; u < names.size(); ++u) {
-      nlohmann::json per_cluster = nlohmann::json::object();
-      for (size_t k = 0; k < clusters.size(); ++k)
-        per_cluster[clusters[k]] = {{"mean", mean[k][u].item<double>()}, {"sd", sd[k][u].item<double>()}};
-      list.push_back({{"name", names[u]},
-                      {"effect", u == 0 ? "intercept" : "slope"},
-                      {"prior", learned ? "learned" : "fixed"},
-                      {"prior_sd", prior_chol[u].square().sum().sqrt().item<double>()},
-                      {"inter_cluster_sd", moment[u][u].sqrt().item<double>()},
-                      {"sd_of_means", mean.select(1, u).std(/*unbiased=*/false).item<double>()},
-                      {"clusters", per_cluster}});
-    }
-    nlohmann::json factor = {{"name", s_->factor_names[f]},
-                             {"random_slopes", terms[f].slopes},
-                             {"clusters", clusters},
-                             {"random_effects", list}};
-    if (f < s_->history.membership.size()) factor["membership_predictor"] = membership_json(s_->history.membership[f]);
-    if (terms[f].slopes != "hidden") {
-      // Variance components on the original scale of the features and the target.
-      const bool full = terms[f].covariance == "full";
-      auto a = s_->original_scale_map(terms[f]);
-      auto original = a.matmul(covariance).matmul(a.t());
-      auto sds = original.diagonal().sqrt();
-      nlohmann::json sd_json = nlohmann::json::object(), corr = nlohmann::json::object();
-      for (size_t u = 0; u < names.size(); ++u) {
-        sd_json[names[u]] = sds[u].item<double>();
-        for (size_t v = u + 1; v < names.size() && full; ++v)
-          corr[names[u] + ":" + names[v]] = (original[u][v] / (sds[u] * sds[v])).item<double>();
-      }
-      factor["random_effects_sd"] = sd_json;
-      if (full) factor["random_effects_corr"] = corr;
-    }
-    factors.push_back(factor);
-  }
+  for (size_t f = 0; f < terms.size(); ++f)
+    factors.push_back(s_->lmm ? exact_factor(terms[f], s_->lmm->terms.at(f)) : variational_factor(*s_, terms[f], f));
   // The first factor's estimates stand at the top level, as for a model with one factor.
   nlohmann::json out = factors.front();
   out.erase("name");
@@ -92,6 +138,14 @@ nlohmann::json MixedEffectsModel::effects() const {
     out["target_levels"] = {{"reference", s_->spec.target_levels[0]}, {"event", s_->spec.target_levels[1]}};
   // Models written before the predictor was judged on held-out rows: no record, never beat chance.
   if (!out.contains("membership_predictor")) out["membership_predictor"] = membership_json(MembershipRecord{});
+  if (s_->lmm) {
+    nlohmann::json fixed = nlohmann::json::object();
+    for (size_t j = 0; j < s_->lmm->fixed_names.size(); ++j) fixed[s_->lmm->fixed_names[j]] = s_->lmm->beta[static_cast<int64_t>(j)].item<double>();
+    out["fixed_effects"] = fixed;
+    out["residual_sd"] = s_->lmm->sigma;
+    out["linear_mixed_model"] = exact_summary(*s_->lmm);
+    return out;
+  }
   if (s_->config.fe == "linear") {
     const auto& linear = std::dynamic_pointer_cast<MLPImpl>(s_->net->fixed_effects)->output;
     auto w = linear->weight.to(torch::kFloat64).flatten();

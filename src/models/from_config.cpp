@@ -113,7 +113,9 @@ Network build_network(const ModelConfig& config, const Shape& input_shape, const
       plan.posterior_scale_init_range = config.posterior_scale_init_range;
       plan.learn_prior_scale = config.re_prior == "learned";
       plan.covariance = terms.covariance == "full" ? Covariance::full : Covariance::diagonal;
-      factor.membership = [config, input_shape, clusters, &backbone] { return backbone.membership(config, input_shape, clusters); };
+      // A linear mixed model predicts an unseen level by the fixed effects, as lme4 does.
+      if (!config.linear_mixed_model())
+        factor.membership = [config, input_shape, clusters, &backbone] { return backbone.membership(config, input_shape, clusters); };
     }
     o.factors.push_back(std::move(factor));
   }

@@ -92,6 +92,10 @@ MixedEffectsModel MixedEffectsModel::fit(const ModelConfig& config_in, const Clu
 
   torch::manual_seed(config.seed);
   m.s_->build_network(custom);
+  if (config.linear_mixed_model()) {
+    m.s_->fit_linear_mixed_model(train, progress);
+    return m;
+  }
   const TrainingTensors train_t = m.s_->tensors(train);
   const TrainingTensors valid_t = valid.x.defined() ? m.s_->tensors(valid) : TrainingTensors{};
   Trainer trainer(m.s_->net, trainer_options(m.s_->config));

@@ -1,5 +1,5 @@
 // Model directory format: config.json (configuration, columns, each grouping factor's clusters, standardization,
-// training history, weight file size) and weights.pt (LibTorch archive of the network).
+// training history or a linear mixed model's exact fit, weight file size) and weights.pt (LibTorch archive of the network).
 #include <filesystem>
 #include <fstream>
 
@@ -88,6 +88,7 @@ void MixedEffectsModel::save(const std::string& dir) const {
         {"training", history_to_json(s_->history)},
         {"weights", {{"file", "weights.pt"}, {"bytes", fs::file_size(weights)}}},
     };
+    if (s_->lmm) j["linear_mixed_model"] = s_->lmm->to_json();
     write_file_atomic((fs::path(staged) / "config.json").string(), [&](std::ostream& out) { out << j.dump(2) << '\n'; });
     replace_directory(staged, dir);
   } catch (...) {
@@ -146,6 +147,15 @@ MixedEffectsModel MixedEffectsModel::load(const std::string& dir, const FixedEff
     m.s_->history = history_from_json(j.at("training"));
     if (m.s_->standardizer.mean.size() != m.s_->features.size() || m.s_->standardizer.sd.size() != m.s_->features.size())
       throw Error(config_path.string() + ": corrupt model file (standardization does not match the features)");
+    if (j.contains("linear_mixed_model")) {
+      try {
+        m.s_->lmm = LmmFit::from_json(j.at("linear_mixed_model"));
+      } catch (const Error& e) {
+        throw Error(config_path.string() + ": corrupt model file (" + e.what() + ")");
+      }
+    }
+    if (m.s_->config.linear_mixed_model() && !m.s_->lmm)
+      throw Error(config_path.string() + ": a linear mixed model fitted by an earlier armed (variationally); fit it again to load it");
     if (!fs::exists(weights_path)) throw Error(dir + ": model has no weights.pt");
     if (fs::file_size(weights_path) != j.at("weights").at("bytes").get<uintmax_t>())
       throw Error(weights_path.string() + ": corrupt model file (size differs from config.json)");

@@ -1,8 +1,11 @@
 #pragma once
+#include <optional>
+
 #include "armed/model.h"
 #include "data/standardizer.h"
 #include "models/from_config.h"
 #include "likelihood/likelihood.h"
+#include "lmm/linear_mixed_model.h"
 #include "nn/network.h"
 #include "train/trainer.h"
 
@@ -20,6 +23,9 @@ struct MixedEffectsModel::State {
   double target_mean = 0.0, target_sd = 1.0;  // Gaussian targets are standardized for training
   TrainingHistory history;
   Network net{nullptr};
+  // A linear mixed model's exact fit (config.linear_mixed_model()); `net` then carries its estimates
+  // for prediction.
+  std::optional<LmmFit> lmm;
 
   const Likelihood& likelihood() const;
   void build_network(const FixedEffectsFactory& custom);
@@ -32,6 +38,9 @@ struct MixedEffectsModel::State {
   torch::Tensor original_scale_map(const FactorTerms& terms) const;
   torch::Tensor model_target(const torch::Tensor& y) const;
   TrainingTensors tensors(const ClusteredData& data) const;
+  // Fits the linear mixed model to `data` by its exact likelihood (src/models/linear_mixed_model.cpp)
+  // and sets the network's parameters to the estimates.
+  void fit_linear_mixed_model(const ClusteredData& data, std::ostream* progress);
   torch::Tensor model_input(const ClusteredData& data) const;  // checked; standardized (tabular) or as is (images)
 };
 

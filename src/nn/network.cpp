@@ -67,7 +67,7 @@ NetworkImpl::NetworkImpl(NetworkOptions options_) : options(std::move(options_))
                                                                  .prior_scale(prior)
                                                                  .learn_prior_scale(plan.learn_prior_scale)
                                                                  .covariance(plan.covariance))));
-      memberships.push_back(register_module(factor_module("membership", f), MembershipPredictor(factor.membership())));
+      if (factor.membership) memberships.push_back(register_module(factor_module("membership", f), MembershipPredictor(factor.membership())));
       slope_index_.push_back(torch::tensor(plan.slope_columns, torch::kInt64));
     }
     if (options.cluster_decoder) mixed_decoder = register_module("mixed_decoder", options.cluster_decoder());

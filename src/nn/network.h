@@ -44,7 +44,8 @@ struct RandomEffectsPlan {
 struct GroupingFactorOptions {
   int64_t clusters = 0;                // its levels seen in training
   RandomEffectsPlan random_effects;    // with NetworkOptions::random_effects
-  // Its cluster-membership predictor's network (output = cluster logits), with random effects.
+  // Its cluster-membership predictor's network (output = cluster logits), with random effects;
+  // none: unseen clusters get the fixed effects alone.
   std::function<std::shared_ptr<FixedEffectsModule>()> membership;
 };
 

@@ -244,6 +244,50 @@ torch::Tensor RandomEffectsImpl::posterior_scale() const {
 
 torch::Tensor RandomEffectsImpl::prior_scale() const { return prior_cholesky().square().sum(-1).sqrt(); }
 
+namespace {
+
+// softplus^-1(scale - kMinScale), stable for large scales.
+torch::Tensor to_raw(const torch::Tensor& scale) {
+  auto x = (scale - kMinScale).clamp_min(1e-12);
+  return x + torch::log(-torch::expm1(-x));
+}
+
+// Cholesky factors of covariance matrices [..., u, u] that may be singular.
+torch::Tensor cholesky_of(const torch::Tensor& covariance) {
+  const auto jitter = 1e-12 * covariance.diagonal(0, -2, -1).amax(-1, /*keepdim=*/true).clamp_min(1e-300);
+  return torch::linalg_cholesky(covariance + jitter.unsqueeze(-1) * torch::eye(covariance.size(-1), covariance.options()));
+}
+
+// The strictly lower triangle of [..., u, u], row by row (the order assemble() reads).
+torch::Tensor strict_lower(const torch::Tensor& factor) {
+  const int64_t u = factor.size(-1);
+  auto idx = torch::tril_indices(u, u, -1);
+  return factor.flatten(-2).index_select(-1, idx[0] * u + idx[1]);
+}
+
+}  // namespace
+
+void RandomEffectsImpl::set_estimates(const torch::Tensor& mean, const torch::Tensor& covariance, const torch::Tensor& prior_covariance) {
+  torch::NoGradGuard no_grad;
+  const auto dtype = loc.scalar_type();
+  TORCH_CHECK(mean.sizes() == loc.sizes(), "set_estimates: means do not match the clusters and units");
+  loc.copy_(mean.to(dtype));
+  if (full()) {
+    const auto post = cholesky_of(covariance.to(torch::kFloat64));
+    raw_scale.copy_(to_raw(post.diagonal(0, -2, -1)).to(dtype));
+    lower.copy_(strict_lower(post).to(dtype));
+  } else {
+    raw_scale.copy_(to_raw(covariance.diagonal(0, -2, -1).clamp_min(0).sqrt()).to(dtype));
+  }
+  const auto prior = cholesky_of(prior_covariance.to(torch::kFloat64));
+  if (prior_lower.defined()) {
+    raw_prior_scale.copy_(to_raw(prior.diagonal()).to(dtype));
+    prior_lower.copy_(strict_lower(prior).to(dtype));
+  } else {
+    raw_prior_scale.copy_(to_raw(prior_covariance.diagonal().clamp_min(0).sqrt()).to(dtype));
+  }
+}
+
 torch::Tensor RandomEffectsImpl::forward(const ClusterDesign& z) {
   if (z.soft.defined()) {
     // Local reparameterization with the marginal variances: Z u has mean Z loc.

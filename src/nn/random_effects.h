@@ -54,6 +54,10 @@ class RandomEffectsImpl : public torch::nn::Cloneable<RandomEffectsImpl> {
   torch::Tensor prior_cholesky() const;       // [units, units] lower-triangular
   torch::Tensor posterior_scale() const;      // [clusters, units] marginal posterior SDs
   torch::Tensor prior_scale() const;          // [units] marginal prior SDs
+  // Sets every q_k to N(mean_k, covariance_k) ([clusters, units], [clusters, units, units]) and the
+  // prior to N(0, prior_covariance): the estimates of an exact fit. Scales below the smallest the
+  // parameterization holds (variance components at zero) are raised to it.
+  void set_estimates(const torch::Tensor& mean, const torch::Tensor& covariance, const torch::Tensor& prior_covariance);
 
   RandomEffectsOptions options;
   torch::Tensor loc, raw_scale, lower;               // posterior: means, Cholesky diagonals (raw), lower triangles

@@ -177,6 +177,21 @@ TEST_F(Cli, SeenAndNewClustersInOneFileGetTheirModes) {
                "--unseen: unknown mode 'maybe'");
 }
 
+TEST_F(Cli, LinearMixedModelSummaryReadsLikeLme4s) {
+  const std::string data = std::string(ARMED_TEST_DATA) + "/penicillin.csv";
+  auto r = run_cli("--quiet train --data " + data + " --formula 'diameter ~ 1 + (1|plate) + (1|sample)' --task regression --reml --out " +
+                   dir_.file("pen"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  r = run_cli("effects --format text --model " + dir_.file("pen"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  for (const std::string line : {"Linear mixed model fit by REML", "REML criterion at convergence: 330.9", " plate    (Intercept)",
+                                 "Number of obs: 144, groups:  plate, 24; sample, 6", " (Intercept)   22.972"})
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << " in\n" << r.out;
+  expect_error("effects --format yaml --model " + dir_.file("pen"), "--format");
+  expect_error("--quiet train --data " + dir_.file("train.csv") + " --formula 'y ~ x1 + (1|cluster)' --out " + dir_.file("p2") + " --reml",
+               "--reml: is for linear mixed models");
+}
+
 TEST_F(Cli, FormulaFitsWhatTheFlagsFitAndSaysWhatItCannot) {
   const std::string data = std::string(ARMED_TEST_DATA) + "/sleepstudy.csv";
   auto r = run_cli("--quiet train --data " + data + " --formula 'Reaction ~ Days + (Days | Subject)' --family gaussian --out " +

@@ -1,0 +1,117 @@
+#include "eval/effects_text.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+#include <vector>
+
+namespace armed {
+
+namespace {
+
+std::string number(double v, const char* format = "%.4g") {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, format, v);
+  return buffer;
+}
+
+// Columns padded to their widest cell; the first `left` columns left-aligned, the rest right.
+std::string table(const std::vector<std::vector<std::string>>& rows, size_t left) {
+  std::vector<size_t> width;
+  for (const auto& row : rows)
+    for (size_t c = 0; c < row.size(); ++c) {
+      if (width.size() <= c) width.push_back(0);
+      width[c] = std::max(width[c], row[c].size());
+    }
+  std::ostringstream out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t c = 0; c < row.size(); ++c) {
+      const std::string pad(width[c] - row[c].size(), ' ');
+      line += " " + (c < left ? row[c] + pad : pad + row[c]);
+    }
+    line.erase(line.find_last_not_of(' ') + 1);
+    out << line << '\n';
+  }
+  return out.str();
+}
+
+// The SD of each random effect of a factor: its variance component where estimated on the
+// original scale, else its prior SD.
+double factor_sd(const nlohmann::json& factor, const nlohmann::json& effect) {
+  const std::string name = effect.at("name").get<std::string>();
+  if (factor.contains("random_effects_sd") && factor["random_effects_sd"].contains(name)) return factor["random_effects_sd"][name].get<double>();
+  return effect.at("prior_sd").get<double>();
+}
+
+}  // namespace
+
+std::string effects_text(const nlohmann::json& e) {
+  std::ostringstream out;
+  const bool exact = e.contains("linear_mixed_model");
+  if (exact) {
+    const auto& lmm = e["linear_mixed_model"];
+    const bool reml = lmm.at("method") == "REML";
+    out << "Linear mixed model fit by " << (reml ? "REML" : "maximum likelihood") << " (sparse Cholesky)\n";
+  } else {
+    out << "Model '" << e.value("model", "") << "' (variational fit; link " << e.value("scale", "") << ")\n";
+  }
+  if (e.contains("formula")) out << "Formula: " << e["formula"].get<std::string>() << '\n';
+  if (exact) {
+    const auto& lmm = e["linear_mixed_model"];
+    out << '\n';
+    if (lmm.at("method") == "REML") out << "REML criterion at convergence: " << number(lmm["criterion"].get<double>(), "%.1f") << "\n\n";
+    const int64_t residual_df = lmm["observations"].get<int64_t>() - static_cast<int64_t>(lmm["fixed_effects"].size());
+    out << table({{"AIC", "BIC", "logLik", lmm.at("method") == "REML" ? "REMLcrit" : "deviance", "df.resid"},
+                  {number(lmm["aic"].get<double>(), "%.1f"), number(lmm["bic"].get<double>(), "%.1f"),
+                   number(lmm["log_likelihood"].get<double>(), "%.1f"), number(lmm["criterion"].get<double>(), "%.1f"),
+                   std::to_string(residual_df)}},
+                 0);
+  }
+
+  out << "\nRandom effects:\n";
+  std::vector<std::vector<std::string>> rows{{"Groups", "Name", "Variance", "Std.Dev.", exact ? "Corr" : ""}};
+  for (const auto& factor : e.at("factors")) {
+    const auto& effects = factor.at("random_effects");
+    for (size_t u = 0; u < effects.size(); ++u) {
+      const double sd = factor_sd(factor, effects[u]);
+      std::vector<std::string> row{u == 0 ? factor.at("name").get<std::string>() : "", effects[u].at("name").get<std::string>(),
+                                   number(sd * sd), number(sd)};
+      std::string corr;
+      if (factor.contains("random_effects_corr"))
+        for (size_t v = 0; v < u; ++v)
+          corr += (corr.empty() ? "" : " ") +
+                  number(factor["random_effects_corr"].value(effects[v].at("name").get<std::string>() + ":" + effects[u].at("name").get<std::string>(), 0.0),
+                         "%.2f");
+      row.push_back(corr);
+      rows.push_back(row);
+    }
+  }
+  if (e.contains("residual_sd")) {
+    const double sd = e["residual_sd"].get<double>();
+    rows.push_back({"Residual", "", number(sd * sd), number(sd), ""});
+  }
+  out << table(rows, 2);
+  std::string groups;
+  for (const auto& factor : e.at("factors"))
+    groups += (groups.empty() ? "" : "; ") + factor.at("name").get<std::string>() + ", " + std::to_string(factor.at("clusters").size());
+  if (exact) out << "Number of obs: " << e["linear_mixed_model"]["observations"].get<int64_t>() << ", groups:  " << groups << '\n';
+  else out << "Groups: " << groups << '\n';
+
+  if (exact) {
+    out << "\nFixed effects:\n";
+    std::vector<std::vector<std::string>> fixed{{"", "Estimate", "Std. Error", "t value"}};
+    for (const auto& f : e["linear_mixed_model"]["fixed_effects"])
+      fixed.push_back({f.at("name").get<std::string>(), number(f.at("estimate").get<double>(), "%.5g"), number(f.at("se").get<double>(), "%.5g"),
+                       number(f.at("t").get<double>(), "%.3f")});
+    out << table(fixed, 1);
+  } else if (e.contains("fixed_effects")) {
+    out << "\nFixed effects:\n";
+    std::vector<std::vector<std::string>> fixed{{"", "Estimate"}};
+    for (const auto& [name, value] : e["fixed_effects"].items()) fixed.push_back({name, number(value.get<double>(), "%.5g")});
+    out << table(fixed, 1);
+  }
+  return out.str();
+}
+
+}  // namespace armed
