@@ -61,12 +61,13 @@ BoundedMinimum minimize_bounded(const std::function<double(const std::vector<dou
   Search search(f, lower, options);
   x = search.project(x);
   BoundedMinimum result;
-  double fx = search.value(x);
+  double fx = std::isnan(options.start_value) ? search.value(x) : options.start_value;
   if (n == 0) return {x, fx, search.evaluations(), 0, true};
   Vector g = search.gradient(x, fx);
   Matrix h(n, Vector(n, 0.0));  // inverse Hessian estimate
-  for (size_t i = 0; i < n; ++i) h[i][i] = 1.0;
-  bool scaled = false;  // h still the identity: the first step is a short steepest descent
+  // Without a known curvature h is the identity and the first step a short steepest descent.
+  bool scaled = options.start_curvature > 0;
+  for (size_t i = 0; i < n; ++i) h[i][i] = scaled ? 1.0 / options.start_curvature : 1.0;
 
   while (!search.exhausted()) {
     ++result.iterations;

@@ -2,6 +2,7 @@
 // Minimization of a smooth function of a few parameters under lower bounds, without derivatives:
 // quasi-Newton (BFGS) steps on forward-difference gradients, projected onto the bounds, with an
 // active set for parameters held at their bound (a variance component at zero).
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -13,6 +14,11 @@ struct BoundedMinimizerOptions {
   // Stops when the predicted decrease of the quasi-Newton step, g' H g / 2, falls below this
   // (in the function's units; for a deviance, -2 log-likelihood).
   double tolerance = 1e-6;
+  // What the caller already knows at the start: the function's value there (NAN: unknown), and its
+  // second derivative along the directions that matter (0: unknown), which makes the first step a
+  // Newton step instead of a short steepest descent.
+  double start_value = NAN;
+  double start_curvature = 0;
 };
 
 struct BoundedMinimum {

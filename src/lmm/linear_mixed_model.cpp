@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <functional>
+#include <map>
 
 #include "armed/error.h"
 #include "lmm/bounded_minimizer.h"
@@ -33,25 +34,40 @@ torch::Tensor from_rows(const nlohmann::json& rows, int64_t columns) {
   return t;
 }
 
-// lme4's start, every T the identity, scaled by the power of two with the least deviance. Far
-// from the optimum the deviance is not convex in theta, and quasi-Newton steps crawl there.
-std::vector<double> scaled_start(const std::vector<double>& start, const std::function<double(const std::vector<double>&)>& deviance) {
+// lme4's start, every T the identity, scaled by the power of two with the least deviance, and
+// the deviance's curvature along that ray there. Far from the optimum the deviance is not convex
+// in theta, and quasi-Newton steps crawl there.
+struct Start {
+  std::vector<double> theta;
+  double value = 0, curvature = 0;
+};
+
+Start scaled_start(const std::vector<double>& start, const std::function<double(const std::vector<double>&)>& deviance) {
   const auto scaled = [&](double c) {
     std::vector<double> theta = start;
     for (double& v : theta) v *= c;
     return theta;
   };
-  double best_scale = 1.0, best = deviance(start);
+  std::map<double, double> tried{{1.0, deviance(start)}};
+  double best_scale = 1.0;
   for (const double factor : {0.5, 2.0}) {
     for (double c = best_scale * factor; c >= 1.0 / 1024 && c <= 1024; c *= factor) {
-      const double value = deviance(scaled(c));
-      if (!(value < best)) break;
-      best = value;
+      const double value = tried[c] = deviance(scaled(c));
+      if (!(value < tried[best_scale])) break;
       best_scale = c;
     }
     if (best_scale != 1.0) break;
   }
-  return scaled(best_scale);
+  Start out{scaled(best_scale), tried[best_scale], 0};
+  const auto below = tried.find(best_scale / 2), above = tried.find(best_scale * 2);
+  if (below != tried.end() && above != tried.end()) {
+    // A parabola through the three points; its second derivative along theta's direction.
+    const double c = best_scale, slope_low = (out.value - below->second) / (c / 2), slope_high = (above->second - out.value) / c;
+    double norm2 = 0;
+    for (double v : start) norm2 += v * v;
+    out.curvature = std::max(0.0, (slope_high - slope_low) / (0.75 * c) / norm2);
+  }
+  return out;
 }
 
 }  // namespace
@@ -66,7 +82,11 @@ LmmFit fit_linear_mixed_model(const LmmData& data, bool reml, std::ostream* prog
     ++evaluations;
     return deviance(theta);
   };
-  const BoundedMinimum best = minimize_bounded(evaluate, scaled_start(deviance.theta_start(), evaluate), deviance.theta_lower());
+  const Start begin = scaled_start(deviance.theta_start(), evaluate);
+  BoundedMinimizerOptions options;
+  options.start_value = begin.value;
+  options.start_curvature = begin.curvature;
+  const BoundedMinimum best = minimize_bounded(evaluate, begin.theta, deviance.theta_lower(), options);
   LmmFit fit;
   fit.criterion = deviance(best.x);  // the solution at the optimum stays in `deviance`
   fit.reml = reml;
@@ -121,6 +141,7 @@ nlohmann::json LmmFit::to_json() const {
     random.push_back({{"factor", term.factor},
                       {"correlated", term.correlated},
                       {"effects", effects},
+                      {"covariance", to_rows(term.covariance)},
                       {"correlation", to_rows(correlation)},
                       {"levels", term.levels},
                       {"modes", to_rows(term.modes)},
@@ -162,9 +183,7 @@ LmmFit LmmFit::from_json(const nlohmann::json& j) {
     term.correlated = r.at("correlated").get<bool>();
     for (const auto& e : r.at("effects")) term.names.push_back(e.at("name").get<std::string>());
     const auto k = static_cast<int64_t>(term.names.size());
-    const auto sd = torch::zeros({k}, torch::kFloat64);
-    for (int64_t u = 0; u < k; ++u) sd[u] = r.at("effects")[static_cast<size_t>(u)].at("sd").get<double>();
-    term.covariance = from_rows(r.at("correlation"), k) * sd.unsqueeze(0) * sd.unsqueeze(1);
+    term.covariance = from_rows(r.at("covariance"), k);
     term.levels = r.at("levels").get<std::vector<std::string>>();
     term.modes = from_rows(r.at("modes"), k);
     term.conditional_covariance = from_rows(r.at("conditional_covariance"), k * k).view({-1, k, k});
