@@ -74,7 +74,11 @@ class MixedEffectsModel {
   // posterior mean and SD, the prior SD (fixed or learned) and the inter-cluster SD estimate.
   // With slopes on input features, also "random_effects_sd" (and "random_effects_corr" with a
   // full covariance) on the original feature and target scale; with a linear fixed-effects
-  // part, "fixed_effects" on that scale; for regression, "residual_sd".
+  // part, "fixed_effects" on that scale; for regression, "residual_sd". A linear mixed model
+  // (ModelConfig::linear_mixed_model) reports everything on the original scale, each level's
+  // conditional mode (BLUP) and conditional SD as its mean and SD, and "linear_mixed_model":
+  // ML or REML, criterion, log-likelihood, AIC, BIC, fixed effects with standard errors and t
+  // values, levels per factor, theta and the optimizer's evaluations.
   nlohmann::json effects() const;
 
   // Gradient of the fixed-effects prediction (probability, or value) with respect to each

@@ -58,21 +58,24 @@ double dense_deviance(const LmmData& d, const std::vector<double>& theta, bool r
   return logdet + torch::logdet(xtvx).item<double>() + (n - p) * (1 + std::log(kTwoPi * quad / (n - p)));
 }
 
-TEST(ProfiledDeviance, EqualsTheDenseMarginalLikelihood) {
+// The crossed data at one theta, and Z Lambda there.
+class ProfiledDevianceTest : public ::testing::Test {
+ protected:
   const LmmData d = crossed_data();
   const std::vector<double> theta{0.8, 0.3, 0.5, 1.4};
+  const torch::Tensor zl = dense_z_lambda(d, theta);
+};
+
+TEST_F(ProfiledDevianceTest, EqualsTheDenseMarginalLikelihood) {
   for (bool reml : {false, true}) {
     ProfiledDeviance deviance(d, reml);
     EXPECT_NEAR(deviance(theta), dense_deviance(d, theta, reml), 1e-8) << (reml ? "REML" : "ML");
   }
 }
 
-TEST(ProfiledDeviance, BetaIsGeneralizedLeastSquaresAndModesAreTheConditionalMeans) {
-  const LmmData d = crossed_data();
-  const std::vector<double> theta{0.8, 0.3, 0.5, 1.4};
+TEST_F(ProfiledDevianceTest, BetaIsGeneralizedLeastSquaresAndModesAreTheConditionalMeans) {
   ProfiledDeviance deviance(d, false);
   deviance(theta);
-  const auto zl = dense_z_lambda(d, theta);
   const auto v = zl.mm(zl.t()) + torch::eye(d.rows(), torch::kFloat64);
   const auto vinv_x = torch::linalg_solve(v, d.x);
   const auto beta = torch::linalg_solve(d.x.t().mm(vinv_x), vinv_x.t().mv(d.y));
@@ -81,12 +84,9 @@ TEST(ProfiledDeviance, BetaIsGeneralizedLeastSquaresAndModesAreTheConditionalMea
   EXPECT_TRUE(torch::allclose(deviance.u(), zl.t().mv(torch::linalg_solve(v, d.y - d.x.mv(beta))), 1e-9, 1e-9));
 }
 
-TEST(ProfiledDeviance, ConditionalCovariancesAreTheDenseBlocks) {
-  const LmmData d = crossed_data();
-  const std::vector<double> theta{0.8, 0.3, 0.5, 1.4};
+TEST_F(ProfiledDevianceTest, ConditionalCovariancesAreTheDenseBlocks) {
   ProfiledDeviance deviance(d, true);
   deviance(theta);
-  const auto zl = dense_z_lambda(d, theta);
   const int64_t q = zl.size(1);
   // Var(b | y) = sigma^2 Lambda (Lambda' Z' Z Lambda + I)^-1 Lambda', Lambda block-diagonal.
   const auto inverse = torch::inverse(zl.t().mm(zl) + torch::eye(q, torch::kFloat64));
@@ -103,11 +103,11 @@ TEST(ProfiledDeviance, ConditionalCovariancesAreTheDenseBlocks) {
 }
 
 TEST(ProfiledDeviance, RejectsARankDeficientFixedPart) {
-  LmmData d = crossed_data();
-  d.fixed_names.push_back("twice x");
-  d.x = torch::cat({d.x, 2 * d.x.narrow(1, 1, 1)}, 1);
+  LmmData rank_deficient = crossed_data();
+  rank_deficient.fixed_names.push_back("twice x");
+  rank_deficient.x = torch::cat({rank_deficient.x, 2 * rank_deficient.x.narrow(1, 1, 1)}, 1);
   try {
-    ProfiledDeviance deviance(d, false);
+    ProfiledDeviance deviance(rank_deficient, false);
     FAIL() << "expected an error";
   } catch (const std::exception& e) {
     EXPECT_NE(std::string(e.what()).find("'twice x'"), std::string::npos) << e.what();
