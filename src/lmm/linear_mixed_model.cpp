@@ -86,7 +86,31 @@ LmmFit fit_linear_mixed_model(const LmmData& data, bool reml, std::ostream* prog
   BoundedMinimizerOptions options;
   options.start_value = begin.value;
   options.start_curvature = begin.curvature;
-  const BoundedMinimum best = minimize_bounded(evaluate, begin.theta, deviance.theta_lower(), options);
+  const std::vector<double> lower = deviance.theta_lower();
+  BoundedMinimum best = minimize_bounded(evaluate, begin.theta, lower, options);
+  // The deviance is even in a diagonal theta, so theta = 0 is always stationary: a search that
+  // comes near it stays, though the optimum may lie a little above (a small variance component).
+  // Probe above each diagonal at (or near) zero, and search again from a better point.
+  for (int round = 0; round < 4; ++round) {
+    std::vector<double> better;
+    double better_value = best.value;
+    for (size_t i = 0; i < best.x.size(); ++i) {
+      if (lower[i] != 0.0 || best.x[i] > 1e-2) continue;
+      for (const double probe : {0.1, 0.02}) {
+        std::vector<double> theta = best.x;
+        theta[i] = probe;
+        const double value = evaluate(theta);
+        if (value < better_value - 1e-6) {
+          better = theta;
+          better_value = value;
+        }
+      }
+    }
+    if (better.empty()) break;
+    options.start_value = better_value;
+    options.start_curvature = 0;
+    best = minimize_bounded(evaluate, better, lower, options);
+  }
   LmmFit fit;
   fit.criterion = deviance(best.x);  // the solution at the optimum stays in `deviance`
   fit.reml = reml;

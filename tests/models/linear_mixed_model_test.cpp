@@ -4,6 +4,7 @@
 #include "armed/error.h"
 #include "armed/formula.h"
 #include "armed/model.h"
+#include "armed/sim/glmm.h"
 #include "test_util.h"
 
 namespace armed {
@@ -54,6 +55,32 @@ TEST(LinearMixedModel, ConditionalSdsShrinkWithTheLevelsRows) {
   // sigma^2 / (10 + sigma^2 / tau^2) for an intercept per level of 10 rows.
   const double tau = e["random_effects_sd"]["(Intercept)"].get<double>(), sigma = e["residual_sd"].get<double>();
   EXPECT_NEAR(sd * sd, sigma * sigma / (10 + sigma * sigma / (tau * tau)), 1e-6 * sd * sd);
+}
+
+TEST(LinearMixedModel, ASmallVarianceComponentIsFoundNotLeftAtZero) {
+  // cluster2 was simulated without variance; lmer (REML = FALSE) on this data, written as a CSV by
+  // `armed simulate glmm --task regression --rows 2000 --features 2 --clusters 30,20 --variances 1,0
+  // --seed 3`: SD cluster1 1.11219713, cluster2 0.08553658, residual 1.05915937, logLik -3020.118852.
+  // The deviance is flat at a zero variance, where a search that passes by would stop.
+  GlmmOptions options;
+  options.rows = 2000;
+  options.features = 2;
+  options.clusters = {30, 20};
+  options.variances = {1, 0};
+  options.task = "regression";
+  options.seed = 3;
+  test::TempDir dir;
+  const std::string csv = dir.file("sim.csv");
+  write_clustered_csv(csv, simulate_glmm(options).data);
+  ModelConfig config;
+  DataSpec spec;
+  config.task = spec.task = "regression";
+  apply_formula(parse_formula("y ~ x1 + x2 + (1 | cluster1) + (1 | cluster2)"), /*network=*/false, config, spec);
+  const auto e = MixedEffectsModel::fit(config, load_clustered_csv(csv, spec)).effects();
+  EXPECT_NEAR(e["factors"][0]["random_effects_sd"]["(Intercept)"].get<double>(), 1.11219713, 1e-3 * 1.112);
+  EXPECT_NEAR(e["factors"][1]["random_effects_sd"]["(Intercept)"].get<double>(), 0.08553658, 1e-3 * 0.0855);
+  EXPECT_NEAR(e["residual_sd"].get<double>(), 1.05915937, 1e-3 * 1.059);
+  EXPECT_NEAR(e["linear_mixed_model"]["log_likelihood"].get<double>(), -3020.118852, 1e-3 * 3020);
 }
 
 TEST(LinearMixedModel, AModelFileKeepsTheExactFit) {
