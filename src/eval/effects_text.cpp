@@ -92,6 +92,11 @@ std::string effects_text(const nlohmann::json& e) {
     rows.push_back({"Residual", "", number(sd * sd), number(sd), ""});
   }
   out << table(rows, 2);
+  bool fixed_prior = false;
+  for (const auto& factor : e.at("factors"))
+    for (const auto& effect : factor.at("random_effects"))
+      fixed_prior = fixed_prior || (!factor.contains("random_effects_sd") && effect.value("prior", "") == "fixed");
+  if (fixed_prior) out << "(with slopes on the hidden layer the SDs shown are the fixed prior's, --re-prior fixed, not estimates)\n";
   std::string groups;
   for (const auto& factor : e.at("factors"))
     groups += (groups.empty() ? "" : "; ") + factor.at("name").get<std::string>() + ", " + std::to_string(factor.at("clusters").size());

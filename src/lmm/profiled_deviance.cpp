@@ -15,7 +15,7 @@ constexpr double kTwoPi = 6.283185307179586;
 
 ProfiledDeviance::ProfiledDeviance(const LmmData& data, bool reml) : data_(data), reml_(reml) {
   data.validate();
-  const int64_t n = data.rows(), p = data.x.size(1);
+  const int64_t p = data.x.size(1);
   int64_t q = 0;
   for (const auto& term : data.terms) {
     term_offset_.push_back(q);
@@ -66,7 +66,6 @@ ProfiledDeviance::ProfiledDeviance(const LmmData& data, bool reml) : data_(data)
   }
   xtx_ = data.x.t().mm(data.x);
   xty_ = data.x.t().mv(data.y);
-  (void)n;
 }
 
 std::vector<double> ProfiledDeviance::theta_start() const {
@@ -100,7 +99,7 @@ std::vector<torch::Tensor> ProfiledDeviance::relative_factors(const std::vector<
 double ProfiledDeviance::operator()(const std::vector<double>& theta) {
   if (static_cast<int64_t>(theta.size()) != theta_size_) throw Error("linear mixed model: wrong number of covariance parameters");
   theta_ = theta;
-  const int64_t n = data_.rows(), p = data_.x.size(1), q = factor_->size();
+  const int64_t n = data_.rows(), p = data_.x.size(1);
   const std::vector<torch::Tensor> t = relative_factors(theta);
 
   // S = Lambda' Z' Z Lambda + I, block by block: T_a' (Z_a' Z_b) T_b.
@@ -136,7 +135,6 @@ double ProfiledDeviance::operator()(const std::vector<double>& theta) {
   if (!reml_) return log_det_l + n * (1.0 + std::log(kTwoPi * r2_ / n));
   const double log_det_rx = 2.0 * rx_.diagonal().log().sum().item<double>();
   const auto dof = static_cast<double>(n - p);
-  (void)q;
   return log_det_l + log_det_rx + dof * (1.0 + std::log(kTwoPi * r2_ / dof));
 }
 
