@@ -62,13 +62,7 @@ TEST(LinearMixedModel, ASmallVarianceComponentIsFoundNotLeftAtZero) {
   // `armed simulate glmm --task regression --rows 2000 --features 2 --clusters 30,20 --variances 1,0
   // --seed 3`: SD cluster1 1.11219713, cluster2 0.08553658, residual 1.05915937, logLik -3020.118852.
   // The deviance is flat at a zero variance, where a search that passes by would stop.
-  GlmmOptions options;
-  options.rows = 2000;
-  options.features = 2;
-  options.clusters = {30, 20};
-  options.variances = {1, 0};
-  options.task = "regression";
-  options.seed = 3;
+  const GlmmOptions options{/*rows=*/2000, /*features=*/2, /*clusters=*/{30, 20}, /*variances=*/{1, 0}, "regression", /*noise=*/1.0, /*seed=*/3};
   test::TempDir dir;
   const std::string csv = dir.file("sim.csv");
   write_clustered_csv(csv, simulate_glmm(options).data);
