@@ -21,17 +21,16 @@ void LmmData::validate() const {
   const int64_t n = rows(), p = x.size(1);
   if (n <= p) throw Error("a linear mixed model of " + std::to_string(p) + " fixed effects needs more than " + std::to_string(p) + " rows");
   // Pivoted QR would name the dependent column; the Cholesky of X'X finds the first column that
-  // the earlier ones determine, which is the one to drop.
+  // the earlier ones determine, which is the one to drop: its pivot (that of the leading block up
+  // to it) is zero, or the factorization stops there.
   auto xtx = x.t().mm(x);
   const auto scale = xtx.diagonal().clamp_min(1e-300).sqrt();
-  auto corr = xtx / scale.unsqueeze(0) / scale.unsqueeze(1);
-  for (int64_t j = 1; j <= p; ++j) {
-    auto [factor, info] = torch::linalg_cholesky_ex(corr.narrow(0, 0, j).narrow(1, 0, j));
-    const double pivot = info.item<int64_t>() == 0 ? factor[j - 1][j - 1].item<double>() : 0.0;
-    if (xtx[j - 1][j - 1].item<double>() == 0.0 || pivot < 1e-7)
-      throw Error("fixed effect '" + fixed_names[static_cast<size_t>(j - 1)] +
+  auto [factor, info] = torch::linalg_cholesky_ex(xtx / scale.unsqueeze(0) / scale.unsqueeze(1));
+  const int64_t stopped = info.item<int64_t>();  // the order of the first leading block that is not positive definite, or 0
+  for (int64_t j = 0; j < p; ++j)
+    if ((stopped != 0 && j == stopped - 1) || xtx[j][j].item<double>() == 0.0 || factor[j][j].item<double>() < 1e-7)
+      throw Error("fixed effect '" + fixed_names[static_cast<size_t>(j)] +
                   "' is a combination of the ones before it (rank-deficient fixed part): drop it from the formula");
-  }
   for (const auto& term : terms) {
     if (term.levels.empty()) throw Error("grouping factor '" + term.factor + "' has no levels");
     if (term.level.size(0) != n || term.covariates.size(0) != n || term.covariates.size(1) != term.units())

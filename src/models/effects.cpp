@@ -24,6 +24,21 @@ nlohmann::json membership_json(const MembershipRecord& m) {
 
 namespace {
 
+// A factor's "random_effects_sd" and, with a full covariance, "random_effects_corr", from the
+// covariance of its random effects on the original scale.
+void add_variance_components(nlohmann::json& factor, const std::vector<std::string>& names, const torch::Tensor& covariance,
+                             bool correlated) {
+  const auto sds = covariance.diagonal().sqrt();
+  nlohmann::json sd_json = nlohmann::json::object(), corr = nlohmann::json::object();
+  for (size_t u = 0; u < names.size(); ++u) {
+    sd_json[names[u]] = sds[u].item<double>();
+    for (size_t v = u + 1; v < names.size() && correlated; ++v)
+      corr[names[u] + ":" + names[v]] = (covariance[u][v] / (sds[u] * sds[v])).item<double>();
+  }
+  factor["random_effects_sd"] = sd_json;
+  if (correlated) factor["random_effects_corr"] = corr;
+}
+
 // A factor's random effects of a variational fit: posterior means and SDs on the model's scale,
 // the prior, and with slopes on inputs the variance components on the original scale.
 nlohmann::json variational_factor(const MixedEffectsModel::State& s, const FactorTerms& terms, size_t f) {
@@ -61,16 +76,7 @@ nlohmann::json variational_factor(const MixedEffectsModel::State& s, const Facto
   if (terms.slopes != "hidden") {
     // Variance components on the original scale of the features and the target.
     auto a = s.original_scale_map(terms);
-    auto original = a.matmul(covariance).matmul(a.t());
-    auto sds = original.diagonal().sqrt();
-    nlohmann::json sd_json = nlohmann::json::object(), corr = nlohmann::json::object();
-    for (size_t u = 0; u < names.size(); ++u) {
-      sd_json[names[u]] = sds[u].item<double>();
-      for (size_t v = u + 1; v < names.size() && terms.covariance == "full"; ++v)
-        corr[names[u] + ":" + names[v]] = (original[u][v] / (sds[u] * sds[v])).item<double>();
-    }
-    factor["random_effects_sd"] = sd_json;
-    if (terms.covariance == "full") factor["random_effects_corr"] = corr;
+    add_variance_components(factor, names, a.matmul(covariance).matmul(a.t()), terms.covariance == "full");
   }
   return factor;
 }
@@ -80,7 +86,7 @@ nlohmann::json variational_factor(const MixedEffectsModel::State& s, const Facto
 nlohmann::json exact_factor(const FactorTerms& terms, const LmmTermFit& fit) {
   const auto sds = fit.covariance.diagonal().sqrt();
   const auto mode_sd = fit.conditional_covariance.diagonal(0, 1, 2).clamp_min(0).sqrt();
-  nlohmann::json list = nlohmann::json::array(), sd_json = nlohmann::json::object(), corr = nlohmann::json::object();
+  nlohmann::json list = nlohmann::json::array();
   for (size_t u = 0; u < fit.names.size(); ++u) {
     const auto unit = static_cast<int64_t>(u);
     nlohmann::json per_level = nlohmann::json::object();
@@ -95,13 +101,9 @@ nlohmann::json exact_factor(const FactorTerms& terms, const LmmTermFit& fit) {
                     {"inter_cluster_sd", (modes.square() + fit.conditional_covariance.select(1, unit).select(1, unit)).mean().sqrt().item<double>()},
                     {"sd_of_means", modes.std(/*unbiased=*/false).item<double>()},
                     {"clusters", per_level}});
-    sd_json[fit.names[u]] = sds[unit].item<double>();
-    for (size_t v = u + 1; v < fit.names.size() && fit.correlated; ++v)
-      corr[fit.names[u] + ":" + fit.names[v]] = (fit.covariance[unit][static_cast<int64_t>(v)] / (sds[unit] * sds[static_cast<int64_t>(v)])).item<double>();
   }
-  nlohmann::json factor = {{"name", fit.factor},     {"random_slopes", terms.slopes}, {"clusters", fit.levels},
-                           {"random_effects", list}, {"random_effects_sd", sd_json}};
-  if (fit.correlated) factor["random_effects_corr"] = corr;
+  nlohmann::json factor = {{"name", fit.factor}, {"random_slopes", terms.slopes}, {"clusters", fit.levels}, {"random_effects", list}};
+  add_variance_components(factor, fit.names, fit.covariance, fit.correlated);
   return factor;
 }
 
