@@ -14,6 +14,16 @@ size_t count(const std::string& text, const std::string& needle) {
   return n;
 }
 
+// The report of an armed model trained for two epochs on `data`.
+std::string armed_model_report(const ClusteredData& data) {
+  test::TempDir dir;
+  ModelConfig config;
+  config.model = "armed";
+  config.epochs = 2;
+  write_model_report(MixedEffectsModel::fit(config, data), data, dir.file("r.html"));
+  return test::read_text(dir.file("r.html"));
+}
+
 TEST(HtmlReport, InlinesLibrariesAndEscapesText) {
   HtmlReport report("a <b> & c");
   report.paragraph("x < y");
@@ -33,17 +43,10 @@ TEST(HtmlReport, InlinesLibrariesAndEscapesText) {
 }
 
 TEST(ModelReport, HasEverySectionForAnArmedModelOnTwoFeatures) {
-  test::TempDir dir;
   SpiralOptions o;
   o.clusters = 3;
   o.points_per_cluster = 60;
-  const auto data = simulate_spiral(o).data;
-  ModelConfig config;
-  config.model = "armed";
-  config.epochs = 2;
-  const auto model = MixedEffectsModel::fit(config, data);
-  write_model_report(model, data, dir.file("r.html"));
-  const std::string html = test::read_text(dir.file("r.html"));
+  const std::string html = armed_model_report(simulate_spiral(o).data);
   for (const char* section : {"Training", "Random effects", "Metrics on", "Feature sensitivity", "Decision boundaries"})
     EXPECT_NE(html.find(std::string("<h2>") + section), std::string::npos) << section;
   EXPECT_NE(html.find("adversary accuracy"), std::string::npos);
@@ -54,18 +57,11 @@ TEST(ModelReport, HasEverySectionForAnArmedModelOnTwoFeatures) {
 // Two features and two crossed factors: the decision-boundary panels show the first factor's
 // clusters, without needing the other factor's labels on the grid.
 TEST(ModelReport, DrawsDecisionBoundariesForSeveralFactors) {
-  test::TempDir dir;
   GlmmOptions o;
   o.rows = 400;
   o.features = 2;
   o.clusters = {3, 2};
-  const auto data = simulate_glmm(o).data;
-  ModelConfig config;
-  config.model = "armed";
-  config.epochs = 2;
-  const auto model = MixedEffectsModel::fit(config, data);
-  write_model_report(model, data, dir.file("r.html"));
-  const std::string html = test::read_text(dir.file("r.html"));
+  const std::string html = armed_model_report(simulate_glmm(o).data);
   EXPECT_NE(html.find("<h2>Decision boundaries"), std::string::npos);
   EXPECT_NE(html.find("cluster 2 (mixed)"), std::string::npos);
   EXPECT_NE(html.find("<h2>Random effects of cluster2"), std::string::npos);
