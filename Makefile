@@ -24,7 +24,8 @@ test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
 bench: build
-	@scripts/setup.sh python3-torch python3-numpy time r-cran-lme4
+	@scripts/setup.sh python3-torch python3-numpy time r-cran-lme4 libeigen3-dev
+	cmake -S . -B $(BUILD_DIR) > /dev/null && cmake --build $(BUILD_DIR) --target armed_factorization
 	bench/run.sh $(BUILD_DIR)
 	bench/scale.sh $(BUILD_DIR)
 	bench/lmm.sh $(BUILD_DIR)

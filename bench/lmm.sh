@@ -62,6 +62,11 @@ PY
 done
 
 echo
+for threads in 1 2; do
+  OMP_NUM_THREADS=$threads "$BUILD/bench/armed_factorization"
+done
+
+echo
 echo "armed's memory by levels (same 73,421 rows, ML)"
 printf "%-16s %12s %14s %16s\n" levels "nnz(L)" "peak RSS MiB" "dense q x q MiB"
 for scale in 1 10; do
