@@ -25,6 +25,15 @@ struct ModelConfig {
   // A linear mixed model (linear_mixed_model() below) is fitted exactly, as lme4 fits it: maximum
   // likelihood, or with reml restricted maximum likelihood (lme4's default).
   bool reml = false;
+  // How the random effects and their variance components are estimated. variational: a Gaussian
+  // posterior per cluster trained with the network (the paper's). laplace: by the exact marginal
+  // likelihood, Laplace's approximation or with nagq > 1 adaptive Gauss-Hermite quadrature; a
+  // linear fixed part is then the whole GLMM as glmer fits it, and a network is followed by a
+  // final stage that refits the random effects and variance components with the network's output
+  // as a covariate. auto: laplace where variance components are estimated (re_prior learned, or a
+  // linear fixed part), variational otherwise.
+  std::string likelihood = "auto";
+  int64_t nagq = 1;  // quadrature nodes per random effect (glmer's nAGQ): 1 is Laplace's approximation
   std::vector<int64_t> hidden = {4, 4, 4};       // fixed-effects MLP: 3 hidden layers of 4 ReLU units
   std::vector<int64_t> adversary_hidden = {4, 4};
   std::vector<int64_t> membership_hidden = {16, 16};  // armed: cluster-membership predictor for unseen clusters
@@ -89,10 +98,12 @@ struct ModelConfig {
   bool has_adversary() const { return kind().has_adversary() && !no_adversary; }
   bool slopes_on_inputs() const { return random_slopes != "hidden" && random_slopes != "none"; }
   bool has_random_effects() const { return kind().has_random_effects() && !no_random_effects; }
-  // A Gaussian outcome, a linear fixed part and random effects: fitted by its exact likelihood
-  // (penalized least squares on a sparse Cholesky factor), its variance components always
-  // estimated; the optimizer, epochs and prior and posterior scales do not apply.
+  // A linear fixed part and random effects fitted by the exact likelihood (Gaussian: penalized
+  // least squares on a sparse Cholesky factor; other families: Laplace or quadrature on it), the
+  // variance components always estimated; the optimizer, epochs and prior and posterior scales do
+  // not apply.
   bool linear_mixed_model() const;
+  bool exact_likelihood() const;  // likelihood resolved: laplace (or quadrature) rather than variational
   bool sparse_random_effects(int64_t clusters) const;  // re_updates resolved for this many clusters
   double adversary_weight() const;  // weight_adversary, or the model kind's default when negative
   // This configuration for another model of a comparison: adversary options are dropped for a
@@ -115,6 +126,8 @@ void for_each_field(ModelConfig& c, Visitor&& v) {
   v("fe", c.fe, "fixed-effects part: mlp | linear (a GLM; coefficients reported by armed effects)");
   v("no_intercept", c.no_intercept, "fe linear: no fixed intercept (a formula's '0 +')");
   v("reml", c.reml, "linear mixed models (Gaussian, --fe linear, random effects): restricted maximum likelihood instead of maximum likelihood");
+  v("likelihood", c.likelihood, "random effects and variance components by: variational (a posterior per cluster trained with the network) | laplace (the exact likelihood; a network gets a final exact stage) | auto (laplace with --re-prior learned or --fe linear)");
+  v("nagq", c.nagq, "with the exact likelihood, quadrature nodes per random effect as glmer's nAGQ: 1 Laplace, > 1 adaptive Gauss-Hermite (one factor, random intercept only)");
   v("hidden", c.hidden, "hidden layer widths of the fixed-effects MLP, comma-separated");
   v("adversary_hidden", c.adversary_hidden, "hidden layer widths of the adversary (cluster classifier)");
   v("membership_hidden", c.membership_hidden, "hidden layer widths of the cluster-membership predictor (armed)");

@@ -1,6 +1,7 @@
 #include "eval/effects_text.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <sstream>
 #include <vector>
@@ -52,7 +53,15 @@ std::string effects_text(const nlohmann::json& e) {
   if (exact) {
     const auto& lmm = e["linear_mixed_model"];
     const bool reml = lmm.at("method") == "REML";
-    out << "Linear mixed model fit by " << (reml ? "REML" : "maximum likelihood") << " (sparse Cholesky)\n";
+    const std::string family = lmm.value("family", "gaussian");
+    const int64_t nagq = lmm.value("nagq", int64_t{0});
+    if (family == "gaussian") {
+      out << "Linear mixed model fit by " << (reml ? "REML" : "maximum likelihood") << " (sparse Cholesky)\n";
+    } else {
+      out << "Generalized linear mixed model fit by maximum likelihood ("
+          << (nagq > 1 ? "Adaptive Gauss-Hermite Quadrature, nAGQ = " + std::to_string(nagq) : std::string("Laplace Approximation")) << ")\n";
+      out << " Family: " << family << "  ( " << e.value("scale", "") << " )\n";
+    }
   } else {
     out << "Model '" << e.value("model", "") << "' (variational fit; link " << e.value("scale", "") << ")\n";
   }
@@ -105,10 +114,16 @@ std::string effects_text(const nlohmann::json& e) {
 
   if (exact) {
     out << "\nFixed effects:\n";
-    std::vector<std::vector<std::string>> fixed{{"", "Estimate", "Std. Error", "t value"}};
-    for (const auto& f : e["linear_mixed_model"]["fixed_effects"])
+    // Without a residual to estimate, lme4 reads the ratio as a z statistic, with its p-value.
+    const bool z = e["linear_mixed_model"].value("family", "gaussian") != "gaussian";
+    std::vector<std::vector<std::string>> fixed{{"", "Estimate", "Std. Error", z ? "z value" : "t value"}};
+    if (z) fixed[0].push_back("Pr(>|z|)");
+    for (const auto& f : e["linear_mixed_model"]["fixed_effects"]) {
+      const double t = f.at("t").get<double>();
       fixed.push_back({f.at("name").get<std::string>(), number(f.at("estimate").get<double>(), "%.5g"), number(f.at("se").get<double>(), "%.5g"),
-                       number(f.at("t").get<double>(), "%.3f")});
+                       number(t, "%.3f")});
+      if (z) fixed.back().push_back(number(std::erfc(std::abs(t) / std::sqrt(2.0)), "%.3g"));
+    }
     out << table(fixed, 1);
   } else if (e.contains("fixed_effects")) {
     out << "\nFixed effects:\n";

@@ -3,25 +3,10 @@
 #include <cmath>
 
 #include "armed/metrics.h"
+#include "likelihood/gauss_hermite.h"
 #include "likelihood/nll.h"
 
 namespace armed {
-namespace {
-
-// Gauss-Hermite nodes and weights (normalized to sum to 1) by Golub-Welsch: E[f(Z)] for
-// Z ~ N(0, 1/2) is sum_k w_k f(x_k).
-const std::pair<torch::Tensor, torch::Tensor>& gauss_hermite() {
-  static const auto rule = [] {
-    constexpr int64_t n = 20;
-    auto jacobi = torch::zeros({n, n}, torch::kFloat64);
-    for (int64_t k = 1; k < n; ++k) jacobi[k][k - 1] = jacobi[k - 1][k] = std::sqrt(k / 2.0);
-    auto [values, vectors] = torch::linalg_eigh(jacobi);
-    return std::make_pair(values, vectors[0].square());
-  }();
-  return rule;
-}
-
-}  // namespace
 
 torch::Tensor BinomialLikelihood::nll(const torch::Tensor& eta, const torch::Tensor& y, const torch::Tensor& trials,
                                       const torch::Tensor&) const {
@@ -31,10 +16,20 @@ torch::Tensor BinomialLikelihood::nll(const torch::Tensor& eta, const torch::Ten
 torch::Tensor BinomialLikelihood::expected_nll(const torch::Tensor& eta, const torch::Tensor& var, const torch::Tensor& y,
                                                const torch::Tensor& trials, const torch::Tensor&) const {
   // t softplus(eta) - y eta, as binomial_nll, with softplus averaged over the posterior.
-  const auto& [nodes, weights] = gauss_hermite();
-  auto shifts = (2 * var).sqrt().unsqueeze(1) * nodes.to(eta.scalar_type()).unsqueeze(0);
+  static const GaussHermite rule = gauss_hermite(20);
+  const auto& [nodes, weights] = rule;
+  auto shifts = var.sqrt().unsqueeze(1) * nodes.to(eta.scalar_type()).unsqueeze(0);
   auto softplus = (torch::nn::functional::softplus(eta.unsqueeze(1) + shifts) * weights.to(eta.scalar_type())).sum(1);
   return ((trials.defined() ? trials * softplus : softplus) - y * eta).mean();
+}
+
+LogDensity BinomialLikelihood::log_density(const torch::Tensor& eta, const torch::Tensor& y, const torch::Tensor& trials) const {
+  const auto e = eta.to(torch::kFloat64), s = y.to(torch::kFloat64);
+  const auto t = trials.defined() ? trials.to(torch::kFloat64) : torch::ones_like(e);
+  const auto p = torch::sigmoid(e);
+  // log C(t, s) = lgamma(t + 1) - lgamma(s + 1) - lgamma(t - s + 1)
+  const auto log_choose = torch::lgamma(t + 1) - torch::lgamma(s + 1) - torch::lgamma(t - s + 1);
+  return {s * e - t * torch::nn::functional::softplus(e) + log_choose, s - t * p, t * p * (1 - p)};
 }
 
 torch::Tensor BinomialLikelihood::mean(const torch::Tensor& eta) const { return torch::sigmoid(eta); }

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "armed/error.h"
 #include "armed/metrics.h"
 #include "likelihood/nll.h"
 
@@ -15,6 +16,11 @@ torch::Tensor GaussianLikelihood::nll(const torch::Tensor& eta, const torch::Ten
 torch::Tensor GaussianLikelihood::expected_nll(const torch::Tensor& eta, const torch::Tensor& var, const torch::Tensor& y,
                                                const torch::Tensor&, const torch::Tensor& log_sd) const {
   return (log_sd + 0.5 * std::log(2 * M_PI) + ((y - eta).square() + var) / (2 * torch::exp(2 * log_sd))).mean();
+}
+
+LogDensity GaussianLikelihood::log_density(const torch::Tensor&, const torch::Tensor&, const torch::Tensor&) const {
+  // Its exact likelihood profiles the residual SD out (src/lmm/profiled_deviance.cpp) instead.
+  throw Error("the Gaussian family's exact likelihood is the linear mixed model's");
 }
 
 double GaussianLikelihood::metric(const torch::Tensor& eta, const torch::Tensor& y, const torch::Tensor&, double target_scale) const {

@@ -3,6 +3,7 @@
 #include "armed/error.h"
 #include "likelihood/binomial.h"
 #include "likelihood/gaussian.h"
+#include "likelihood/poisson.h"
 
 namespace armed {
 namespace {
@@ -10,7 +11,8 @@ namespace {
 const std::vector<const Likelihood*>& likelihoods() {
   static const BinomialLikelihood binomial;
   static const GaussianLikelihood gaussian;
-  static const std::vector<const Likelihood*> all{&binomial, &gaussian};
+  static const PoissonLikelihood poisson;
+  static const std::vector<const Likelihood*> all{&binomial, &gaussian, &poisson};
   return all;
 }
 

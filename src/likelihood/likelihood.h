@@ -7,6 +7,12 @@
 
 namespace armed {
 
+// Per row, a family's log-density of y given eta and its first and negative second derivatives in
+// eta: what penalized iteratively reweighted least squares and the Laplace approximation take.
+struct LogDensity {
+  torch::Tensor value, gradient, weight;  // float64 [rows]
+};
+
 // An outcome family: how the target is distributed given the link-scale prediction eta. Everything
 // that differs between families lives behind this class: the loss, its expectation under the
 // random effects' posterior, the inverse link, the target checks and the metrics. `--task` names
@@ -32,6 +38,9 @@ class Likelihood {
   // The same in expectation over eta ~ N(eta, var) (the random effects' posterior).
   virtual torch::Tensor expected_nll(const torch::Tensor& eta, const torch::Tensor& var, const torch::Tensor& y,
                                      const torch::Tensor& trials, const torch::Tensor& log_sd) const = 0;
+  // For the exact likelihood of a family without a residual SD: the log-density with its
+  // normalizing constants (lme4's logLik), float64; `trials` as in nll().
+  virtual LogDensity log_density(const torch::Tensor& eta, const torch::Tensor& y, const torch::Tensor& trials) const = 0;
   // The expected target given eta (a probability, or the standardized value).
   virtual torch::Tensor mean(const torch::Tensor& eta) const = 0;
 

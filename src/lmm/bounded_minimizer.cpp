@@ -68,6 +68,10 @@ BoundedMinimum minimize_bounded(const std::function<double(const std::vector<dou
   // Without a known curvature h is the identity and the first step a short steepest descent.
   bool scaled = options.start_curvature > 0;
   for (size_t i = 0; i < n; ++i) h[i][i] = scaled ? 1.0 / options.start_curvature : 1.0;
+  if (options.start_inverse_hessian.size() == n) {
+    h = options.start_inverse_hessian;
+    scaled = true;
+  }
 
   while (!search.exhausted()) {
     ++result.iterations;

@@ -19,6 +19,8 @@ struct BoundedMinimizerOptions {
   // Newton step instead of a short steepest descent.
   double start_value = NAN;
   double start_curvature = 0;
+  // Or the inverse of the Hessian at the start, row by row (empty: unknown); it takes precedence.
+  std::vector<std::vector<double>> start_inverse_hessian;
 };
 
 struct BoundedMinimum {

@@ -2,11 +2,9 @@
 
 #include <chrono>
 #include <cmath>
-#include <functional>
-#include <map>
 
 #include "armed/error.h"
-#include "lmm/bounded_minimizer.h"
+#include "lmm/theta_search.h"
 #include "lmm/profiled_deviance.h"
 
 namespace armed {
@@ -34,83 +32,33 @@ torch::Tensor from_rows(const nlohmann::json& rows, int64_t columns) {
   return t;
 }
 
-// lme4's start, every T the identity, scaled by the power of two with the least deviance, and
-// the deviance's curvature along that ray there. Far from the optimum the deviance is not convex
-// in theta, and quasi-Newton steps crawl there.
-struct Start {
-  std::vector<double> theta;
-  double value = 0, curvature = 0;
-};
-
-Start scaled_start(const std::vector<double>& start, const std::function<double(const std::vector<double>&)>& deviance) {
-  const auto scaled = [&](double c) {
-    std::vector<double> theta = start;
-    for (double& v : theta) v *= c;
-    return theta;
-  };
-  std::map<double, double> tried{{1.0, deviance(start)}};
-  double best_scale = 1.0;
-  for (const double factor : {0.5, 2.0}) {
-    for (double c = best_scale * factor; c >= 1.0 / 1024 && c <= 1024; c *= factor) {
-      const double value = tried[c] = deviance(scaled(c));
-      if (!(value < tried[best_scale])) break;
-      best_scale = c;
-    }
-    if (best_scale != 1.0) break;
-  }
-  Start out{scaled(best_scale), tried[best_scale], 0};
-  const auto below = tried.find(best_scale / 2), above = tried.find(best_scale * 2);
-  if (below != tried.end() && above != tried.end()) {
-    // A parabola through the three points; its second derivative along theta's direction.
-    const double c = best_scale, slope_low = (out.value - below->second) / (c / 2), slope_high = (above->second - out.value) / c;
-    double norm2 = 0;
-    for (double v : start) norm2 += v * v;
-    out.curvature = std::max(0.0, (slope_high - slope_low) / (0.75 * c) / norm2);
-  }
-  return out;
-}
-
 }  // namespace
 
-int64_t LmmFit::parameters() const { return beta.size(0) + static_cast<int64_t>(theta.size()) + 1; }
+int64_t LmmFit::parameters() const { return beta.size(0) + static_cast<int64_t>(theta.size()) + (has_residual() ? 1 : 0); }
+
+std::vector<LmmTermFit> term_fits(const std::vector<LmmTerm>& terms, const std::vector<double>& theta, const std::vector<torch::Tensor>& modes,
+                                  const std::vector<torch::Tensor>& conditional, double variance) {
+  std::vector<LmmTermFit> fits;
+  const double* next = theta.data();
+  for (size_t t = 0; t < terms.size(); ++t) {
+    const LmmTerm& term = terms[t];
+    const auto factor = term.relative_factor(next);
+    next += term.theta_size();
+    fits.push_back({term.factor, term.names, term.levels, term.correlated, variance * factor.mm(factor.t()), modes[t], conditional[t]});
+  }
+  return fits;
+}
 
 LmmFit fit_linear_mixed_model(const LmmData& data, bool reml, std::ostream* progress) {
   const auto start = std::chrono::steady_clock::now();
   ProfiledDeviance deviance(data, reml);
   int64_t evaluations = 0;
-  const auto evaluate = [&](const std::vector<double>& theta) {
-    ++evaluations;
-    return deviance(theta);
-  };
-  const Start begin = scaled_start(deviance.theta_start(), evaluate);
-  BoundedMinimizerOptions options;
-  options.start_value = begin.value;
-  options.start_curvature = begin.curvature;
-  const std::vector<double> lower = deviance.theta_lower();
-  BoundedMinimum best = minimize_bounded(evaluate, begin.theta, lower, options);
-  // The deviance is even in a diagonal theta, so theta = 0 is always stationary: a search that
-  // comes near it stays, though the optimum may lie a little above (a small variance component).
-  // Probe above each diagonal at (or near) zero, and search again from a better point.
-  for (int round = 0; round < 4; ++round) {
-    std::vector<double> better;
-    double better_value = best.value;
-    for (size_t i = 0; i < best.x.size(); ++i) {
-      if (lower[i] != 0.0 || best.x[i] > 1e-2) continue;
-      for (const double probe : {0.1, 0.02}) {
-        std::vector<double> theta = best.x;
-        theta[i] = probe;
-        const double value = evaluate(theta);
-        if (value < better_value - 1e-6) {
-          better = theta;
-          better_value = value;
-        }
-      }
-    }
-    if (better.empty()) break;
-    options.start_value = better_value;
-    options.start_curvature = 0;
-    best = minimize_bounded(evaluate, better, lower, options);
-  }
+  const BoundedMinimum best = search_theta(
+      [&](const std::vector<double>& theta) {
+        ++evaluations;
+        return deviance(theta);
+      },
+      deviance.theta_start(), deviance.theta_lower());
   LmmFit fit;
   fit.criterion = deviance(best.x);  // the solution at the optimum stays in `deviance`
   fit.reml = reml;
@@ -123,21 +71,7 @@ LmmFit fit_linear_mixed_model(const LmmData& data, bool reml, std::ostream* prog
   fit.evaluations = evaluations + 1;
   fit.converged = best.converged;
   fit.factor_nonzeros = deviance.factor().factor_nonzeros();
-  const std::vector<torch::Tensor> conditional = deviance.conditional_covariances();
-  const double* theta = best.x.data();
-  int64_t offset = 0;
-  for (size_t t = 0; t < data.terms.size(); ++t) {
-    const LmmTerm& term = data.terms[t];
-    const int64_t k = term.units(), levels = static_cast<int64_t>(term.levels.size());
-    const auto factor = term.relative_factor(theta);
-    theta += term.theta_size();
-    LmmTermFit estimate{term.factor, term.names, term.levels, term.correlated, {}, {}, conditional[t]};
-    estimate.covariance = fit.sigma * fit.sigma * factor.mm(factor.t());
-    // b = Lambda u: per level, T u_l.
-    estimate.modes = deviance.u().narrow(0, offset, levels * k).view({levels, k}).mm(factor.t());
-    offset += levels * k;
-    fit.terms.push_back(std::move(estimate));
-  }
+  fit.terms = term_fits(data.terms, best.x, deviance.effects(), deviance.conditional_covariances(), fit.sigma * fit.sigma);
   if (progress) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     *progress << "linear mixed model (" << (reml ? "REML" : "ML") << ", sparse Cholesky): " << (reml ? "REML criterion " : "deviance ")
@@ -172,6 +106,8 @@ nlohmann::json LmmFit::to_json() const {
                       {"conditional_covariance", to_rows(term.conditional_covariance.flatten(1))}});
   }
   return {{"method", reml ? "REML" : "ML"},
+          {"family", family},
+          {"nagq", nagq},
           {"observations", rows},
           {"criterion", criterion},
           {"log_likelihood", log_likelihood()},
@@ -191,6 +127,8 @@ nlohmann::json LmmFit::to_json() const {
 LmmFit LmmFit::from_json(const nlohmann::json& j) {
   LmmFit fit;
   fit.reml = j.at("method").get<std::string>() == "REML";
+  fit.family = j.value("family", std::string("gaussian"));
+  fit.nagq = j.value("nagq", int64_t{0});
   fit.rows = j.at("observations").get<int64_t>();
   fit.criterion = j.at("criterion").get<double>();
   std::vector<double> beta;

@@ -22,12 +22,15 @@ struct LmmTermFit {
   torch::Tensor conditional_covariance;
 };
 
+// A mixed model's exact fit: linear (Gaussian; ML or REML), or generalized (Laplace or quadrature).
 struct LmmFit {
+  std::string family = "gaussian";  // lme4's name of the outcome family
+  int64_t nagq = 0;                 // generalized models: 1 Laplace, more adaptive quadrature nodes
   bool reml = false;
   std::vector<std::string> fixed_names;
   torch::Tensor beta;             // [p]
   torch::Tensor beta_covariance;  // [p, p]
-  double sigma = 0;               // residual SD
+  double sigma = 0;               // residual SD; 1 for families without one
   double criterion = 0;           // -2 log-likelihood (ML), or the REML criterion
   int64_t rows = 0;
   std::vector<double> theta;
@@ -38,7 +41,8 @@ struct LmmFit {
   int64_t factor_nonzeros = 0;  // of the sparse Cholesky factor
 
   double log_likelihood() const { return -criterion / 2; }  // REML: the restricted log-likelihood, as lme4's logLik
-  int64_t parameters() const;                                // beta, theta and sigma
+  bool has_residual() const { return family == "gaussian"; }
+  int64_t parameters() const;                                // beta, theta and (Gaussian) sigma
   double aic() const { return criterion + 2.0 * static_cast<double>(parameters()); }
   double bic() const { return criterion + std::log(static_cast<double>(rows)) * static_cast<double>(parameters()); }
 
@@ -47,6 +51,11 @@ struct LmmFit {
   nlohmann::json to_json() const;
   static LmmFit from_json(const nlohmann::json& j);
 };
+
+// Per term its estimates from theta, the conditional modes b and their covariances per term, and
+// the residual variance sigma^2 (1 for families without one).
+std::vector<LmmTermFit> term_fits(const std::vector<LmmTerm>& terms, const std::vector<double>& theta, const std::vector<torch::Tensor>& modes,
+                                  const std::vector<torch::Tensor>& conditional, double variance);
 
 // Minimizes the profiled deviance over theta from lme4's start (every T the identity). `progress`
 // gets one line when done.

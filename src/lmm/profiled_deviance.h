@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "lmm/lmm_data.h"
-#include "lmm/sparse_cholesky.h"
+#include "lmm/random_effects_system.h"
 
 namespace armed {
 
@@ -17,9 +17,9 @@ class ProfiledDeviance {
  public:
   ProfiledDeviance(const LmmData& data, bool reml);
 
-  int64_t theta_size() const { return theta_size_; }
-  std::vector<double> theta_start() const;  // every T the identity, lme4's start
-  std::vector<double> theta_lower() const;  // diagonals of T >= 0
+  int64_t theta_size() const { return system_.theta_size(); }
+  std::vector<double> theta_start() const { return system_.theta_start(); }
+  std::vector<double> theta_lower() const { return system_.theta_lower(); }
 
   // The deviance at theta; the solution at theta stays for the accessors below.
   double operator()(const std::vector<double>& theta);
@@ -27,33 +27,21 @@ class ProfiledDeviance {
   const std::vector<double>& theta() const { return theta_; }
   const torch::Tensor& beta() const { return beta_; }  // [p]
   const torch::Tensor& u() const { return u_; }        // [q] spherical random effects: b = Lambda u
+  std::vector<torch::Tensor> effects() const;          // per term b [levels, units], the conditional modes
   double sigma() const;                                // ML: sqrt(r2 / n); REML: sqrt(r2 / (n - p))
   // (RX' RX)^-1: sigma^2 times it is beta's covariance matrix.
   torch::Tensor beta_precision_inverse() const;
   // Per term, [levels, units, units]: sigma^2 Lambda (Lambda' Z' Z Lambda + I)^-1 Lambda', the
   // conditional covariance of each level's random effects given beta and theta.
   std::vector<torch::Tensor> conditional_covariances() const;
-  const SparseCholesky& factor() const { return *factor_; }
+  const SparseCholesky& factor() const { return system_.factor(); }
 
  private:
-  // Z'Z in blocks: for terms t <= s, one [units_t, units_s] block per pair of their levels that
-  // share rows (t = s: each level's own block).
-  struct Blocks {
-    size_t t, s;
-    torch::Tensor sums;  // [blocks, units_t, units_s]
-  };
-  std::vector<torch::Tensor> relative_factors(const std::vector<double>& theta) const;
-
   const LmmData& data_;
   bool reml_;
-  int64_t theta_size_ = 0;
-  std::vector<int64_t> term_offset_;  // each term's first column of Z
-  std::vector<Blocks> blocks_;
-  torch::Tensor entry_source_;        // per stored entry of S, its place among the blocks' values
-  torch::Tensor diagonal_entries_;    // the stored entries on S's diagonal
+  RandomEffectsSystem system_;        // S = Lambda' Z' Z Lambda + I
   std::vector<torch::Tensor> zt_xy_;  // per term [levels, units, p + 1]: Z' [X y]
   torch::Tensor xtx_, xty_;
-  std::unique_ptr<SparseCholesky> factor_;  // of S = Lambda' Z' Z Lambda + I
   std::vector<double> theta_;
   torch::Tensor beta_, u_, rx_;
   double r2_ = 0;

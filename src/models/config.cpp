@@ -29,9 +29,12 @@ bool ModelConfig::sparse_random_effects(int64_t clusters) const {
   return re_updates == "sparse" || (re_updates == "auto" && clusters >= sparse_from_clusters);
 }
 
-bool ModelConfig::linear_mixed_model() const {
-  return fe == "linear" && has_random_effects() && likelihood(task).has_residual_sd();
+bool ModelConfig::exact_likelihood() const {
+  if (!has_random_effects() || kind().backbone == Backbone::autoencoder) return false;
+  return likelihood == "laplace" || (likelihood == "auto" && (re_prior == "learned" || fe == "linear"));
 }
+
+bool ModelConfig::linear_mixed_model() const { return fe == "linear" && exact_likelihood(); }
 
 ModelConfig ModelConfig::for_model(const std::string& name) const {
   ModelConfig c = *this;
@@ -42,13 +45,13 @@ ModelConfig ModelConfig::for_model(const std::string& name) const {
 
 void ModelConfig::validate() const {
   const ModelKind& k = kind();
-  likelihood(task);  // throws for an unknown task
+  const Likelihood& family = armed::likelihood(task);  // throws for an unknown task
   if (for_images()) {
     if (filters.empty()) throw Error(option_flag("filters") + ": image models need at least one convolutional block");
     if (fe != "mlp") throw Error(option_flag("fe") + ": is for tabular models; image models are set by --filters and --head-hidden");
     if (slopes_on_inputs())
       throw Error(option_flag("random_slopes") + ": image models take random slopes on hidden features or none, not on pixels");
-    if (!likelihood(task).predicts_probability()) throw Error(option_flag("task") + ": image models are classifiers");
+    if (!family.predicts_probability()) throw Error(option_flag("task") + ": image models are classifiers");
   }
   if (latent < 1) throw Error(option_flag("latent") + ": must be at least 1");
   if (hidden.empty() && fe == "mlp") throw Error(option_flag("hidden") + ": needs at least one hidden layer (or --fe linear)");
@@ -103,7 +106,20 @@ void ModelConfig::validate() const {
   if (!(validation_fraction >= 0 && validation_fraction < 1))
     throw Error(option_flag("validation_fraction") + ": must be in [0, 1)");
   if (patience < 1) throw Error(option_flag("patience") + ": must be at least 1");
-  if (reml && !linear_mixed_model())
+  if (!one_of<std::string>(likelihood, {"auto", "variational", "laplace"}))
+    throw Error(option_flag("likelihood") + ": '" + likelihood + "' is not auto, variational or laplace");
+  if (likelihood == "laplace" && !has_random_effects())
+    throw Error(option_flag("likelihood") + " laplace: is for models with random effects (armed, or a formula's terms)");
+  if (likelihood == "laplace" && k.backbone == Backbone::autoencoder)
+    throw Error(option_flag("likelihood") + " laplace: the autoencoder's cluster decoder has no exact likelihood; use variational");
+  if (likelihood == "laplace" && fe != "linear" && re_prior != "learned")
+    throw Error(option_flag("likelihood") + " laplace: the exact stage after a network estimates the variance components; add --re-prior learned");
+  if (nagq < 1 || nagq > 100) throw Error(option_flag("nagq") + ": must be between 1 (Laplace) and 100");
+  if (nagq > 1 && !exact_likelihood())
+    throw Error(option_flag("nagq") + ": quadrature is for the exact likelihood (--likelihood laplace, or --re-prior learned)");
+  if (nagq > 1 && family.has_residual_sd())
+    throw Error(option_flag("nagq") + ": a Gaussian model's likelihood is exact without quadrature; leave it at 1");
+  if (reml && !(linear_mixed_model() && family.has_residual_sd()))
     throw Error(option_flag("reml") + ": is for linear mixed models (--task regression, --fe linear, an armed model with random effects)");
   if (linear_mixed_model() && validation_fraction > 0)
     throw Error(option_flag("validation_fraction") + ": a linear mixed model is fitted exactly; there is no training to stop early");

@@ -144,7 +144,7 @@ nlohmann::json MixedEffectsModel::effects() const {
     nlohmann::json fixed = nlohmann::json::object();
     for (size_t j = 0; j < s_->lmm->fixed_names.size(); ++j) fixed[s_->lmm->fixed_names[j]] = s_->lmm->beta[static_cast<int64_t>(j)].item<double>();
     out["fixed_effects"] = fixed;
-    out["residual_sd"] = s_->lmm->sigma;
+    if (s_->lmm->has_residual()) out["residual_sd"] = s_->lmm->sigma;
     out["linear_mixed_model"] = exact_summary(*s_->lmm);
     return out;
   }

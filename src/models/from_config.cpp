@@ -125,6 +125,7 @@ Network build_network(const ModelConfig& config, const Shape& input_shape, const
   }
   o.sparse_random_effects = config.sparse_random_effects(largest);
   o.residual_sd = likelihood(config.task).has_residual_sd();
+  o.fixed_calibration = config.exact_likelihood() && !config.linear_mixed_model();
   return Network(std::move(o));
 }
 
@@ -149,6 +150,7 @@ TrainerOptions trainer_options(const ModelConfig& config) {
   o.weight_classification = config.weight_classification;
   o.kl_weight = config.kl_weight;
   o.elbo = config.elbo;
+  o.stop_on_fixed = config.exact_likelihood();
   return o;
 }
 

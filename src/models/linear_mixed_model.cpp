@@ -1,6 +1,7 @@
-// A linear mixed model fitted exactly: the data in lme4's terms, and the estimates carried into
+// A linear or generalized linear mixed model fitted exactly: the data in lme4's terms, and the estimates carried into
 // the network that predicts with them.
 #include "armed/error.h"
+#include "lmm/generalized_mixed_model.h"
 #include "models/model_state.h"
 #include "nn/mlp.h"
 
@@ -35,7 +36,12 @@ void MixedEffectsModel::State::fit_linear_mixed_model(const ClusteredData& data,
     term.correlated = terms[f].covariance == "full";
     lmm_data.terms.push_back(std::move(term));
   }
-  lmm = armed::fit_linear_mixed_model(lmm_data, config.reml, progress);
+  if (likelihood().has_residual_sd()) {
+    lmm = armed::fit_linear_mixed_model(lmm_data, config.reml, progress);
+  } else {
+    GlmmData glmm{std::move(lmm_data), {}, data.trials.defined() ? data.trials.to(torch::kFloat64) : torch::Tensor(), &likelihood()};
+    lmm = fit_generalized_mixed_model(glmm, config.nagq, progress);
+  }
 
   // The network predicts on standardized features and target: y = m + s (w . (x - mu) / sd + c).
   torch::NoGradGuard no_grad;
@@ -59,7 +65,7 @@ void MixedEffectsModel::State::fit_linear_mixed_model(const ClusteredData& data,
     net->random_effects[f]->set_estimates(fit.modes.mm(a_inverse.t()), a_inverse.matmul(fit.conditional_covariance).matmul(a_inverse.t()),
                                           a_inverse.mm(fit.covariance).mm(a_inverse.t()));
   }
-  net->log_residual_sd.fill_(std::log(lmm->sigma / s));
+  if (net->log_residual_sd.defined()) net->log_residual_sd.fill_(std::log(lmm->sigma / s));
 }
 
 }  // namespace armed

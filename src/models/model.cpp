@@ -100,6 +100,7 @@ MixedEffectsModel MixedEffectsModel::fit(const ModelConfig& config_in, const Clu
   const TrainingTensors valid_t = valid.x.defined() ? m.s_->tensors(valid) : TrainingTensors{};
   Trainer trainer(m.s_->net, trainer_options(m.s_->config));
   m.s_->history = trainer.fit(train_t, valid.x.defined() ? &valid_t : nullptr, m.s_->target_sd, progress);
+  if (config.exact_likelihood()) m.s_->fit_exact_random_effects(train_t, progress);
   if (!m.s_->net->memberships.empty()) {
     // Held-out rows tell whether a predictor learned more than the cluster sizes: the validation
     // rows, or else a share of every training cluster's rows (of the first factor).

@@ -113,6 +113,9 @@ MixedEffectsModel MixedEffectsModel::load(const std::string& dir, const FixedEff
     if (j.at("format").get<int>() != kFormat)
       throw Error(config_path.string() + ": model format " + j.at("format").dump() + " is not supported by this armed");
     m.s_->config = config_from_json(j.at("config"), config_path.string());
+    // Written before the choice existed: networks and GLMMs were variational, Gaussian linear mixed models exact.
+    if (!j.at("config").contains("likelihood") && !(m.s_->config.fe == "linear" && m.s_->likelihood().has_residual_sd()))
+      m.s_->config.likelihood = "variational";
     m.s_->config.validate();
     const auto& data = j.at("data");
     m.s_->spec.target = data.at("target").get<std::string>();

@@ -41,6 +41,10 @@ struct MixedEffectsModel::State {
   // Fits the linear mixed model to `data` by its exact likelihood (src/models/linear_mixed_model.cpp)
   // and sets the network's parameters to the estimates.
   void fit_linear_mixed_model(const ClusteredData& data, std::ostream* progress);
+  // After a network's training, with the exact likelihood (src/models/exact_random_effects.cpp):
+  // the random effects and variance components refitted by it, the network's fixed-effects output
+  // (shifted and scaled by the fit) as the fixed part.
+  void fit_exact_random_effects(const TrainingTensors& train, std::ostream* progress);
   torch::Tensor model_input(const ClusteredData& data) const;  // checked; standardized (tabular) or as is (images)
 };
 

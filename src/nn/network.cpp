@@ -1,5 +1,6 @@
 #include "nn/network.h"
 
+#include <functional>
 #include <string>
 
 #include "armed/error.h"
@@ -75,6 +76,7 @@ NetworkImpl::NetworkImpl(NetworkOptions options_) : options(std::move(options_))
   if (options.sparse_random_effects)
     for (auto& part : random_effects_parts()) part->options.sparse(true);
   if (options.residual_sd) log_residual_sd = register_parameter("log_residual_sd", torch::zeros({}));
+  if (options.fixed_calibration) fixed_calibration = register_buffer("fixed_calibration", torch::tensor({0.0F, 1.0F}));
 }
 
 torch::Tensor NetworkImpl::slope_features(const FixedEffectsOutput& fe, const torch::Tensor& x, size_t factor) const {
@@ -100,6 +102,7 @@ NetworkOutput NetworkImpl::forward(const torch::Tensor& x, const std::vector<Clu
   FixedEffectsOutput fe = fixed_effects->forward(input);
   NetworkOutput out;
   out.fixed = fe.output.squeeze(1);
+  if (fixed_calibration.defined()) out.fixed = fixed_calibration[0] + fixed_calibration[1] * out.fixed;
   if (!adversaries.empty() && !fe.hidden.empty()) out.hidden = fe.hidden.size() == 1 ? fe.hidden[0] : torch::cat(fe.hidden, 1);
   out.output = out.fixed;
   out.latent = fe.latent;
@@ -180,14 +183,17 @@ int64_t prediction_chunk(const NetworkImpl& net, bool soft) {
   return std::max<int64_t>(chunk, 16);
 }
 
-torch::Tensor network_output(Network& net, const torch::Tensor& x, const std::vector<ClusterDesign>& z) {
+namespace {
+
+// Runs the network over x in chunks (evaluation mode, no autograd) and hands each chunk's output over.
+void for_each_chunk(Network& net, const torch::Tensor& x, const std::vector<ClusterDesign>& z,
+                    const std::function<void(NetworkOutput&&)>& take) {
   torch::NoGradGuard no_grad;
   const bool was_training = net->is_training();
   net->eval();
   bool soft = false;
   for (const auto& design : z) soft = soft || design.infer || design.soft.defined();
   const int64_t chunk = prediction_chunk(*net, soft);
-  std::vector<torch::Tensor> parts;
   for (int64_t start = 0; start < x.size(0); start += chunk) {
     // Contiguous chunks are views, not copies.
     const int64_t len = std::min(chunk, x.size(0) - start);
@@ -195,10 +201,30 @@ torch::Tensor network_output(Network& net, const torch::Tensor& x, const std::ve
     for (const auto& design : z)
       part.push_back({design.ids.defined() ? design.ids.narrow(0, start, len) : torch::Tensor(),
                       design.soft.defined() ? design.soft.narrow(0, start, len) : torch::Tensor(), design.infer});
-    parts.push_back(net->forward(x.narrow(0, start, len), part).output);
+    take(net->forward(x.narrow(0, start, len), part));
   }
   net->train(was_training);
+}
+
+}  // namespace
+
+torch::Tensor network_output(Network& net, const torch::Tensor& x, const std::vector<ClusterDesign>& z) {
+  std::vector<torch::Tensor> parts;
+  for_each_chunk(net, x, z, [&](NetworkOutput&& out) { parts.push_back(out.output); });
   return parts.empty() ? torch::empty({0}) : torch::cat(parts);
+}
+
+NetworkOutput fixed_effects_output(Network& net, const torch::Tensor& x, const std::vector<ClusterDesign>& z) {
+  std::vector<torch::Tensor> fixed;
+  std::vector<std::vector<torch::Tensor>> slopes(net->factors());
+  for_each_chunk(net, x, z, [&](NetworkOutput&& out) {
+    fixed.push_back(out.fixed);
+    for (size_t f = 0; f < out.re_slopes.size(); ++f) slopes[f].push_back(out.re_slopes[f]);
+  });
+  NetworkOutput all;
+  all.fixed = fixed.empty() ? torch::empty({0}) : torch::cat(fixed);
+  for (auto& parts : slopes) all.re_slopes.push_back(parts.empty() || !parts.front().defined() ? torch::Tensor() : torch::cat(parts));
+  return all;
 }
 
 }  // namespace armed

@@ -68,6 +68,9 @@ struct NetworkOptions {
   std::function<Decoder()> cluster_decoder;  // may be empty
   bool sparse_random_effects = false;  // their tables get sparse row gradients (for SparseAdam)
   bool residual_sd = false;            // a Gaussian residual SD is learned with the network
+  // The fixed-effects output passes through a shift and scale held as a buffer (0 and 1 in
+  // training), which an exact final stage sets: the network's output on the conditional scale.
+  bool fixed_calibration = false;
 };
 
 // The network behind every model kind: a fixed-effects network, optionally with the one-hot
@@ -108,6 +111,7 @@ class NetworkImpl : public torch::nn::Module {
   std::vector<RandomEffects> random_effects;  // unit 0: intercept; units 1..: slopes
   Decoder mixed_decoder{nullptr};             // aec-armed
   torch::Tensor log_residual_sd;          // Gaussian outcomes only, on the standardized target's scale
+  torch::Tensor fixed_calibration;        // [2] shift and scale of the fixed-effects output (options.fixed_calibration)
 
  private:
   std::vector<torch::Tensor> slope_index_;  // each factor's slope_columns as a tensor
@@ -123,5 +127,8 @@ int64_t prediction_chunk(const NetworkImpl& net, bool soft);
 
 // Network outputs in evaluation mode, without autograd, in chunks that bound memory.
 torch::Tensor network_output(Network& net, const torch::Tensor& x, const std::vector<ClusterDesign>& z);
+// The same for the fixed-effects output and each factor's slope features (what random slopes
+// multiply; undefined for intercepts alone), as an exact final stage reads them.
+NetworkOutput fixed_effects_output(Network& net, const torch::Tensor& x, const std::vector<ClusterDesign>& z);
 
 }  // namespace armed

@@ -38,6 +38,9 @@ struct TrainerOptions {
   double weight_reconstruction = 0, weight_classification = 0;
   double kl_weight = 0;
   bool elbo = false;  // the KL weight becomes 1/rows
+  // Early stopping follows the fixed-effects prediction's validation loss: the random effects are
+  // refitted by an exact stage after training, so the network is what training must get right.
+  bool stop_on_fixed = false;
 };
 
 // Loss terms of one training step as 0-dim tensors. The training loop sums them over an epoch and

@@ -229,7 +229,9 @@ TEST_F(Cli, FormulaFitsWhatTheFlagsFitAndSaysWhatItCannot) {
   expect_error(train + " --formula 'Reaction ~ poly(Days, 2) + (1 | Subject)'", "unsupported function poly()");
   expect_error(train + " --formula 'Reaction ~ Days + (1 | Subject)' --family gaussian --task classification",
                "--family gaussian contradicts --task classification");
-  expect_error(train + " --formula 'Reaction ~ Days + (1 | Subject)' --family poisson", "--family: unknown family 'poisson' (binomial, gaussian)");
+  expect_error(train + " --formula 'Reaction ~ Days + (1 | Subject)' --family gamma", "--family: unknown family 'gamma' (binomial, gaussian, poisson)");
+  expect_error(train + " --formula 'Reaction ~ Days + (1 | Subject)' --family poisson",
+               "line 2, column 'Reaction': '249.56' is not a count (a non-negative integer) as --task count needs");
   expect_error(train + " --formula 'Reaction ~ Days + (1 | Subject)'", "'249.56' is not 0 or 1");  // classification unless told
   expect_error(train, "train needs --target and --cluster, or --formula");
 }

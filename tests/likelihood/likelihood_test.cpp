@@ -9,7 +9,8 @@ namespace armed {
 TEST(Likelihood, TasksNameTheFamilies) {
   EXPECT_STREQ(likelihood("classification").task(), "classification");
   EXPECT_STREQ(likelihood("regression").task(), "regression");
-  EXPECT_EQ(likelihood_tasks(), "classification, regression");
+  EXPECT_STREQ(likelihood("count").family(), "poisson");
+  EXPECT_EQ(likelihood_tasks(), "classification, regression, count");
   EXPECT_THROW(likelihood("poisson"), Error);
 }
 
@@ -17,13 +18,54 @@ TEST(Likelihood, TasksNameTheFamilies) {
 TEST(Likelihood, ExpectedLossAtZeroVarianceIsTheLoss) {
   const auto eta = torch::tensor({-1.5, 0.2, 2.0}, torch::kFloat64), zero = torch::zeros({3}, torch::kFloat64);
   const auto log_sd = torch::tensor(0.3, torch::kFloat64);
-  for (const char* task : {"classification", "regression"}) {
+  for (const char* task : {"classification", "regression", "count"}) {
     const Likelihood& l = likelihood(task);
     const auto y = torch::tensor({0.0, 1.0, 1.0}, torch::kFloat64);
     EXPECT_NEAR(l.expected_nll(eta, zero, y, {}, log_sd).item<double>(), l.nll(eta, y, {}, log_sd).item<double>(), 1e-10) << task;
     // Posterior spread costs: the expected loss exceeds the loss at the mean (Jensen).
     EXPECT_GT(l.expected_nll(eta, zero + 0.5, y, {}, log_sd).item<double>(), l.nll(eta, y, {}, log_sd).item<double>()) << task;
   }
+}
+
+// The exact likelihood's log-density: its derivatives are autograd's, and it is a normalized
+// density (binomial: sums to 1 over 0..t; Poisson: to 1 over the counts).
+TEST(Likelihood, LogDensityIsNormalizedAndItsDerivativesAreAutograds) {
+  const auto eta = torch::tensor({-1.2, 0.3, 1.7}, torch::kFloat64);
+  const std::vector<std::pair<const char*, torch::Tensor>> cases{{"classification", torch::tensor({2.0, 0.0, 5.0}, torch::kFloat64)},
+                                                                 {"count", torch::tensor({0.0, 3.0, 7.0}, torch::kFloat64)}};
+  const auto trials = torch::tensor({4.0, 1.0, 6.0}, torch::kFloat64);
+  for (const auto& [task, y] : cases) {
+    const Likelihood& l = likelihood(task);
+    auto e = eta.clone().requires_grad_(true);
+    const LogDensity d = l.log_density(e, y, trials);
+    const auto gradient = torch::autograd::grad({d.value.sum()}, {e}, {}, /*retain_graph=*/true, /*create_graph=*/true)[0];
+    EXPECT_TRUE(torch::allclose(gradient, d.gradient, 1e-10, 1e-12)) << task;
+    for (int64_t i = 0; i < 3; ++i) {
+      const auto second = torch::autograd::grad({gradient[i]}, {e}, {}, /*retain_graph=*/true)[0];
+      EXPECT_NEAR(-second[i].item<double>(), d.weight[i].item<double>(), 1e-10) << task;
+    }
+  }
+  const auto outcomes = torch::arange(0, 60, torch::kFloat64);
+  for (int64_t i = 0; i < 3; ++i) {
+    const auto e = eta[i].expand({60});
+    EXPECT_NEAR(likelihood("count").log_density(e, outcomes, {}).value.exp().sum().item<double>(), 1.0, 1e-12);
+    const auto k = torch::arange(0, 7, torch::kFloat64);
+    EXPECT_NEAR(likelihood("classification").log_density(eta[i].expand({7}), k, torch::full({7}, 6.0, torch::kFloat64)).value.exp().sum().item<double>(),
+                1.0, 1e-12);
+  }
+}
+
+TEST(Likelihood, PoissonChecksCounts) {
+  const Likelihood& l = likelihood("count");
+  EXPECT_EQ(l.invalid_target(3.0, 0, ""), "");
+  EXPECT_NE(l.invalid_target(-1.0, 0, ""), "");
+  EXPECT_NE(l.invalid_target(2.5, 0, ""), "");
+  EXPECT_NE(l.untrainable(torch::zeros({4}), {}), "");
+  EXPECT_EQ(l.untrainable(torch::tensor({0.0, 2.0}), {}), "");
+  // Mean deviance is 0 at a perfect fit and grows with the miss.
+  const auto m = l.metrics({1.0, 2.0, 4.0}, {1.0, 2.0, 4.0});
+  EXPECT_NEAR(m["deviance"].get<double>(), 0.0, 1e-12);
+  EXPECT_GT(l.metrics({2.0, 2.0, 2.0}, {1.0, 2.0, 4.0})["deviance"].get<double>(), 0.1);
 }
 
 TEST(Likelihood, BinomialChecksTargetsAndClasses) {

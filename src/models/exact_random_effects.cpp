@@ -1,0 +1,50 @@
+// The exact final stage of a network with random effects: a mixed model whose fixed part is the
+// trained network's output (with an intercept and a slope, since a network trained partly on the
+// cluster-blind loss predicts on a shrunken, marginal scale) and whose random-effect terms are the
+// network's, fitted by the exact likelihood. Its variance components are what the network's
+// variational posterior, trained by minibatch steps, estimates too low.
+#include "lmm/generalized_mixed_model.h"
+#include "models/model_state.h"
+
+namespace armed {
+
+void MixedEffectsModel::State::fit_exact_random_effects(const TrainingTensors& train, std::ostream* progress) {
+  const NetworkOutput fe = fixed_effects_output(net, train.x, train.z);
+  const int64_t n = train.rows();
+  LmmData design;
+  design.fixed_names = {"(Intercept)", "network"};
+  design.x = torch::stack({torch::ones({n}, torch::kFloat64), fe.fixed.to(torch::kFloat64)}, 1);
+  design.y = train.y.to(torch::kFloat64);
+  for (size_t f = 0; f < factor_names.size(); ++f) {
+    LmmTerm term;
+    term.factor = factor_names[f];
+    term.names = {"(Intercept)"};
+    std::vector<torch::Tensor> covariates{torch::ones({n, 1}, torch::kFloat64)};
+    if (fe.re_slopes[f].defined()) {
+      for (int64_t j = 0; j < fe.re_slopes[f].size(1); ++j) term.names.push_back("slope" + std::to_string(j + 1));
+      covariates.push_back(fe.re_slopes[f].to(torch::kFloat64));
+    }
+    term.covariates = torch::cat(covariates, 1).contiguous();
+    term.levels = encoders[f].vocabulary();
+    term.level = train.z[f].ids;
+    term.correlated = net->random_effects[f]->options.covariance() == Covariance::full;
+    design.terms.push_back(std::move(term));
+  }
+  LmmFit fit;
+  if (likelihood().has_residual_sd()) {
+    fit = armed::fit_linear_mixed_model(design, /*reml=*/false, progress);
+  } else {
+    const GlmmData data{std::move(design), {}, train.trials.defined() ? train.trials.to(torch::kFloat64) : torch::Tensor(), &likelihood()};
+    fit = fit_generalized_mixed_model(data, config.nagq, progress);
+  }
+
+  torch::NoGradGuard no_grad;
+  net->fixed_calibration.copy_(fit.beta.to(torch::kFloat32));  // the output read above went through (0, 1)
+  for (size_t f = 0; f < factor_names.size(); ++f) {
+    const LmmTermFit& term = fit.terms[f];
+    net->random_effects[f]->set_estimates(term.modes, term.conditional_covariance, term.covariance);
+  }
+  if (net->log_residual_sd.defined()) net->log_residual_sd.fill_(std::log(fit.sigma));
+}
+
+}  // namespace armed
