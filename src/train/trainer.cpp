@@ -289,6 +289,15 @@ MembershipRecord Trainer::fit_membership(const TrainingTensors& train, const Tra
   double best_loss = INFINITY;
   int64_t since_best = 0;
   std::vector<torch::Tensor> best_weights;
+  // What a predictor that learned nothing from the inputs scores on the held-out rows: the
+  // cross-entropy of the training clusters' shares. No better than that after an epoch, it has
+  // nothing to learn (the inputs do not tell the clusters apart), and training stops.
+  double sizes_only = INFINITY;
+  if (held_out.rows() > 0) {
+    const int64_t clusters = net_->options.factors[factor].clusters;
+    const auto share = (torch::bincount(train_ids, {}, clusters).to(torch::kFloat64) + 0.5) / (static_cast<double>(n) + 0.5 * static_cast<double>(clusters));
+    sizes_only = -share.log().index_select(0, held_out.z[factor].ids).mean().item<double>();
+  }
   for (int64_t epoch = 1; epoch <= max_epochs; ++epoch) {
     membership->train();
     auto order = torch::randperm(n, torch::kInt64);
@@ -312,6 +321,7 @@ MembershipRecord Trainer::fit_membership(const TrainingTensors& train, const Tra
     } else if (++since_best >= cfg.patience) {
       break;
     }
+    if (best_loss >= sizes_only) break;
   }
   if (!best_weights.empty()) restore(*membership, best_weights);
   membership->eval();
