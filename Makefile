@@ -29,6 +29,7 @@ bench: build
 	bench/run.sh $(BUILD_DIR)
 	bench/scale.sh $(BUILD_DIR)
 	bench/lmm.sh $(BUILD_DIR)
+	bench/glmm_quadrature.sh $(BUILD_DIR)
 
 install: build
 	cmake --install $(BUILD_DIR) --prefix $(PREFIX)

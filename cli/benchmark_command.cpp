@@ -1,7 +1,8 @@
-// armed benchmark spiral, armed benchmark images, armed benchmark crossed.
+// armed benchmark spiral, armed benchmark images, armed benchmark crossed, armed benchmark glmm.
 #include <iostream>
 
 #include "armed/eval/crossed_benchmark.h"
+#include "armed/eval/glmm_benchmark.h"
 #include "armed/eval/image_benchmark.h"
 #include "armed/eval/report.h"
 #include "armed/eval/spiral_benchmark.h"
@@ -77,6 +78,33 @@ void add_benchmark(CLI::App& app, const GlobalOptions& global) {
     const auto results = run_crossed_benchmark(c->options, global.progress());
     if (!c->json.empty()) write_file_atomic(c->json, [&](std::ostream& os) { os << results.dump(2) << '\n'; });
     std::cout << crossed_benchmark_table(results);
+  });
+
+  struct GlmmArgs {
+    GlmmBenchmarkOptions options;
+    std::string json;
+  };
+  auto g = std::make_shared<GlmmArgs>();
+  auto* glmm = bench->add_subcommand(
+      "glmm", "variance components and accuracy over LMMNN's simulation grid: q clusters x sigma2, conventional against armed");
+  auto& sim = g->options.glmm;
+  glmm->add_option("--rows", sim.rows, "rows per data set")->capture_default_str();
+  glmm->add_option("--features", sim.features, "features p")->capture_default_str();
+  glmm->add_option("--task", sim.task, "classification (Bernoulli, logit link) | regression (Gaussian)")->capture_default_str();
+  glmm->add_option("--noise", sim.noise, "regression: residual SD")->capture_default_str();
+  glmm->add_option("--clusters", g->options.clusters, "the grid's numbers of clusters, comma-separated")->delimiter(',')->capture_default_str();
+  glmm->add_option("--variances", g->options.variances, "the grid's random-intercept variances, comma-separated")
+      ->delimiter(',')
+      ->capture_default_str();
+  add_config_options(glmm, g->options.config, {"formula", "task"});
+  glmm->add_option("--test-fraction", g->options.test_fraction, "share of every cluster's rows held out")->capture_default_str();
+  glmm->add_option("--repeats", g->options.repeats, "repeats per cell on new data with seeds seed, seed+1, ...")->capture_default_str();
+  glmm->add_option("--json", g->json, "also write the results as JSON to this file");
+  glmm->callback([g, &global] {
+    global.apply();
+    const auto results = run_glmm_benchmark(g->options, global.progress());
+    if (!g->json.empty()) write_file_atomic(g->json, [&](std::ostream& os) { os << results.dump(2) << '\n'; });
+    std::cout << glmm_benchmark_table(results);
   });
 }
 

@@ -106,8 +106,8 @@ struct ModelConfig {
   bool exact_likelihood() const;  // likelihood resolved: laplace (or quadrature) rather than variational
   bool sparse_random_effects(int64_t clusters) const;  // re_updates resolved for this many clusters
   double adversary_weight() const;  // weight_adversary, or the model kind's default when negative
-  // This configuration for another model of a comparison: adversary options are dropped for a
-  // model without an adversary, so one set of options serves every model compared.
+  // This configuration for another model of a comparison: adversary and random-effects options
+  // are dropped for a model without them, so one set of options serves every model compared.
   ModelConfig for_model(const std::string& name) const;
   void validate() const;  // throws armed::Error naming the option
 };

@@ -40,6 +40,12 @@ ModelConfig ModelConfig::for_model(const std::string& name) const {
   ModelConfig c = *this;
   c.model = name;
   if (!c.has_adversary()) c.adversary_sees_target = false;
+  if (!c.kind().has_adversary()) c.no_adversary = false;
+  if (!c.kind().has_random_effects()) {
+    c.no_random_effects = false;
+    c.likelihood = "auto";
+    c.nagq = 1;
+  }
   return c;
 }
 

@@ -1,0 +1,132 @@
+#include "armed/eval/glmm_benchmark.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include "armed/data/split.h"
+#include "armed/error.h"
+#include "armed/model.h"
+#include "likelihood/likelihood.h"
+
+namespace armed {
+namespace {
+
+double mean(const std::vector<double>& v) {
+  double sum = 0;
+  for (double x : v) sum += x;
+  return v.empty() ? NAN : sum / static_cast<double>(v.size());
+}
+
+double population_variance(const std::vector<double>& v) {
+  const double m = mean(v);
+  double sum = 0;
+  for (double x : v) sum += (x - m) * (x - m);
+  return sum / static_cast<double>(v.size());
+}
+
+struct Timed {
+  MixedEffectsModel model;
+  double seconds;
+};
+
+Timed fit_timed(const ModelConfig& config, const ClusteredData& data, std::ostream* progress) {
+  const auto start = std::chrono::steady_clock::now();
+  MixedEffectsModel model = MixedEffectsModel::fit(config, data, progress);
+  return {std::move(model), std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+}
+
+}  // namespace
+
+nlohmann::json run_glmm_benchmark(const GlmmBenchmarkOptions& options, std::ostream* progress) {
+  if (options.repeats < 1) throw Error("--repeats must be at least 1");
+  if (options.clusters.empty() || options.variances.empty()) throw Error("--clusters and --variances need at least one value each");
+  for (const double v : options.variances)
+    if (!(v > 0)) throw Error("--variances: every variance of the grid must be positive (the error is relative to it)");
+  ModelConfig base = options.config;
+  base.task = options.glmm.task;
+  base.validate();
+  if (!options.config.has_random_effects())
+    throw Error("--model: the GLMM benchmark estimates variance components with an armed model, not '" + options.config.model + "'");
+  const Likelihood& family = likelihood(options.glmm.task);
+  const std::string metric = family.predicts_probability() ? "auroc" : "rmse";
+  nlohmann::json cells = nlohmann::json::array();
+  std::vector<uint64_t> seeds;
+  for (int64_t r = 0; r < options.repeats; ++r) seeds.push_back(options.config.seed + static_cast<uint64_t>(r));
+  for (const int64_t q : options.clusters) {
+    for (const double variance : options.variances) {
+      std::vector<double> conventional, mixed, fixed, estimated, realized, ratio;
+      nlohmann::json runs = nlohmann::json::array();
+      for (const uint64_t seed : seeds) {
+        GlmmOptions glmm = options.glmm;
+        glmm.clusters = {q};
+        glmm.variances = {variance};
+        glmm.seed = seed;
+        const GlmmData sim = simulate_glmm(glmm);
+        const std::vector<int64_t> strata = family.stratifies_splits() ? target_labels(sim.data) : std::vector<int64_t>{};
+        const Split split = split_within_clusters(sim.data.clusters(), strata, options.test_fraction, seed);
+        const ClusteredData train = subset(sim.data, split.train), test = subset(sim.data, split.test);
+        ModelConfig armed = base, plain = base.for_model("conventional");
+        armed.seed = plain.seed = seed;
+        if (progress) *progress << "== q " << q << ", variance " << variance << ", seed " << seed << ": conventional" << std::endl;
+        const Timed c = fit_timed(plain, train, progress);
+        if (progress) *progress << "== q " << q << ", variance " << variance << ", seed " << seed << ": " << armed.model << std::endl;
+        const Timed a = fit_timed(armed, train, progress);
+        conventional.push_back(c.model.evaluate(test)["overall"][metric].get<double>());
+        mixed.push_back(a.model.evaluate(test)["overall"][metric].get<double>());
+        fixed.push_back(a.model.evaluate(test, PredictMode::fixed)["overall"][metric].get<double>());
+        const double sd = a.model.effects()["random_effects_sd"]["(Intercept)"].get<double>();
+        estimated.push_back(sd * sd);
+        realized.push_back(population_variance(sim.effects[0]));
+        ratio.push_back(a.seconds / c.seconds);
+        runs.push_back({{"seed", seed}, {"conventional", conventional.back()}, {"armed", mixed.back()}, {"armed-fixed", fixed.back()},
+                        {"estimated_variance", estimated.back()}, {"realized_variance", realized.back()},
+                        {"conventional_seconds", c.seconds}, {"armed_seconds", a.seconds}});
+      }
+      std::vector<double> error;
+      for (double v : estimated) error.push_back(std::abs(v - variance) / variance);
+      cells.push_back({{"clusters", q},
+                       {"variance", variance},
+                       {"realized_variance", mean(realized)},
+                       {"conventional", mean(conventional)},
+                       {"armed", mean(mixed)},
+                       {"armed-fixed", mean(fixed)},
+                       {"estimated_variance", mean(estimated)},
+                       {"relative_error", mean(error)},
+                       {"time_ratio", mean(ratio)},
+                       {"runs", runs}});
+    }
+  }
+  GlmmOptions described = options.glmm;
+  described.clusters = options.clusters;
+  described.variances = options.variances;
+  described.seed = options.config.seed;
+  return {{"data", truth_to_json(described, {})["options"]},
+          {"seeds", seeds},
+          {"test_fraction", options.test_fraction},
+          {"metric", metric},
+          {"config", config_to_json(base)},
+          {"cells", cells}};
+}
+
+std::string glmm_benchmark_table(const nlohmann::json& results) {
+  const std::string metric = results.at("metric").get<std::string>();
+  const std::string label = metric == "auroc" ? "AUROC" : "RMSE";
+  std::string out;
+  char line[256];
+  std::snprintf(line, sizeof line, "%6s %8s %10s %10s %12s %9s %9s %9s %10s\n", "q", "sigma2", ("conv " + label).c_str(),
+                ("armed " + label).c_str(), ("a-fixed " + label).c_str(), "drawn s2", "est. s2", "rel.err", "time x");
+  out += line;
+  for (const auto& c : results.at("cells")) {
+    std::snprintf(line, sizeof line, "%6lld %8g %10.4f %10.4f %12.4f %9.4f %9.4f %9.3f %10.2f\n",
+                  static_cast<long long>(c.at("clusters").get<int64_t>()), c.at("variance").get<double>(), c.at("conventional").get<double>(),
+                  c.at("armed").get<double>(), c.at("armed-fixed").get<double>(), c.at("realized_variance").get<double>(),
+                  c.at("estimated_variance").get<double>(), c.at("relative_error").get<double>(), c.at("time_ratio").get<double>());
+    out += line;
+  }
+  out += "(means over " + std::to_string(results.at("seeds").size()) +
+         " repeats; drawn s2: variance of the simulated effects; rel.err: |est. - sigma2| / sigma2; time x: armed's fit over the conventional's)\n";
+  return out;
+}
+
+}  // namespace armed
