@@ -125,6 +125,7 @@ void add_train(CLI::App& app, const GlobalOptions& global, int argc, char** argv
 void add_predict(CLI::App& app, const GlobalOptions& global) {
   struct Args {
     std::string model, data, out, mode = "auto", unseen = "auto";
+    double interval = 0;
     ImageSource images;
   };
   auto a = std::make_shared<Args>();
@@ -139,17 +140,21 @@ void add_predict(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--unseen", a->unseen, "with --mode auto, rows of new clusters or without a cluster: auto (inferred where the membership predictor beat "
                   "chance on held-out rows, else fixed) | inferred | fixed")
       ->capture_default_str();
+  cmd->add_option("--interval", a->interval,
+                  "add lower and upper columns covering this share (e.g. 0.95): regression, the target (random effects and residual); "
+                  "classification, the probability; counts, the expected count (random effects)");
   cmd->callback([a, &global] {
     global.apply();
     const PredictMode mode = parse_predict_mode(a->mode);
     const UnseenMode unseen = parse_unseen_mode(a->unseen);
     const auto model = MixedEffectsModel::load(a->model);
     const ClusteredData data = load_for_model(model, a->data, a->images);
-    const Predictions p = model.predict(data, mode, unseen);
+    const Predictions p = model.predict(data, mode, unseen, a->interval);
     // Each factor's label, the prediction, then each factor's mode (mode_<factor> with several).
     const auto& factors = model.factor_names();
     std::vector<std::string> header = factors;
     header.push_back("prediction");
+    if (!p.lower.empty()) header.insert(header.end(), {"lower", "upper"});
     for (const auto& name : factors) header.push_back(factors.size() == 1 ? "mode" : "mode_" + name);
     std::vector<const GroupingFactor*> labels;
     for (const auto& name : factors) labels.push_back(data.factor(name));
@@ -158,6 +163,7 @@ void add_predict(CLI::App& app, const GlobalOptions& global) {
       std::vector<std::string> row;
       for (const auto* factor : labels) row.push_back(factor ? factor->labels[i] : "");
       row.push_back(format_number(p.value[i]));
+      if (!p.lower.empty()) row.insert(row.end(), {format_number(p.lower[i]), format_number(p.upper[i])});
       for (const auto& modes : p.mode) row.push_back(modes[i]);
       rows.push_back(std::move(row));
     }

@@ -29,7 +29,14 @@ PredictMode parse_predict_mode(const std::string& name);
 UnseenMode parse_unseen_mode(const std::string& name);
 
 struct Predictions {
-  std::vector<double> value;       // probability of class 1, or the regression prediction
+  std::vector<double> value;       // probability of class 1, the regression prediction, or the expected count
+  // With an interval (predict's `interval`, e.g. 0.95), per row its bounds. Regression: the
+  // posterior predictive interval of the target (the random effects' uncertainty and the residual
+  // noise); classification: of the probability, counts: of the expected count, from the random
+  // effects' uncertainty alone (the cluster's posterior; for a cluster not seen, the population's
+  // variance components, or the mixture its inferred membership makes). The fixed effects are
+  // taken as known. Empty without an interval.
+  std::vector<double> lower, upper;
   // Per grouping factor, per row: "mixed", "inferred" or "fixed", what served the row's cluster.
   std::vector<std::vector<std::string>> mode;
   // The row's modes in factor order joined by '+': "mixed", or with two factors e.g. "mixed+inferred".
@@ -52,7 +59,7 @@ class MixedEffectsModel {
                                const FixedEffectsFactory& custom = {});
 
   Predictions predict(const ClusteredData& data, PredictMode mode = PredictMode::automatic,
-                      UnseenMode unseen = UnseenMode::automatic) const;
+                      UnseenMode unseen = UnseenMode::automatic, double interval = 0) const;
   // {"model", "rows", "modes": {...}, "overall": {...}, "clusters": {...}}; needs a target. "modes"
   // counts the rows per Predictions::combined_mode.
   // "clusters" breaks the metrics down by the first grouping factor.

@@ -63,7 +63,10 @@ std::string effects_text(const nlohmann::json& e) {
       out << " Family: " << family << "  ( " << e.value("scale", "") << " )\n";
     }
   } else {
-    out << "Model '" << e.value("model", "") << "' (variational fit; link " << e.value("scale", "") << ")\n";
+    const std::string likelihood = e.value("likelihood", "variational");
+    out << "Model '" << e.value("model", "") << "' ("
+        << (likelihood == "variational" ? std::string("variational fit") : "random effects by the exact likelihood after training, " + likelihood)
+        << "; link " << e.value("scale", "") << ")\n";
   }
   if (e.contains("formula")) out << "Formula: " << e["formula"].get<std::string>() << '\n';
   if (exact) {

@@ -21,5 +21,26 @@ TEST(EffectsText, AVariationalFitShowsItsSdsAndSaysWhichAreThePriors) {
   EXPECT_EQ(text.find("Std. Error"), std::string::npos);  // no standard errors without an exact fit
 }
 
+TEST(EffectsText, AGeneralizedMixedModelReadsLikeGlmers) {
+  const auto effects = nlohmann::json::parse(R"json({
+    "model": "armed", "scale": "logit", "likelihood": "Laplace", "fixed_effects": {"(Intercept)": -1.4},
+    "factors": [{"name": "herd", "clusters": ["1", "2"], "random_effects_sd": {"(Intercept)": 0.64},
+                 "random_effects": [{"name": "(Intercept)"}]}],
+    "linear_mixed_model": {"method": "ML", "family": "binomial", "nagq": 25, "criterion": 100.0, "aic": 104.0, "bic": 108.0,
+                           "log_likelihood": -50.0, "observations": 56,
+                           "fixed_effects": [{"name": "(Intercept)", "estimate": -1.4, "se": 0.7, "t": -2.0}]}})json");
+  const std::string text = effects_text(effects);
+  for (const std::string line : {"Generalized linear mixed model fit by maximum likelihood (Adaptive Gauss-Hermite Quadrature, nAGQ = 25)",
+                                 " Family: binomial  ( logit )", "z value", "Pr(>|z|)", "0.0455"})
+    EXPECT_NE(text.find(line), std::string::npos) << line << " in\n" << text;
+  EXPECT_EQ(text.find("Residual"), std::string::npos);
+}
+
+TEST(EffectsText, ANetworksExactStageSaysSo) {
+  const auto effects = nlohmann::json::parse(R"json({"model": "armed", "scale": "logit", "likelihood": "Laplace",
+    "factors": [{"name": "site", "clusters": ["a"], "random_effects_sd": {"(Intercept)": 1.0}, "random_effects": [{"name": "(Intercept)"}]}]})json");
+  EXPECT_NE(effects_text(effects).find("random effects by the exact likelihood after training, Laplace"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace armed
