@@ -27,9 +27,14 @@ LogDensity BinomialLikelihood::log_density(const torch::Tensor& eta, const torch
   const auto e = eta.to(torch::kFloat64), s = y.to(torch::kFloat64);
   const auto t = trials.defined() ? trials.to(torch::kFloat64) : torch::ones_like(e);
   const auto p = torch::sigmoid(e);
+  return {s * e - t * torch::nn::functional::softplus(e), s - t * p, t * p * (1 - p)};
+}
+
+torch::Tensor BinomialLikelihood::log_density_constant(const torch::Tensor& y, const torch::Tensor& trials) const {
   // log C(t, s) = lgamma(t + 1) - lgamma(s + 1) - lgamma(t - s + 1)
-  const auto log_choose = torch::lgamma(t + 1) - torch::lgamma(s + 1) - torch::lgamma(t - s + 1);
-  return {s * e - t * torch::nn::functional::softplus(e) + log_choose, s - t * p, t * p * (1 - p)};
+  const auto s = y.to(torch::kFloat64);
+  const auto t = trials.defined() ? trials.to(torch::kFloat64) : torch::ones_like(s);
+  return torch::lgamma(t + 1) - torch::lgamma(s + 1) - torch::lgamma(t - s + 1);
 }
 
 torch::Tensor BinomialLikelihood::mean(const torch::Tensor& eta) const { return torch::sigmoid(eta); }

@@ -23,6 +23,10 @@ LogDensity GaussianLikelihood::log_density(const torch::Tensor&, const torch::Te
   throw Error("the Gaussian family's exact likelihood is the linear mixed model's");
 }
 
+torch::Tensor GaussianLikelihood::log_density_constant(const torch::Tensor&, const torch::Tensor&) const {
+  throw Error("the Gaussian family's exact likelihood is the linear mixed model's");
+}
+
 double GaussianLikelihood::metric(const torch::Tensor& eta, const torch::Tensor& y, const torch::Tensor&, double target_scale) const {
   return rmse(values(eta), values(y)) * target_scale;
 }

@@ -17,6 +17,7 @@ class GaussianLikelihood : public Likelihood {
   torch::Tensor expected_nll(const torch::Tensor& eta, const torch::Tensor& var, const torch::Tensor& y,
                              const torch::Tensor& trials, const torch::Tensor& log_sd) const override;
   LogDensity log_density(const torch::Tensor& eta, const torch::Tensor& y, const torch::Tensor& trials) const override;
+  torch::Tensor log_density_constant(const torch::Tensor& y, const torch::Tensor& trials) const override;
   torch::Tensor mean(const torch::Tensor& eta) const override { return eta; }
   std::string invalid_target(double, double, const std::string&) const override { return {}; }
   std::string untrainable(const torch::Tensor&, const torch::Tensor&) const override { return {}; }

@@ -38,9 +38,11 @@ class Likelihood {
   // The same in expectation over eta ~ N(eta, var) (the random effects' posterior).
   virtual torch::Tensor expected_nll(const torch::Tensor& eta, const torch::Tensor& var, const torch::Tensor& y,
                                      const torch::Tensor& trials, const torch::Tensor& log_sd) const = 0;
-  // For the exact likelihood of a family without a residual SD: the log-density with its
-  // normalizing constants (lme4's logLik), float64; `trials` as in nll().
+  // For the exact likelihood of a family without a residual SD: the log-density's terms in eta,
+  // float64; `trials` as in nll(). Its normalizing constants (which lme4's logLik includes) come
+  // apart, as they stay the same for every eta: log_density + log_density_constant is log p(y).
   virtual LogDensity log_density(const torch::Tensor& eta, const torch::Tensor& y, const torch::Tensor& trials) const = 0;
+  virtual torch::Tensor log_density_constant(const torch::Tensor& y, const torch::Tensor& trials) const = 0;
   // The expected target given eta (a probability, or the standardized value).
   virtual torch::Tensor mean(const torch::Tensor& eta) const = 0;
 

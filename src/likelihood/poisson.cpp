@@ -29,7 +29,11 @@ torch::Tensor PoissonLikelihood::expected_nll(const torch::Tensor& eta, const to
 LogDensity PoissonLikelihood::log_density(const torch::Tensor& eta, const torch::Tensor& y, const torch::Tensor&) const {
   const auto e = eta.to(torch::kFloat64), k = y.to(torch::kFloat64);
   const auto mu = torch::exp(e);
-  return {k * e - mu - torch::lgamma(k + 1), k - mu, mu};
+  return {k * e - mu, k - mu, mu};
+}
+
+torch::Tensor PoissonLikelihood::log_density_constant(const torch::Tensor& y, const torch::Tensor&) const {
+  return -torch::lgamma(y.to(torch::kFloat64) + 1);
 }
 
 std::string PoissonLikelihood::invalid_target(double value, double, const std::string&) const {

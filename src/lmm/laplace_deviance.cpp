@@ -26,6 +26,7 @@ LaplaceDeviance::LaplaceDeviance(const GlmmData& data, int64_t nagq)
   if (nagq > 1 && (data.design.terms.size() != 1 || data.design.terms[0].units() != 1))
     throw Error("--nagq " + std::to_string(nagq) +
                 ": adaptive quadrature takes one grouping factor with a random intercept alone (as glmer); use --nagq 1 (Laplace)");
+  constant_ = data.family->log_density_constant(data.design.y, data.trials).sum().item<double>();
   beta_ = torch::zeros({data.design.x.size(1)}, torch::kFloat64);
   u_ = torch::zeros({system_.columns()}, torch::kFloat64);
 }
@@ -96,7 +97,8 @@ void LaplaceDeviance::pirls(const std::vector<torch::Tensor>& t, bool with_beta)
 }
 
 double LaplaceDeviance::deviance(const std::vector<torch::Tensor>& t) {
-  const double laplace = -2.0 * density_.value.sum().item<double>() + u_.square().sum().item<double>() + system_.factor().log_determinant();
+  const double laplace = -2.0 * (density_.value.sum().item<double>() + constant_) + u_.square().sum().item<double>() +
+                         system_.factor().log_determinant();
   if (nagq_ == 1) return laplace;
   // One scalar term, S diagonal: per level its curvature h = S_ll; the integral over u_l centred
   // at the mode and scaled by h^-1/2, by the nodes of N(0, 1).
@@ -119,7 +121,7 @@ double LaplaceDeviance::deviance(const std::vector<torch::Tensor>& t) {
     terms.push_back(std::log(weights[j].item<double>()) + g - u.square() / 2 + node * node / 2);
   }
   const auto log_integral = -0.5 * h.log() + torch::logsumexp(torch::stack(terms), 0);
-  return -2.0 * log_integral.sum().item<double>();
+  return -2.0 * (log_integral.sum().item<double>() + constant_);
 }
 
 double LaplaceDeviance::operator()(const std::vector<double>& theta, const torch::Tensor& beta) {

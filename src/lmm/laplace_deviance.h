@@ -58,6 +58,7 @@ class LaplaceDeviance {
   std::vector<double> theta_;
   torch::Tensor beta_, u_;
   LogDensity density_;  // at the modes
+  double constant_ = 0;  // the sum of the rows' normalizing constants
 };
 
 }  // namespace armed

@@ -27,8 +27,8 @@ TEST(Likelihood, ExpectedLossAtZeroVarianceIsTheLoss) {
   }
 }
 
-// The exact likelihood's log-density: its derivatives are autograd's, and it is a normalized
-// density (binomial: sums to 1 over 0..t; Poisson: to 1 over the counts).
+// The exact likelihood's log-density: its derivatives are autograd's, and with its constant it is a
+// normalized density (binomial: sums to 1 over 0..t; Poisson: to 1 over the counts).
 TEST(Likelihood, LogDensityIsNormalizedAndItsDerivativesAreAutograds) {
   const auto eta = torch::tensor({-1.2, 0.3, 1.7}, torch::kFloat64);
   const std::vector<std::pair<const char*, torch::Tensor>> cases{{"classification", torch::tensor({2.0, 0.0, 5.0}, torch::kFloat64)},
@@ -48,10 +48,12 @@ TEST(Likelihood, LogDensityIsNormalizedAndItsDerivativesAreAutograds) {
   const auto outcomes = torch::arange(0, 60, torch::kFloat64);
   for (int64_t i = 0; i < 3; ++i) {
     const auto e = eta[i].expand({60});
-    EXPECT_NEAR(likelihood("count").log_density(e, outcomes, {}).value.exp().sum().item<double>(), 1.0, 1e-12);
-    const auto k = torch::arange(0, 7, torch::kFloat64);
-    EXPECT_NEAR(likelihood("classification").log_density(eta[i].expand({7}), k, torch::full({7}, 6.0, torch::kFloat64)).value.exp().sum().item<double>(),
-                1.0, 1e-12);
+    const Likelihood& poisson = likelihood("count");
+    EXPECT_NEAR((poisson.log_density(e, outcomes, {}).value + poisson.log_density_constant(outcomes, {})).exp().sum().item<double>(), 1.0, 1e-12);
+    const auto k = torch::arange(0, 7, torch::kFloat64), six = torch::full({7}, 6.0, torch::kFloat64);
+    const Likelihood& binomial = likelihood("classification");
+    EXPECT_NEAR((binomial.log_density(eta[i].expand({7}), k, six).value + binomial.log_density_constant(k, six)).exp().sum().item<double>(), 1.0,
+                1e-12);
   }
 }
 

@@ -38,7 +38,10 @@ double brute_force_deviance(const GlmmData& d, double theta, const torch::Tensor
     const auto rows = (term.level == level).nonzero().flatten();
     const auto eta = d.design.x.index_select(0, rows).mv(beta).unsqueeze(1) + theta * u.unsqueeze(0);  // [rows, grid]
     const auto y = d.design.y.index_select(0, rows).unsqueeze(1).expand_as(eta), t = d.trials.index_select(0, rows).unsqueeze(1).expand_as(eta);
-    const auto log_p = d.family->log_density(eta.reshape(-1), y.reshape(-1), t.reshape(-1)).value.view(eta.sizes()).sum(0);
+    const auto log_p = (d.family->log_density(eta.reshape(-1), y.reshape(-1), t.reshape(-1)).value +
+                        d.family->log_density_constant(y.reshape(-1), t.reshape(-1)))
+                           .view(eta.sizes())
+                           .sum(0);
     const auto integrand = (log_p - u.square() / 2).exp() / std::sqrt(6.283185307179586);
     total += -2 * std::log((integrand.sum() - (integrand[0] + integrand[-1]) / 2).item<double>() * du);
   }
