@@ -135,7 +135,10 @@ nlohmann::json MixedEffectsModel::effects() const {
   out["model"] = s_->config.model;
   out["scale"] = s_->likelihood().link();
   if (s_->net->uses_clusters() && s_->config.has_random_effects())
-    out["likelihood"] = !s_->config.exact_likelihood() ? "variational" : s_->config.nagq > 1 ? "adaptive quadrature, " + std::to_string(s_->config.nagq) + " nodes" : "Laplace";
+    out["likelihood"] = !s_->config.exact_likelihood()           ? "variational"
+                        : s_->likelihood().has_residual_sd()        ? "maximum likelihood"
+                        : s_->config.nagq > 1 ? "adaptive quadrature, " + std::to_string(s_->config.nagq) + " nodes"
+                                              : "Laplace";
   out["factors"] = factors;
   if (!s_->config.formula.empty()) out["formula"] = s_->config.formula;
   if (!s_->spec.target_levels.empty())
