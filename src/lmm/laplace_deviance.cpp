@@ -3,7 +3,6 @@
 #include <cmath>
 
 #include "armed/error.h"
-#include "likelihood/gauss_hermite.h"
 
 namespace armed {
 
@@ -27,6 +26,7 @@ LaplaceDeviance::LaplaceDeviance(const GlmmData& data, int64_t nagq)
     throw Error("--nagq " + std::to_string(nagq) +
                 ": adaptive quadrature takes one grouping factor with a random intercept alone (as glmer); use --nagq 1 (Laplace)");
   constant_ = data.family->log_density_constant(data.design.y, data.trials).sum().item<double>();
+  if (nagq > 1) rule_ = gauss_hermite(nagq);
   beta_ = torch::zeros({data.design.x.size(1)}, torch::kFloat64);
   u_ = torch::zeros({system_.columns()}, torch::kFloat64);
 }
@@ -44,11 +44,16 @@ void LaplaceDeviance::pirls(const std::vector<torch::Tensor>& t, bool with_beta)
   const LmmData& design = data_.design;
   const int64_t p = design.x.size(1);
   const SparseCholesky& factor = system_.factor();
+  // Whether density_ and the factor of S are at the current modes: a step accepted after its trial
+  // keeps the trial's density, and only a factor at the final modes is needed at the end.
+  bool density_current = false, factor_current = false;
   for (int iteration = 0; iteration < kMaxIterations; ++iteration) {
-    density_ = data_.family->log_density(eta(t, beta_, u_), design.y, data_.trials);
+    if (!density_current) density_ = data_.family->log_density(eta(t, beta_, u_), design.y, data_.trials);
+    density_current = true;
     const double objective = penalized(density_, u_);
     if (!std::isfinite(objective)) throw Error("generalized linear mixed model: the likelihood is not finite at these estimates");
     system_.factorize(t, density_.weight);
+    factor_current = true;
     const auto r_u = system_.lambda_transpose(t, system_.z_transpose(density_.gradient.unsqueeze(1))).squeeze(1) - u_;
     torch::Tensor du, db;
     double decrement = 0;
@@ -75,6 +80,7 @@ void LaplaceDeviance::pirls(const std::vector<torch::Tensor>& t, bool with_beta)
     if (decrement < kSafeStep) {
       u_ = u_ + du;
       if (with_beta) beta_ = beta_ + db;
+      density_current = factor_current = false;
       if (decrement < kDecrement) break;
       continue;
     }
@@ -83,17 +89,19 @@ void LaplaceDeviance::pirls(const std::vector<torch::Tensor>& t, bool with_beta)
     for (int halving = 0; halving < kMaxHalvings && !improved; ++halving, step /= 2) {
       const auto u = u_ + step * du;
       const auto beta = with_beta ? beta_ + step * db : beta_;
-      if (penalized(data_.family->log_density(eta(t, beta, u), design.y, data_.trials), u) >= objective) {
+      LogDensity trial = data_.family->log_density(eta(t, beta, u), design.y, data_.trials);
+      if (penalized(trial, u) >= objective) {
         u_ = u;
         beta_ = beta;
+        density_ = std::move(trial);
+        factor_current = false;
         improved = true;
       }
     }
     if (!improved) break;  // at the modes to rounding
   }
-  // The last step moved the modes: the density and S at them.
-  density_ = data_.family->log_density(eta(t, beta_, u_), design.y, data_.trials);
-  system_.factorize(t, density_.weight);
+  if (!density_current) density_ = data_.family->log_density(eta(t, beta_, u_), design.y, data_.trials);
+  if (!factor_current) system_.factorize(t, density_.weight);
 }
 
 double LaplaceDeviance::deviance(const std::vector<torch::Tensor>& t) {
@@ -108,7 +116,7 @@ double LaplaceDeviance::deviance(const std::vector<torch::Tensor>& t) {
   const auto z = term.covariates.select(1, 0);
   auto h = torch::ones({levels}, torch::kFloat64);
   h.index_add_(0, term.level, lambda * lambda * density_.weight * z.square());
-  const auto [nodes, weights] = gauss_hermite(nagq_);
+  const auto& [nodes, weights] = rule_;
   const auto e0 = eta(t, beta_, u_);
   std::vector<torch::Tensor> terms;
   for (int64_t j = 0; j < nagq_; ++j) {

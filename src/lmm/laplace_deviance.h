@@ -7,6 +7,7 @@
 
 #include <vector>
 
+#include "likelihood/gauss_hermite.h"
 #include "likelihood/likelihood.h"
 #include "lmm/lmm_data.h"
 #include "lmm/random_effects_system.h"
@@ -59,6 +60,7 @@ class LaplaceDeviance {
   torch::Tensor beta_, u_;
   LogDensity density_;  // at the modes
   double constant_ = 0;  // the sum of the rows' normalizing constants
+  GaussHermite rule_;    // nagq > 1: the quadrature's nodes and weights
 };
 
 }  // namespace armed
