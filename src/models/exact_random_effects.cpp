@@ -9,7 +9,7 @@
 namespace armed {
 
 void MixedEffectsModel::State::fit_exact_random_effects(const TrainingTensors& train, std::ostream* progress) {
-  const NetworkOutput fe = fixed_effects_output(net, train.x, train.z);
+  const NetworkOutput fe = network_outputs(net, train.x, train.z);
   const int64_t n = train.rows();
   LmmData design;
   design.fixed_names = {"(Intercept)", "network"};

@@ -178,8 +178,14 @@ Predictions MixedEffectsModel::predict(const ClusteredData& data, PredictMode mo
       z.push_back(key[f] == "mixed"      ? ClusterDesign{ids[f].index_select(0, index), {}, false}
                   : key[f] == "inferred" ? ClusterDesign::inferred(m)
                                          : ClusterDesign::unknown(m));
-    out.index_copy_(0, index, network_output(s_->net, x.index_select(0, index), z).to(torch::kFloat64));
-    if (interval > 0) variance.index_copy_(0, index, s_->random_effects_variance(x.index_select(0, index), z));
+    const auto rows_x = x.index_select(0, index);
+    if (interval > 0) {
+      const NetworkOutput outputs = network_outputs(s_->net, rows_x, z);
+      out.index_copy_(0, index, outputs.output.to(torch::kFloat64));
+      variance.index_copy_(0, index, s_->random_effects_variance(rows_x, z, outputs.re_slopes));
+    } else {
+      out.index_copy_(0, index, network_output(s_->net, rows_x, z).to(torch::kFloat64));
+    }
   }
   const Likelihood& family = s_->likelihood();
   const auto to_target = [&](const torch::Tensor& eta) {

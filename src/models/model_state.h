@@ -46,9 +46,10 @@ struct MixedEffectsModel::State {
   // (shifted and scaled by the fit) as the fixed part.
   void fit_exact_random_effects(const TrainingTensors& train, std::ostream* progress);
   // [rows] the variance of the random effects' part of eta (model scale, float64) for rows served
-  // by designs z: the posterior's for known clusters, the prior's for unknown ones, the mixture's
-  // for inferred membership (src/models/prediction_interval.cpp).
-  torch::Tensor random_effects_variance(const torch::Tensor& x, const std::vector<ClusterDesign>& z);
+  // by designs z, whose slope features the network gave (network_outputs): the posterior's for
+  // known clusters, the prior's for unknown ones, the mixture's for inferred membership
+  // (src/models/prediction_interval.cpp).
+  torch::Tensor random_effects_variance(const torch::Tensor& x, const std::vector<ClusterDesign>& z, const std::vector<torch::Tensor>& re_slopes);
   torch::Tensor model_input(const ClusteredData& data) const;  // checked; standardized (tabular) or as is (images)
 };
 

@@ -24,15 +24,15 @@ torch::Tensor mixture_variance(RandomEffectsImpl& re, const torch::Tensor& proba
 
 }  // namespace
 
-torch::Tensor MixedEffectsModel::State::random_effects_variance(const torch::Tensor& x, const std::vector<ClusterDesign>& z) {
+torch::Tensor MixedEffectsModel::State::random_effects_variance(const torch::Tensor& x, const std::vector<ClusterDesign>& z,
+                                                               const std::vector<torch::Tensor>& re_slopes) {
   torch::NoGradGuard no_grad;
   net->eval();
-  const NetworkOutput fe = fixed_effects_output(net, x, z);
   auto variance = torch::zeros({x.size(0)}, torch::kFloat64);
   for (size_t f = 0; f < net->random_effects.size(); ++f) {
     RandomEffectsImpl& re = *net->random_effects[f];
     const int64_t n = x.size(0);
-    const auto h = fe.re_slopes[f].defined() ? torch::cat({torch::ones({n, 1}), fe.re_slopes[f]}, 1) : torch::ones({n, 1});
+    const auto h = re_slopes[f].defined() ? torch::cat({torch::ones({n, 1}), re_slopes[f]}, 1) : torch::ones({n, 1});
     if (z[f].infer) {
       variance += mixture_variance(re, net->membership_probabilities(x, f), h);
     } else if (z[f].ids.defined() && (z[f].ids >= 0).all().item<bool>()) {

@@ -214,14 +214,16 @@ torch::Tensor network_output(Network& net, const torch::Tensor& x, const std::ve
   return parts.empty() ? torch::empty({0}) : torch::cat(parts);
 }
 
-NetworkOutput fixed_effects_output(Network& net, const torch::Tensor& x, const std::vector<ClusterDesign>& z) {
-  std::vector<torch::Tensor> fixed;
+NetworkOutput network_outputs(Network& net, const torch::Tensor& x, const std::vector<ClusterDesign>& z) {
+  std::vector<torch::Tensor> output, fixed;
   std::vector<std::vector<torch::Tensor>> slopes(net->factors());
   for_each_chunk(net, x, z, [&](NetworkOutput&& out) {
+    output.push_back(out.output);
     fixed.push_back(out.fixed);
     for (size_t f = 0; f < out.re_slopes.size(); ++f) slopes[f].push_back(out.re_slopes[f]);
   });
   NetworkOutput all;
+  all.output = output.empty() ? torch::empty({0}) : torch::cat(output);
   all.fixed = fixed.empty() ? torch::empty({0}) : torch::cat(fixed);
   for (auto& parts : slopes) all.re_slopes.push_back(parts.empty() || !parts.front().defined() ? torch::Tensor() : torch::cat(parts));
   return all;

@@ -127,8 +127,9 @@ int64_t prediction_chunk(const NetworkImpl& net, bool soft);
 
 // Network outputs in evaluation mode, without autograd, in chunks that bound memory.
 torch::Tensor network_output(Network& net, const torch::Tensor& x, const std::vector<ClusterDesign>& z);
-// The same for the fixed-effects output and each factor's slope features (what random slopes
-// multiply; undefined for intercepts alone), as an exact final stage reads them.
-NetworkOutput fixed_effects_output(Network& net, const torch::Tensor& x, const std::vector<ClusterDesign>& z);
+// The same with the fixed-effects output and each factor's slope features (what random slopes
+// multiply; undefined for intercepts alone) beside it, as an exact final stage and prediction
+// intervals read them.
+NetworkOutput network_outputs(Network& net, const torch::Tensor& x, const std::vector<ClusterDesign>& z);
 
 }  // namespace armed

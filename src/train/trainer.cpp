@@ -394,7 +394,7 @@ TrainingHistory Trainer::fit(const TrainingTensors& train, const TrainingTensors
     rec.samples_per_second =
         static_cast<double>(n) / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (valid) {
-      auto out = cfg.stop_on_fixed ? fixed_effects_output(net_, valid->x, valid->z).fixed : network_output(net_, valid->x, valid->z);
+      auto out = cfg.stop_on_fixed ? network_outputs(net_, valid->x, valid->z).fixed : network_output(net_, valid->x, valid->z);
       rec.val_loss = cfg.likelihood->nll(out, valid->y, valid->trials, net_->log_residual_sd).item<double>();
       rec.val_metric = cfg.likelihood->metric(out, valid->y, valid->trials, target_scale);
     }
