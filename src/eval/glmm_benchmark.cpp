@@ -6,24 +6,14 @@
 
 #include "armed/data/split.h"
 #include "armed/error.h"
+#include "armed/metrics.h"
 #include "armed/model.h"
 #include "likelihood/likelihood.h"
 
 namespace armed {
 namespace {
 
-double mean(const std::vector<double>& v) {
-  double sum = 0;
-  for (double x : v) sum += x;
-  return v.empty() ? NAN : sum / static_cast<double>(v.size());
-}
-
-double population_variance(const std::vector<double>& v) {
-  const double m = mean(v);
-  double sum = 0;
-  for (double x : v) sum += (x - m) * (x - m);
-  return sum / static_cast<double>(v.size());
-}
+double mean(const std::vector<double>& v) { return mean_confidence_interval(v).mean; }
 
 struct Timed {
   MixedEffectsModel model;
@@ -77,7 +67,7 @@ nlohmann::json run_glmm_benchmark(const GlmmBenchmarkOptions& options, std::ostr
         fixed.push_back(a.model.evaluate(test, PredictMode::fixed)["overall"][metric].get<double>());
         const double sd = a.model.effects()["random_effects_sd"]["(Intercept)"].get<double>();
         estimated.push_back(sd * sd);
-        realized.push_back(population_variance(sim.effects[0]));
+        realized.push_back(torch::tensor(sim.effects[0], torch::kFloat64).var(/*unbiased=*/false).item<double>());
         ratio.push_back(a.seconds / c.seconds);
         runs.push_back({{"seed", seed}, {"conventional", conventional.back()}, {"armed", mixed.back()}, {"armed-fixed", fixed.back()},
                         {"estimated_variance", estimated.back()}, {"realized_variance", realized.back()},

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "../test_util.h"
+#include "model_fixtures.h"
 #include "armed/model.h"
 #include "armed/sim/glmm.h"
 
@@ -28,20 +29,6 @@ double realized_variance(const GlmmData& sim) {
   return b.var(/*unbiased=*/false).item<double>();
 }
 
-ModelConfig armed_learned(const std::string& task) {
-  ModelConfig c;
-  c.model = "armed";
-  c.task = task;
-  c.no_adversary = true;
-  c.re_prior = "learned";
-  c.random_slopes = "none";
-  c.hidden = {16, 8};
-  c.batch_size = 64;
-  c.epochs = 12;
-  c.lr = 3e-3;
-  return c;
-}
-
 double estimated_variance(const MixedEffectsModel& model) {
   const double sd = model.effects()["random_effects_sd"]["(Intercept)"].get<double>();
   return sd * sd;
@@ -52,8 +39,8 @@ double estimated_variance(const MixedEffectsModel& model) {
 TEST(ExactRandomEffects, BinaryVarianceComponentIsTheExactLikelihoodsNotTheShrunkenVariational) {
   const GlmmData sim = simulated("classification");
   const double truth = realized_variance(sim);
-  const auto exact = MixedEffectsModel::fit(armed_learned("classification"), sim.data);
-  auto config = armed_learned("classification");
+  const auto exact = MixedEffectsModel::fit(test::exact_stage_armed("classification", 12), sim.data);
+  auto config = test::exact_stage_armed("classification", 12);
   config.likelihood = "variational";
   const auto variational = MixedEffectsModel::fit(config, sim.data);
   const double v_exact = estimated_variance(exact), v_variational = estimated_variance(variational);
@@ -66,7 +53,7 @@ TEST(ExactRandomEffects, BinaryVarianceComponentIsTheExactLikelihoodsNotTheShrun
 
 TEST(ExactRandomEffects, GaussianVarianceComponentOnTheTargetsScale) {
   const GlmmData sim = simulated("regression");
-  const auto model = MixedEffectsModel::fit(armed_learned("regression"), sim.data);
+  const auto model = MixedEffectsModel::fit(test::exact_stage_armed("regression", 12), sim.data);
   const double truth = realized_variance(sim);
   EXPECT_NEAR(estimated_variance(model), truth, 0.25 * truth);
   EXPECT_NEAR(model.effects()["residual_sd"].get<double>(), 0.5, 0.1);
@@ -74,7 +61,7 @@ TEST(ExactRandomEffects, GaussianVarianceComponentOnTheTargetsScale) {
 
 TEST(ExactRandomEffects, SavedModelPredictsAsFitted) {
   const GlmmData sim = simulated("classification");
-  auto config = armed_learned("classification");
+  auto config = test::exact_stage_armed("classification", 12);
   config.epochs = 2;
   const auto model = MixedEffectsModel::fit(config, sim.data);
   test::TempDir dir;

@@ -24,4 +24,20 @@ inline ModelConfig quick(const std::string& model) {
   return c;
 }
 
+// Armed with learned variance components, random intercepts alone and no adversary (so its
+// exact final stage runs), small enough for LMMNN's simulation of a few thousand rows.
+inline ModelConfig exact_stage_armed(const std::string& task, int64_t epochs) {
+  ModelConfig c;
+  c.model = "armed";
+  c.task = task;
+  c.no_adversary = true;
+  c.re_prior = "learned";
+  c.random_slopes = "none";
+  c.hidden = {16, 8};
+  c.batch_size = 64;
+  c.epochs = epochs;
+  c.lr = 3e-3;
+  return c;
+}
+
 }  // namespace armed::test

@@ -6,6 +6,7 @@
 #include "armed/error.h"
 #include "armed/model.h"
 #include "armed/sim/glmm.h"
+#include "model_fixtures.h"
 
 namespace armed {
 namespace {
@@ -32,17 +33,7 @@ Held simulated(const std::string& task) {
 }
 
 MixedEffectsModel fit(const std::string& task, const ClusteredData& train) {
-  ModelConfig c;
-  c.model = "armed";
-  c.task = task;
-  c.no_adversary = true;
-  c.re_prior = "learned";
-  c.random_slopes = "none";
-  c.hidden = {16, 8};
-  c.batch_size = 64;
-  c.epochs = 15;
-  c.lr = 3e-3;
-  return MixedEffectsModel::fit(c, train);
+  return MixedEffectsModel::fit(test::exact_stage_armed(task, 15), train);
 }
 
 double coverage(const Predictions& p, const ClusteredData& data) {
