@@ -150,10 +150,14 @@ void add_predict(CLI::App& app, const GlobalOptions& global) {
     const auto model = MixedEffectsModel::load(a->model);
     const ClusteredData data = load_for_model(model, a->data, a->images);
     const Predictions p = model.predict(data, mode, unseen, a->interval);
-    // Each factor's label, the prediction, then each factor's mode (mode_<factor> with several).
+    // Each factor's label, the prediction (multiclass: the most probable class, then each class's
+    // probability as p_<class>), then each factor's mode (mode_<factor> with several).
     const auto& factors = model.factor_names();
+    const auto& classes = model.data_spec().target_levels;
     std::vector<std::string> header = factors;
     header.push_back("prediction");
+    if (!p.probabilities.empty())
+      for (const auto& level : classes) header.push_back("p_" + level);
     if (!p.lower.empty()) header.insert(header.end(), {"lower", "upper"});
     for (const auto& name : factors) header.push_back(factors.size() == 1 ? "mode" : "mode_" + name);
     std::vector<const GroupingFactor*> labels;
@@ -162,7 +166,12 @@ void add_predict(CLI::App& app, const GlobalOptions& global) {
     for (int64_t i = 0; i < data.rows(); ++i) {
       std::vector<std::string> row;
       for (const auto* factor : labels) row.push_back(factor ? factor->labels[i] : "");
-      row.push_back(format_number(p.value[i]));
+      if (p.probabilities.empty()) {
+        row.push_back(format_number(p.value[i]));
+      } else {
+        row.push_back(classes.at(static_cast<size_t>(p.value[i])));
+        for (double probability : p.probabilities[i]) row.push_back(format_number(probability));
+      }
       if (!p.lower.empty()) row.insert(row.end(), {format_number(p.lower[i]), format_number(p.upper[i])});
       for (const auto& modes : p.mode) row.push_back(modes[i]);
       rows.push_back(std::move(row));

@@ -17,7 +17,10 @@ namespace armed {
 struct ModelConfig {
   std::string formula;                  // lme4-style formula the model was specified with (apply_formula); empty: flags
   std::string model = "conventional";  // a row of model_kinds()
-  std::string task = "classification";  // the outcome family: classification (0/1 or successes of --trials; logit link) | regression (Gaussian)
+  // The outcome family: classification (0/1 or successes of --trials; logit link) | regression
+  // (Gaussian) | count (Poisson, log link) | multiclass (one of K classes; softmax, random
+  // intercepts per class and cluster, fitted variationally).
+  std::string task = "classification";
   std::string fe = "mlp";               // fixed-effects part: mlp | linear (one linear layer: a GLM)
   // fe linear without an intercept (a formula's 0 + or - 1): features and a Gaussian target are
   // then scaled but not centred, so that no intercept hides in the centring.
@@ -31,7 +34,7 @@ struct ModelConfig {
   // linear fixed part is then the whole GLMM as glmer fits it, and a network is followed by a
   // final stage that refits the random effects and variance components with the network's output
   // as a covariate. auto: laplace where variance components are estimated (re_prior learned, or a
-  // linear fixed part), variational otherwise.
+  // linear fixed part) and the family has an exact likelihood (not multiclass), variational otherwise.
   std::string likelihood = "auto";
   int64_t nagq = 1;  // quadrature nodes per random effect (glmer's nAGQ): 1 is Laplace's approximation
   std::vector<int64_t> hidden = {4, 4, 4};       // fixed-effects MLP: 3 hidden layers of 4 ReLU units

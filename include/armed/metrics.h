@@ -19,6 +19,15 @@ double r_squared(const std::vector<double>& prediction, const std::vector<double
 
 // {"n", "auroc", "accuracy", "balanced_accuracy", "bce"} of probabilities against 0/1 labels.
 nlohmann::json binary_metrics(const std::vector<double>& prediction, const std::vector<double>& target);
+// Multiclass metrics take, per row, each of K classes' probability (row after row: prob[i * K + k])
+// and each row's class index 0..K-1. Macro AUROC: the mean over classes of class k against the
+// rest, scored by its probability (classes absent from the rows, or present in every row, left out).
+double macro_auroc(const std::vector<double>& prob, const std::vector<double>& label);
+// Log loss: the mean of -log p(class of the row), probabilities clipped at 1e-7.
+double log_loss(const std::vector<double>& prob, const std::vector<double>& label);
+// {"n", "macro_auroc", "accuracy", "log_loss"}; accuracy takes the most probable class.
+nlohmann::json multiclass_metrics(const std::vector<double>& prediction, const std::vector<double>& target);
+
 // {"n", "rmse", "r2", "mae"}.
 nlohmann::json regression_metrics(const std::vector<double>& prediction, const std::vector<double>& target);
 
@@ -30,7 +39,8 @@ struct MeanInterval {
 MeanInterval mean_confidence_interval(const std::vector<double>& values);
 
 // {"overall": {...}, "clusters": {"<label>": {...}, ...}}: `metrics` (e.g. binary_metrics) of all
-// rows and of each cluster's.
+// rows and of each cluster's. `prediction` may hold several values per row, row after row (e.g.
+// multiclass_metrics' probabilities): as many per row as its size is a multiple of the targets'.
 using MetricSet = std::function<nlohmann::json(const std::vector<double>&, const std::vector<double>&)>;
 nlohmann::json metrics_by_cluster(const MetricSet& metrics, const std::vector<double>& prediction,
                                   const std::vector<double>& target, const std::vector<std::string>& clusters);

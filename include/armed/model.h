@@ -29,13 +29,17 @@ PredictMode parse_predict_mode(const std::string& name);
 UnseenMode parse_unseen_mode(const std::string& name);
 
 struct Predictions {
-  std::vector<double> value;       // probability of class 1, the regression prediction, or the expected count
+  // Probability of class 1, the regression prediction, the expected count, or (multiclass) the
+  // most probable class's index into the target's classes (data_spec().target_levels).
+  std::vector<double> value;
+  // Multiclass: per row, each class's probability, in the order of the target's classes. Empty otherwise.
+  std::vector<std::vector<double>> probabilities;
   // With an interval (predict's `interval`, e.g. 0.95), per row its bounds. Regression: the
   // posterior predictive interval of the target (the random effects' uncertainty and the residual
   // noise); classification: of the probability, counts: of the expected count, from the random
   // effects' uncertainty alone (the cluster's posterior; for a cluster not seen, the population's
   // variance components, or the mixture its inferred membership makes). The fixed effects are
-  // taken as known. Empty without an interval.
+  // taken as known. Empty without an interval; not available for multiclass.
   std::vector<double> lower, upper;
   // Per grouping factor, per row: "mixed", "inferred" or "fixed", what served the row's cluster.
   std::vector<std::vector<std::string>> mode;

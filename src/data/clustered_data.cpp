@@ -35,6 +35,27 @@ std::set<size_t> all_grouping_columns(const CsvTable& table, const std::string& 
   return columns;
 }
 
+std::string joined(const std::vector<std::string>& names) {
+  std::string list;
+  for (const auto& name : names) list += (list.empty() ? "" : ", ") + name;
+  return list;
+}
+
+// A class target's distinct labels: by value when every label is a number (2 before 10), else
+// sorted as text, as R sorts a factor's levels.
+std::vector<std::string> class_levels(const CsvTable& table, size_t column) {
+  std::set<std::string> distinct;
+  for (size_t r = 0; r < table.rows.size(); ++r) {
+    const std::string& cell = table.rows[r][column];
+    if (cell.find_first_not_of(" \t") == std::string::npos) throw Error(table.where(r, column) + ": empty target cell");
+    distinct.insert(cell);
+  }
+  std::vector<std::string> levels(distinct.begin(), distinct.end());
+  if (!table.is_text(column))
+    std::stable_sort(levels.begin(), levels.end(), [](const std::string& a, const std::string& b) { return std::stod(a) < std::stod(b); });
+  return levels;
+}
+
 }  // namespace
 
 std::vector<std::string> grouping_factor_names(const std::string& cluster) {
@@ -87,26 +108,25 @@ void read_target_and_clusters(const CsvTable& table, const DataSpec& spec, Clust
     auto* y = data.y.data_ptr<float>();
     const float* t = data.trials.defined() ? data.trials.data_ptr<float>() : nullptr;
     const Likelihood* family = spec.task.empty() ? nullptr : &likelihood(spec.task);
-    // Text such as Y/N: two levels sorted as R sorts a factor's, the second being the event.
     data.target_levels = spec.target_levels;
-    if (data.target_levels.empty() && family && family->predicts_probability() && !t && table.is_text(tc)) {
-      std::set<std::string> distinct;
-      for (int64_t r = 0; r < n; ++r) distinct.insert(table.rows[r][tc]);
-      data.target_levels.assign(distinct.begin(), distinct.end());
-      if (data.target_levels.size() != 2) {
-        std::string list;
-        for (const auto& l : data.target_levels) list += (list.empty() ? "" : ", ") + l;
-        throw Error(table.path + ": target '" + spec.target + "' has " + std::to_string(data.target_levels.size()) +
-                    " text levels (" + list + "); classification needs two, or 0/1");
-      }
+    if (data.target_levels.empty() && family && family->one_column_per_class()) {
+      data.target_levels = class_levels(table, tc);
+    } else if (data.target_levels.empty() && family && family->predicts_probability() && !t && table.is_text(tc)) {
+      // Text such as Y/N: two levels sorted as R sorts a factor's, the second being the event.
+      data.target_levels = class_levels(table, tc);
+      if (data.target_levels.size() != 2)
+        throw Error(table.path + ": target '" + spec.target + "' has " + std::to_string(data.target_levels.size()) + " text levels (" +
+                    joined(data.target_levels) + "); classification needs two, or 0/1 (or --task multiclass)");
     }
     for (int64_t r = 0; r < n; ++r) {
       if (!data.target_levels.empty()) {
         const std::string& cell = table.rows[r][tc];
-        if (cell != data.target_levels[0] && cell != data.target_levels[1])
-          throw Error(table.where(r, tc) + ": '" + cell + "' is neither level of the target (" + data.target_levels[0] + ", " +
-                      data.target_levels[1] + ")");
-        y[r] = cell == data.target_levels[1] ? 1.0f : 0.0f;
+        const auto level = std::find(data.target_levels.begin(), data.target_levels.end(), cell);
+        if (level == data.target_levels.end())
+          throw Error(table.where(r, tc) + ": '" + cell + "' is " +
+                      (data.target_levels.size() == 2 ? "neither level" : "none of the classes") + " of the target (" +
+                      joined(data.target_levels) + ")");
+        y[r] = static_cast<float>(level - data.target_levels.begin());
         continue;
       }
       const double v = table.number(r, tc);

@@ -190,8 +190,11 @@ double overall_metric(const MixedEffectsModel& model, const ClusteredData& data)
 void feature_sensitivity(HtmlReport& report, const MixedEffectsModel& model, const ClusteredData& data, uint64_t seed) {
   const auto& names = model.feature_names();
   auto mean_x = data.x.to(torch::kFloat64).mean(0).contiguous();
+  // A multiclass prediction is one probability per class: no single gradient.
+  const bool per_class = likelihood(model.config().task).one_column_per_class();
   const auto gradient =
-      model.fixed_effects_gradient(std::vector<double>(mean_x.data_ptr<double>(), mean_x.data_ptr<double>() + mean_x.numel()));
+      per_class ? std::vector<double>(names.size(), NAN)
+                : model.fixed_effects_gradient(std::vector<double>(mean_x.data_ptr<double>(), mean_x.data_ptr<double>() + mean_x.numel()));
   const double base = data.has_target() ? overall_metric(model, data) : NAN;
   Rng rng(seed);
   json rows = json::array();
@@ -224,7 +227,8 @@ void feature_sensitivity(HtmlReport& report, const MixedEffectsModel& model, con
       importance = base - overall_metric(model, permuted);
     }
     const std::string flag = association > 0.1 ? "cluster-associated" : "not cluster-associated";
-    rows.push_back({{"feature", names[j]}, {"measure", "|gradient| at mean input"}, {"value", std::abs(gradient[j])}, {"cluster", flag}});
+    if (!per_class)
+      rows.push_back({{"feature", names[j]}, {"measure", "|gradient| at mean input"}, {"value", std::abs(gradient[j])}, {"cluster", flag}});
     if (std::isfinite(importance))
       rows.push_back({{"feature", names[j]}, {"measure", "permutation importance"}, {"value", importance}, {"cluster", flag}});
     table.push_back({names[j], fmt(std::abs(gradient[j])), fmt(importance), fmt(association, 3)});
@@ -251,7 +255,8 @@ void feature_sensitivity(HtmlReport& report, const MixedEffectsModel& model, con
 void decision_boundaries(HtmlReport& report, const MixedEffectsModel& model, const ClusteredData& data) {
   // Panels per cluster of the model's first factor; other factors' effects are left out (fixed).
   const GroupingFactor* first = data.factor(model.cluster_name());
-  if (model.feature_names().size() != 2 || !likelihood(model.config().task).predicts_probability() || !first) return;
+  const Likelihood& family = likelihood(model.config().task);
+  if (model.feature_names().size() != 2 || !family.predicts_probability() || family.one_column_per_class() || !first) return;
   constexpr int64_t grid = 40, max_panels = 12, max_points = 250;
   auto lo = std::get<0>(data.x.min(0)), hi = std::get<0>(data.x.max(0));
   auto margin = (hi - lo) * 0.05;

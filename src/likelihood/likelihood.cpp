@@ -3,6 +3,7 @@
 #include "armed/error.h"
 #include "likelihood/binomial.h"
 #include "likelihood/gaussian.h"
+#include "likelihood/multinomial.h"
 #include "likelihood/poisson.h"
 
 namespace armed {
@@ -12,7 +13,8 @@ const std::vector<const Likelihood*>& likelihoods() {
   static const BinomialLikelihood binomial;
   static const GaussianLikelihood gaussian;
   static const PoissonLikelihood poisson;
-  static const std::vector<const Likelihood*> all{&binomial, &gaussian, &poisson};
+  static const MultinomialLikelihood multinomial;
+  static const std::vector<const Likelihood*> all{&binomial, &gaussian, &poisson, &multinomial};
   return all;
 }
 

@@ -30,6 +30,11 @@ class Likelihood {
   virtual bool stratifies_splits() const = 0;
   // A trials column (binomial counts) fits this family.
   virtual bool takes_trials() const = 0;
+  // The target is one of K class labels (the data's target levels): y holds the class's index,
+  // and eta, mean(eta) and the metrics' predictions one column per class. Otherwise eta is [rows].
+  virtual bool one_column_per_class() const { return false; }
+  // log_density() exists: random effects can be fitted by the exact likelihood (Laplace, quadrature).
+  virtual bool has_exact_likelihood() const { return true; }
 
   // Mean negative log-likelihood per row of y given eta; `trials` undefined means one trial,
   // `log_sd` is the residual SD's log (has_residual_sd).
@@ -57,7 +62,7 @@ class Likelihood {
   virtual const char* metric_name() const = 0;
   virtual double metric(const torch::Tensor& eta, const torch::Tensor& y, const torch::Tensor& trials,
                         double target_scale) const = 0;
-  // {"n", ...}: the metrics of predictions (mean(eta) on the target's scale) against targets.
+  // {"n", ...}: the metrics of predictions (mean(eta) on the target's scale, row after row) against targets.
   virtual nlohmann::json metrics(const std::vector<double>& prediction, const std::vector<double>& target) const = 0;
   // The two metrics reports show per cluster: (key of metrics(), label).
   virtual std::vector<std::pair<std::string, std::string>> headline_metrics() const = 0;

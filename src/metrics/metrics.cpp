@@ -128,6 +128,59 @@ nlohmann::json binary_metrics(const std::vector<double>& prediction, const std::
           {"bce", number_or_null(binary_cross_entropy(prediction, target))}};
 }
 
+namespace {
+
+// Classes per row of a multiclass prediction; throws unless every row has the same number (at least 2).
+size_t classes_per_row(const std::vector<double>& prob, const std::vector<double>& label) {
+  if (label.empty() || prob.size() % label.size() != 0 || prob.size() / label.size() < 2)
+    throw Error("metrics: multiclass predictions need the same number (at least 2) of class probabilities for every row");
+  return prob.size() / label.size();
+}
+
+}  // namespace
+
+double macro_auroc(const std::vector<double>& prob, const std::vector<double>& label) {
+  if (label.empty()) return kNaN;
+  const size_t classes = classes_per_row(prob, label);
+  std::vector<double> score(label.size()), is_class(label.size());
+  double sum = 0.0, counted = 0.0;
+  for (size_t k = 0; k < classes; ++k) {
+    for (size_t i = 0; i < label.size(); ++i) {
+      score[i] = prob[i * classes + k];
+      is_class[i] = static_cast<size_t>(label[i]) == k ? 1.0 : 0.0;
+    }
+    const double a = auroc(score, is_class);
+    if (std::isfinite(a)) {
+      sum += a;
+      counted += 1;
+    }
+  }
+  return counted > 0 ? sum / counted : kNaN;
+}
+
+double log_loss(const std::vector<double>& prob, const std::vector<double>& label) {
+  if (label.empty()) return kNaN;
+  const size_t classes = classes_per_row(prob, label);
+  double sum = 0.0;
+  for (size_t i = 0; i < label.size(); ++i) sum -= std::log(std::max(prob[i * classes + static_cast<size_t>(label[i])], 1e-7));
+  return sum / static_cast<double>(label.size());
+}
+
+nlohmann::json multiclass_metrics(const std::vector<double>& prediction, const std::vector<double>& target) {
+  double correct = 0.0;
+  if (!target.empty()) {
+    const size_t classes = classes_per_row(prediction, target);
+    for (size_t i = 0; i < target.size(); ++i) {
+      const auto row = prediction.begin() + static_cast<std::ptrdiff_t>(i * classes);
+      correct += static_cast<double>(std::max_element(row, row + static_cast<std::ptrdiff_t>(classes)) - row) == target[i];
+    }
+  }
+  return {{"n", target.size()},
+          {"macro_auroc", number_or_null(macro_auroc(prediction, target))},
+          {"accuracy", number_or_null(target.empty() ? kNaN : correct / static_cast<double>(target.size()))},
+          {"log_loss", number_or_null(log_loss(prediction, target))}};
+}
+
 nlohmann::json regression_metrics(const std::vector<double>& prediction, const std::vector<double>& target) {
   double abs_sum = 0.0;
   for (size_t i = 0; i < prediction.size(); ++i) abs_sum += std::abs(prediction[i] - target[i]);
@@ -141,10 +194,13 @@ nlohmann::json metrics_by_cluster(const MetricSet& metrics, const std::vector<do
                                   const std::vector<double>& target, const std::vector<std::string>& clusters) {
   nlohmann::json out = {{"overall", metrics(prediction, target)}};
   if (clusters.empty()) return out;
+  const size_t per_row = target.empty() ? 1 : prediction.size() / target.size();
   std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> groups;
   for (size_t i = 0; i < clusters.size(); ++i) {
-    groups[clusters[i]].first.push_back(prediction[i]);
-    groups[clusters[i]].second.push_back(target[i]);
+    auto& [p, t] = groups[clusters[i]];
+    p.insert(p.end(), prediction.begin() + static_cast<std::ptrdiff_t>(i * per_row),
+             prediction.begin() + static_cast<std::ptrdiff_t>((i + 1) * per_row));
+    t.push_back(target[i]);
   }
   nlohmann::json per = nlohmann::json::object();
   for (const auto& [label, pt] : groups) per[label] = metrics(pt.first, pt.second);

@@ -44,7 +44,12 @@ void add_variance_components(nlohmann::json& factor, const std::vector<std::stri
 nlohmann::json variational_factor(const MixedEffectsModel::State& s, const FactorTerms& terms, size_t f) {
   auto& re = *s.net->random_effects.at(f);
   const bool learned = s.config.re_prior == "learned";
-  std::vector<std::string> names{"(Intercept)"};
+  const bool per_class = s.likelihood().one_column_per_class();
+  std::vector<std::string> names;
+  if (per_class)  // an intercept per class, on that class's logit
+    for (const auto& level : s.spec.target_levels) names.push_back("(Intercept):" + level);
+  else
+    names.push_back("(Intercept)");
   if (terms.slopes == "hidden")
     for (int64_t u = 0; u < s.net->slope_width; ++u) names.push_back("h" + std::to_string(u + 1));
   for (int64_t c : terms.slope_columns) names.push_back(s.features[c]);
@@ -64,7 +69,7 @@ nlohmann::json variational_factor(const MixedEffectsModel::State& s, const Facto
     for (size_t k = 0; k < clusters.size(); ++k)
       per_cluster[clusters[k]] = {{"mean", mean[k][u].item<double>()}, {"sd", sd[k][u].item<double>()}};
     list.push_back({{"name", names[u]},
-                    {"effect", u == 0 ? "intercept" : "slope"},
+                    {"effect", u == 0 || per_class ? "intercept" : "slope"},
                     {"prior", learned ? "learned" : "fixed"},
                     {"prior_sd", prior_chol[u].square().sum().sqrt().item<double>()},
                     {"inter_cluster_sd", moment[u][u].sqrt().item<double>()},
@@ -75,7 +80,7 @@ nlohmann::json variational_factor(const MixedEffectsModel::State& s, const Facto
   if (f < s.history.membership.size()) factor["membership_predictor"] = membership_json(s.history.membership[f]);
   if (terms.slopes != "hidden") {
     // Variance components on the original scale of the features and the target.
-    auto a = s.original_scale_map(terms);
+    auto a = per_class ? torch::eye(static_cast<int64_t>(names.size()), torch::kFloat64) : s.original_scale_map(terms);
     add_variance_components(factor, names, a.matmul(covariance).matmul(a.t()), terms.covariance == "full");
   }
   return factor;
@@ -141,7 +146,9 @@ nlohmann::json MixedEffectsModel::effects() const {
                                               : "Laplace";
   out["factors"] = factors;
   if (!s_->config.formula.empty()) out["formula"] = s_->config.formula;
-  if (!s_->spec.target_levels.empty())
+  if (s_->likelihood().one_column_per_class())
+    out["target_levels"] = {{"classes", s_->spec.target_levels}};
+  else if (!s_->spec.target_levels.empty())
     out["target_levels"] = {{"reference", s_->spec.target_levels[0]}, {"event", s_->spec.target_levels[1]}};
   // Models written before the predictor was judged on held-out rows: no record, never beat chance.
   if (!out.contains("membership_predictor")) out["membership_predictor"] = membership_json(MembershipRecord{});
@@ -155,18 +162,23 @@ nlohmann::json MixedEffectsModel::effects() const {
   }
   if (s_->config.fe == "linear") {
     const auto& linear = std::dynamic_pointer_cast<MLPImpl>(s_->net->fixed_effects)->output;
-    auto w = linear->weight.to(torch::kFloat64).flatten();
-    double intercept = linear->bias.to(torch::kFloat64).item<double>();
+    const auto weights = linear->weight.to(torch::kFloat64);  // [outputs, features]
     const bool standardized = s_->likelihood().has_residual_sd();
     const double scale = standardized ? s_->target_sd : 1.0;
     const double shift = standardized ? s_->target_mean : 0.0;
+    // Multiclass: a coefficient per class, on its logit, named term:class.
+    const bool per_class = s_->likelihood().one_column_per_class();
     nlohmann::json fixed = nlohmann::json::object();
-    for (size_t j = 0; j < s_->features.size(); ++j) {
-      const double wj = w[j].item<double>();
-      fixed[s_->features[j]] = scale * wj / s_->standardizer.sd[j];
-      intercept -= wj * s_->standardizer.mean[j] / s_->standardizer.sd[j];
+    for (int64_t k = 0; k < weights.size(0); ++k) {
+      const std::string suffix = per_class ? ":" + s_->spec.target_levels.at(static_cast<size_t>(k)) : "";
+      double intercept = s_->config.no_intercept ? 0.0 : linear->bias[k].item<double>();
+      for (size_t j = 0; j < s_->features.size(); ++j) {
+        const double wj = weights[k][static_cast<int64_t>(j)].item<double>();
+        fixed[s_->features[j] + suffix] = scale * wj / s_->standardizer.sd[j];
+        intercept -= wj * s_->standardizer.mean[j] / s_->standardizer.sd[j];
+      }
+      if (!s_->config.no_intercept) fixed["(Intercept)" + suffix] = shift + scale * intercept;
     }
-    if (!s_->config.no_intercept) fixed["(Intercept)"] = shift + scale * intercept;
     out["fixed_effects"] = fixed;
   }
   if (s_->likelihood().has_residual_sd()) out["residual_sd"] = s_->net->log_residual_sd.exp().item<double>() * s_->target_sd;
@@ -175,6 +187,8 @@ nlohmann::json MixedEffectsModel::effects() const {
 
 std::vector<double> MixedEffectsModel::fixed_effects_gradient(const std::vector<double>& x) const {
   if (x.size() != s_->features.size()) throw Error("gradient point has the wrong number of features");
+  if (s_->likelihood().one_column_per_class())
+    throw Error("fixed_effects_gradient: a --task " + s_->config.task + " model has one prediction per class, not one to take the gradient of");
   auto raw = torch::tensor(x, torch::kFloat64).to(torch::kFloat32).unsqueeze(0);
   auto input = s_->standardizer.transform(raw).requires_grad_(true);
   s_->net->eval();

@@ -15,7 +15,7 @@ using Shape = std::vector<int64_t>;
 // armed models, and, where it has one, their cluster-specific decoder. A new backbone is an entry
 // here and rows in model_kinds().
 struct BackboneFactories {
-  FixedEffectsFactory (*fixed_effects)(const ModelConfig& config, const Shape& input_shape);
+  FixedEffectsFactory (*fixed_effects)(const ModelConfig& config, const Shape& input_shape, int64_t outputs);
   std::shared_ptr<FixedEffectsModule> (*membership)(const ModelConfig& config, const Shape& input_shape, int64_t clusters);
   Decoder (*cluster_decoder)(const ModelConfig& config, const Shape& input_shape, int64_t clusters);  // may be null
 };
@@ -30,27 +30,28 @@ std::shared_ptr<FixedEffectsModule> conv_net(const Shape& input_shape, const Sha
 
 const BackboneFactories& factories(Backbone backbone) {
   static const BackboneFactories mlp_backbone{
-      [](const ModelConfig& c, const Shape&) -> FixedEffectsFactory {
+      [](const ModelConfig& c, const Shape&, int64_t outputs) -> FixedEffectsFactory {
         const Shape hidden = c.fe == "linear" ? Shape{} : c.hidden;  // linear: a GLM
         const bool intercept = !c.no_intercept;
-        return [hidden, intercept](int64_t inputs) { return mlp(inputs, hidden, 1, intercept); };
+        return [hidden, intercept, outputs](int64_t inputs) { return mlp(inputs, hidden, outputs, intercept); };
       },
       [](const ModelConfig& c, const Shape& input_shape, int64_t clusters) {
         return mlp(input_shape[0], c.membership_hidden, clusters);
       },
       nullptr};
   static const BackboneFactories cnn_backbone{
-      [](const ModelConfig& c, const Shape& input_shape) -> FixedEffectsFactory {
-        return [c, input_shape](int64_t) { return conv_net(input_shape, c.filters, c.head_hidden, 1); };
+      [](const ModelConfig& c, const Shape& input_shape, int64_t outputs) -> FixedEffectsFactory {
+        return [c, input_shape, outputs](int64_t) { return conv_net(input_shape, c.filters, c.head_hidden, outputs); };
       },
       [](const ModelConfig& c, const Shape& input_shape, int64_t clusters) {
         return conv_net(input_shape, c.filters, c.membership_hidden, clusters);
       },
       nullptr};
   static const BackboneFactories autoencoder_backbone{
-      [](const ModelConfig& c, const Shape& input_shape) -> FixedEffectsFactory {
-        return [c, input_shape](int64_t) -> std::shared_ptr<FixedEffectsModule> {
+      [](const ModelConfig& c, const Shape& input_shape, int64_t outputs) -> FixedEffectsFactory {
+        return [c, input_shape, outputs](int64_t) -> std::shared_ptr<FixedEffectsModule> {
           return AutoencoderClassifier(AutoencoderOptions(input_shape, c.filters, c.latent, c.head_hidden)
+                                           .outputs(outputs)
                                            .population_decoder(c.has_random_effects()))
               .ptr();
         };
@@ -77,7 +78,7 @@ const BackboneFactories& factories(Backbone backbone) {
 }  // namespace
 
 Network build_network(const ModelConfig& config, const Shape& input_shape, const std::vector<FactorTerms>& factors,
-                      const FixedEffectsFactory& custom) {
+                      const FixedEffectsFactory& custom, int64_t outputs) {
   const ModelKind& kind = config.kind();
   if (kind.takes_images() != (input_shape.size() == 3))
     throw Error(kind.takes_images() ? "--model " + config.model + " needs images (--images or --image-column)"
@@ -89,8 +90,9 @@ Network build_network(const ModelConfig& config, const Shape& input_shape, const
     if (!custom) throw Error("fe custom: the fixed-effects network comes from a FixedEffectsFactory (C++ API); the CLI offers mlp and linear");
     o.fixed_effects = custom;
   } else {
-    o.fixed_effects = backbone.fixed_effects(config, input_shape);
+    o.fixed_effects = backbone.fixed_effects(config, input_shape, outputs);
   }
+  o.outputs = outputs;
   o.cluster_input = kind.method == Method::cluster_input;
   o.adversary = config.has_adversary();
   o.adversary_hidden = config.adversary_hidden;

@@ -20,9 +20,10 @@ struct FactorTerms {
 
 // The network a configuration describes for grouping factors `factors`. `input_shape`: {features}
 // or {channels, height, width}; `custom`: the user's fixed-effects network (config.fe ==
-// "custom"), else the backbone's own, built through the same factory path.
+// "custom"), else the backbone's own, built through the same factory path; `outputs`: its
+// link-scale outputs per row (1, or the classes of a multiclass target).
 Network build_network(const ModelConfig& config, const std::vector<int64_t>& input_shape, const std::vector<FactorTerms>& factors,
-                      const FixedEffectsFactory& custom = {});
+                      const FixedEffectsFactory& custom = {}, int64_t outputs = 1);
 // One grouping factor of `clusters` levels whose random effects the config's flags describe
 // (`slope_columns`: the input columns of config.random_slopes when it names inputs).
 Network build_network(const ModelConfig& config, const std::vector<int64_t>& input_shape, int64_t clusters,

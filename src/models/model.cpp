@@ -69,9 +69,19 @@ MixedEffectsModel MixedEffectsModel::fit(const ModelConfig& config_in, const Clu
   for (const auto& [column, levels] : data.levels) m.s_->spec.categorical.push_back(column);
   m.s_->spec.levels = data.levels;
   m.s_->spec.target_levels = data.target_levels;
-  if (progress && !data.target_levels.empty())
+  if (family.one_column_per_class() && data.target_levels.empty()) {
+    // Class indices without names (data built in C++): the classes are 0..max.
+    const int64_t classes = data.y.max().item<int64_t>() + 1;
+    for (int64_t k = 0; k < classes; ++k) m.s_->spec.target_levels.push_back(std::to_string(k));
+  }
+  if (progress && family.one_column_per_class()) {
+    std::string classes;
+    for (const auto& level : m.s_->spec.target_levels) classes += (classes.empty() ? "" : ", ") + level;
+    *progress << "target " << data.target_name << ": " << m.s_->spec.target_levels.size() << " classes (" << classes << ")" << std::endl;
+  } else if (progress && !data.target_levels.empty()) {
     *progress << "target " << data.target_name << ": '" << data.target_levels[1] << "' is the event (1), '" << data.target_levels[0]
               << "' the reference (0)" << std::endl;
+  }
 
   ClusteredData train = data, valid;
   if (config.validation_fraction > 0) {
@@ -123,6 +133,9 @@ MixedEffectsModel MixedEffectsModel::fit(const ModelConfig& config_in, const Clu
 
 Predictions MixedEffectsModel::predict(const ClusteredData& data, PredictMode mode, UnseenMode unseen, double interval) const {
   if (interval != 0 && !(interval > 0 && interval < 1)) throw Error("--interval: must be a coverage between 0 and 1, e.g. 0.95");
+  const Likelihood& family = s_->likelihood();
+  if (interval != 0 && family.one_column_per_class())
+    throw Error("--interval: not available for --task " + s_->config.task + "; its class probabilities come without intervals");
   const torch::Tensor x = s_->model_input(data);
   const bool can_infer = !s_->net->memberships.empty();
   if (mode == PredictMode::mixed && !s_->net->uses_clusters())
@@ -169,7 +182,9 @@ Predictions MixedEffectsModel::predict(const ClusteredData& data, PredictMode mo
     for (size_t f = 0; f < factors; ++f) key.push_back(p.mode[f][i]);
     groups[key].push_back(i);
   }
-  auto out = torch::empty({n}, torch::kFloat64), variance = torch::zeros({n}, torch::kFloat64);
+  const int64_t classes = static_cast<int64_t>(s_->spec.target_levels.size());
+  auto out = family.one_column_per_class() ? torch::empty({n, classes}, torch::kFloat64) : torch::empty({n}, torch::kFloat64);
+  auto variance = torch::zeros({n}, torch::kFloat64);
   for (const auto& [key, rows] : groups) {
     auto index = torch::tensor(rows, torch::kInt64);
     const auto m = static_cast<int64_t>(rows.size());
@@ -187,12 +202,18 @@ Predictions MixedEffectsModel::predict(const ClusteredData& data, PredictMode mo
       out.index_copy_(0, index, network_output(s_->net, rows_x, z).to(torch::kFloat64));
     }
   }
-  const Likelihood& family = s_->likelihood();
   const auto to_target = [&](const torch::Tensor& eta) {
     const auto mean = family.mean(eta).contiguous();
     return family.has_residual_sd() ? (mean * s_->target_sd + s_->target_mean).contiguous() : mean;
   };
   const auto value = to_target(out);
+  if (family.one_column_per_class()) {
+    const auto best = value.argmax(1).to(torch::kFloat64).contiguous();
+    p.value.assign(best.data_ptr<double>(), best.data_ptr<double>() + n);
+    const double* row = value.data_ptr<double>();
+    for (int64_t i = 0; i < n; ++i, row += classes) p.probabilities.emplace_back(row, row + classes);
+    return p;
+  }
   p.value.assign(value.data_ptr<double>(), value.data_ptr<double>() + n);
   if (interval > 0) {
     // A normal quantile: the link-scale effect is normal under the posterior (and so is the
@@ -221,6 +242,10 @@ nlohmann::json MixedEffectsModel::evaluate(const ClusteredData& data, PredictMod
   auto y = data.y.to(torch::kFloat64).contiguous();
   std::vector<double> target(y.data_ptr<double>(), y.data_ptr<double>() + y.numel());
   std::vector<double> prediction = p.value;
+  if (!p.probabilities.empty()) {
+    prediction.clear();  // every class's probability, row after row
+    for (const auto& row : p.probabilities) prediction.insert(prediction.end(), row.begin(), row.end());
+  }
   std::vector<std::string> clusters = data.clusters();
   if (data.trials.defined()) {
     // Binomial rows are scored as their individual 0/1 trials.

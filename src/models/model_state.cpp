@@ -40,7 +40,8 @@ std::vector<FactorTerms> MixedEffectsModel::State::factor_terms() const {
 }
 
 void MixedEffectsModel::State::build_network(const FixedEffectsFactory& custom) {
-  net = armed::build_network(config, input_shape, factor_terms(), custom);
+  const int64_t outputs = likelihood().one_column_per_class() ? static_cast<int64_t>(spec.target_levels.size()) : 1;
+  net = armed::build_network(config, input_shape, factor_terms(), custom, outputs);
 }
 
 torch::Tensor MixedEffectsModel::State::model_target(const torch::Tensor& y) const {

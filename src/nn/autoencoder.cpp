@@ -83,7 +83,7 @@ void AutoencoderClassifierImpl::reset() {
   const int64_t blocks = static_cast<int64_t>(options.filters().size());
   to_latent = register_module("to_latent", torch::nn::Linear(channels * (shape[1] >> blocks) * (shape[2] >> blocks), options.latent()));
   decoder = register_module("decoder", Decoder(DecoderOptions(shape, options.filters(), options.latent())));
-  classifier = register_module("classifier", MLP(MLPOptions(options.latent(), options.classifier_hidden(), 1)));
+  classifier = register_module("classifier", MLP(MLPOptions(options.latent(), options.classifier_hidden(), options.outputs())));
 }
 
 FixedEffectsOutput AutoencoderClassifierImpl::forward(const torch::Tensor& x) {

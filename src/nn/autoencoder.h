@@ -60,6 +60,7 @@ struct AutoencoderOptions {
   TORCH_ARG(std::vector<int64_t>, filters);      // encoder blocks: conv 3x3 stride 2, batch norm, ReLU
   TORCH_ARG(int64_t, latent);
   TORCH_ARG(std::vector<int64_t>, classifier_hidden);  // the classifier on the latent
+  TORCH_ARG(int64_t, outputs) = 1;                     // its logits: 1, or one per class
   // The decoder learns the reconstruction from the latent without shaping the latent (aec-armed:
   // a cluster-specific decoder owns reconstruction, so the latent need not carry cluster style).
   TORCH_ARG(bool, population_decoder) = false;

@@ -33,8 +33,9 @@ NetworkImpl::NetworkImpl(NetworkOptions options_) : options(std::move(options_))
     else probe_shape.push_back(inputs);
     const auto probe = fixed_effects->forward(torch::zeros(probe_shape));
     fixed_effects->train();
-    if (probe.output.dim() != 2 || probe.output.size(1) != 1)
-      throw Error("the fixed-effects network must return an output of shape [rows, 1]");
+    if (probe.output.dim() != 2 || probe.output.size(1) != options.outputs)
+      throw Error("the fixed-effects network must return an output of shape [rows, " + std::to_string(options.outputs) + "]" +
+                  (options.outputs > 1 ? " (one logit per class)" : ""));
     for (const auto& h : probe.hidden) hidden_widths.push_back(h.size(1));
     slope_width = probe.slope_features.defined() ? probe.slope_features.size(1) : hidden_widths.empty() ? 0 : hidden_widths.back();
   }
@@ -48,7 +49,7 @@ NetworkImpl::NetworkImpl(NetworkOptions options_) : options(std::move(options_))
     for (size_t f = 0; f < factors(); ++f)
       adversaries.push_back(register_module(
           factor_module("adversary", f),
-          MLP(MLPOptions(width + (options.adversary_sees_target ? 1 : 0), options.adversary_hidden, options.factors[f].clusters))));
+          MLP(MLPOptions(width + (options.adversary_sees_target ? options.outputs : 0), options.adversary_hidden, options.factors[f].clusters))));
   }
   if (options.random_effects) {
     for (size_t f = 0; f < factors(); ++f) {
@@ -57,11 +58,15 @@ NetworkImpl::NetworkImpl(NetworkOptions options_) : options(std::move(options_))
       const int64_t slopes = plan.slopes == SlopeSource::none     ? 0
                              : plan.slopes == SlopeSource::hidden ? slope_width
                                                                   : static_cast<int64_t>(plan.slope_columns.size());
+      if (options.outputs > 1 && plan.slopes != SlopeSource::none)
+        throw Error("several outputs (multiclass) take random intercepts per class only; use --random-slopes none");
+      // One output: an intercept and the slopes; several: an intercept per output.
+      const int64_t units = options.outputs > 1 ? options.outputs : 1 + slopes;
       std::vector<double> loc_init{plan.intercept_posterior_init_scale}, prior{plan.intercept_prior_scale};
-      loc_init.resize(1 + slopes, plan.slope_posterior_init_scale);
-      prior.resize(1 + slopes, plan.slope_prior_scale);
+      loc_init.resize(units, options.outputs > 1 ? plan.intercept_posterior_init_scale : plan.slope_posterior_init_scale);
+      prior.resize(units, options.outputs > 1 ? plan.intercept_prior_scale : plan.slope_prior_scale);
       random_effects.push_back(register_module(factor_module("random_effects", f),
-                                               RandomEffects(RandomEffectsOptions(factor.clusters, 1 + slopes)
+                                               RandomEffects(RandomEffectsOptions(factor.clusters, units)
                                                                  .posterior_loc_init_scale(loc_init)
                                                                  .posterior_scale_init_min(plan.posterior_scale_init_min)
                                                                  .posterior_scale_init_range(plan.posterior_scale_init_range)
@@ -101,7 +106,7 @@ NetworkOutput NetworkImpl::forward(const torch::Tensor& x, const std::vector<Clu
   }
   FixedEffectsOutput fe = fixed_effects->forward(input);
   NetworkOutput out;
-  out.fixed = fe.output.squeeze(1);
+  out.fixed = options.outputs == 1 ? fe.output.squeeze(1) : fe.output;
   if (fixed_calibration.defined()) out.fixed = fixed_calibration[0] + fixed_calibration[1] * out.fixed;
   if (!adversaries.empty() && !fe.hidden.empty()) out.hidden = fe.hidden.size() == 1 ? fe.hidden[0] : torch::cat(fe.hidden, 1);
   out.output = out.fixed;
@@ -110,13 +115,27 @@ NetworkOutput NetworkImpl::forward(const torch::Tensor& x, const std::vector<Clu
   if (mixed_decoder) out.mixed_reconstruction = mixed_decoder->forward(fe.latent, &z.front());
   for (size_t f = 0; f < random_effects.size(); ++f) {
     out.re_slopes.push_back(slope_features(fe, x, f));
-    out.output = out.output + random_effects[f]->linear_term(z[f], out.re_slopes.back());
+    out.output = out.output + (options.outputs == 1 ? random_effects[f]->linear_term(z[f], out.re_slopes.back()) : random_effects[f]->forward(z[f]));
   }
   return out;
 }
 
 torch::Tensor NetworkImpl::adversary_input(const torch::Tensor& hidden, const torch::Tensor& target) const {
-  return options.adversary_sees_target ? torch::cat({hidden, target.view({-1, 1}).to(hidden.dtype())}, 1) : hidden;
+  if (!options.adversary_sees_target) return hidden;
+  const auto columns = options.outputs == 1 ? target.view({-1, 1}) : torch::one_hot(target.to(torch::kInt64), options.outputs);
+  return torch::cat({hidden, columns.to(hidden.dtype())}, 1);
+}
+
+std::pair<torch::Tensor, torch::Tensor> NetworkImpl::random_effects_moments(const std::vector<torch::Tensor>& ids,
+                                                                            const std::vector<torch::Tensor>& re_slopes) {
+  // The factors' posteriors are independent: their terms' means and variances add.
+  torch::Tensor mean, var;
+  for (size_t f = 0; f < random_effects.size(); ++f) {
+    auto [m, v] = options.outputs == 1 ? random_effects[f]->linear_moments(ids[f], re_slopes[f]) : random_effects[f]->unit_moments(ids[f]);
+    mean = mean.defined() ? mean + m : m;
+    var = var.defined() ? var + v : v;
+  }
+  return {mean, var};
 }
 
 torch::Tensor NetworkImpl::membership_probabilities(const torch::Tensor& x, size_t factor) {

@@ -13,8 +13,9 @@
 namespace armed {
 
 struct NetworkOutput {
-  torch::Tensor output;     // [n] the model's prediction given Z (mixed with random effects): link scale
-  torch::Tensor fixed;      // [n] the fixed-effects part alone
+  // [n], or [n, outputs] with several outputs (one per class).
+  torch::Tensor output;     // the model's prediction given Z (mixed with random effects): link scale
+  torch::Tensor fixed;      // the fixed-effects part alone
   torch::Tensor hidden;     // [n, sum(hidden)] concatenated fixed-effects hidden activations, the adversaries'
                             // input (undefined without an adversary)
   // Per grouping factor, [n, units - 1] what its random slopes multiply (undefined: intercepts only).
@@ -52,6 +53,9 @@ struct GroupingFactorOptions {
 // Everything a Network is built from; src/models/from_config.cpp fills it from a ModelConfig.
 struct NetworkOptions {
   std::vector<int64_t> input_shape;  // {features}, or {channels, height, width} for images
+  // Link-scale outputs per row: 1, or one per class (multiclass), when each factor's random
+  // effects are an intercept per output (no slopes) and the adversary reads the target one-hot.
+  int64_t outputs = 1;
   std::vector<GroupingFactorOptions> factors;  // one or several grouping factors (crossed or nested)
   // Builds the fixed-effects network for its number of input features (images: unused).
   FixedEffectsFactory fixed_effects;
@@ -84,9 +88,13 @@ class NetworkImpl : public torch::nn::Module {
   explicit NetworkImpl(NetworkOptions options);
   NetworkOutput forward(const torch::Tensor& x, const std::vector<ClusterDesign>& z);
   // What the adversary reads: the hidden activations, and with adversary_sees_target the target
-  // ([n], y or y / trials) as a last column.
+  // ([n], y or y / trials) as a last column (with several outputs, the class one-hot).
   torch::Tensor adversary_input(const torch::Tensor& hidden, const torch::Tensor& target) const;
   torch::Tensor membership_probabilities(const torch::Tensor& x, size_t factor);  // [n, clusters], rows sum to 1
+  // Mean and variance under the posterior of the random effects' part of the output, shaped as
+  // it, for rows of known clusters (ids per factor, -1: none) and their slope features.
+  std::pair<torch::Tensor, torch::Tensor> random_effects_moments(const std::vector<torch::Tensor>& ids,
+                                                                 const std::vector<torch::Tensor>& re_slopes);
   torch::Tensor kl_divergence();  // of the random effects (and the cluster decoder's); 0 without them
   // Its minibatch estimate from each factor's ids and weights (see
   // RandomEffectsImpl::kl_divergence(ids, weights)); the cluster decoder goes with the first factor.

@@ -332,6 +332,13 @@ std::pair<torch::Tensor, torch::Tensor> RandomEffectsImpl::linear_moments(const 
   return {mean, lt_h.square().sum(1) * known};
 }
 
+std::pair<torch::Tensor, torch::Tensor> RandomEffectsImpl::unit_moments(const torch::Tensor& ids) {
+  auto known = (ids >= 0).to(loc.scalar_type()).unsqueeze(1);
+  auto idx = ids.clamp_min(0);
+  auto scale = full() ? cholesky_rows(idx).square().sum(-1) : to_scale(raw_scale.index_select(0, idx)).square();
+  return {loc.index_select(0, idx) * known, scale * known};
+}
+
 torch::Tensor RandomEffectsImpl::kl_divergence() const {
   if (!full() && !prior_lower.defined()) return diagonal_kl(loc, raw_scale, raw_prior_scale, torch::Tensor());
   return full_kl(loc, posterior_cholesky(), prior_cholesky()).sum();

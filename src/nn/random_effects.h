@@ -45,6 +45,8 @@ class RandomEffectsImpl : public torch::nn::Cloneable<RandomEffectsImpl> {
   // Mean and variance under q of that linear term for each row; zero for unknown clusters. Lets a
   // full-batch objective take expectations without sampling.
   std::pair<torch::Tensor, torch::Tensor> linear_moments(const torch::Tensor& ids, const torch::Tensor& slopes);
+  // Per row, each unit's mean and variance under q ([n, units]); zero for unknown clusters.
+  std::pair<torch::Tensor, torch::Tensor> unit_moments(const torch::Tensor& ids);
   torch::Tensor kl_divergence() const;        // sum over clusters of KL(q_k || prior)
   // sum_i weights_i KL(q_{ids_i} || prior): with weights_i = rows / (batch rows x rows of cluster
   // ids_i), an unbiased estimate from a minibatch of the sum over clusters, at the batch's cost.

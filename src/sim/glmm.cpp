@@ -36,7 +36,9 @@ void GlmmOptions::validate() const {
     throw Error("--variances: give one variance, or one per grouping factor (" + std::to_string(clusters.size()) + ")");
   for (double v : variances)
     if (!(v >= 0)) throw Error("--variances must be >= 0");
-  if (task != "classification" && task != "regression") throw Error("--task must be classification or regression, not '" + task + "'");
+  if (task != "classification" && task != "regression" && task != "multiclass")
+    throw Error("--task must be classification, regression or multiclass, not '" + task + "'");
+  if (task == "multiclass" && classes < 2) throw Error("--classes must be at least 2");
   if (!(noise >= 0)) throw Error("--noise must be >= 0");
 }
 
@@ -45,6 +47,7 @@ GlmmData simulate_glmm(const GlmmOptions& o) {
   Rng rng(o.seed);
   const int64_t n = o.rows, p = o.features;
   const size_t factors = o.clusters.size();
+  const int64_t classes = o.task == "multiclass" ? o.classes : 1;  // intercepts per level
   GlmmData sim;
   // Each factor: level weights Poisson(3) + 1, and the levels' intercepts.
   std::vector<std::vector<double>> cumulative(factors);
@@ -56,11 +59,12 @@ GlmmData simulate_glmm(const GlmmOptions& o) {
       cumulative[f].push_back(total);
     }
     for (auto& c : cumulative[f]) c /= total;
-    for (int64_t k = 0; k < o.clusters[f]; ++k) sim.effects[f].push_back(rng.normal(0.0, std::sqrt(variance_of(o, f))));
+    for (int64_t k = 0; k < o.clusters[f] * classes; ++k) sim.effects[f].push_back(rng.normal(0.0, std::sqrt(variance_of(o, f))));
     sim.data.factors.push_back({factors == 1 ? "cluster" : "cluster" + std::to_string(f + 1), std::vector<std::string>(static_cast<size_t>(n))});
   }
   auto& d = sim.data;
   d.source = "glmm";
+  for (int64_t k = 0; k < classes && o.task == "multiclass"; ++k) d.target_levels.push_back(std::to_string(k));
   for (int64_t j = 1; j <= p; ++j) d.feature_names.push_back("x" + std::to_string(j));
   d.feature_columns = d.feature_names;
   d.x = torch::empty({n, p}, torch::kFloat32);
@@ -75,16 +79,29 @@ GlmmData simulate_glmm(const GlmmOptions& o) {
       sum += v;
     }
     const double e = 1 + sum;
-    double eta = e * std::cos(e) + 2 * x[i * p] * x[i * p + 1];
+    std::vector<double> eta(static_cast<size_t>(classes));
+    for (int64_t k = 0; k < classes; ++k)
+      eta[k] = e * std::cos(e + 2 * M_PI * static_cast<double>(k) / static_cast<double>(classes)) + 2 * x[i * p + k % p] * x[i * p + (k + 1) % p];
     for (size_t f = 0; f < factors; ++f) {
       const double u = rng.uniform();
       const auto level = std::min<int64_t>(std::upper_bound(cumulative[f].begin(), cumulative[f].end(), u) - cumulative[f].begin(),
                                            o.clusters[f] - 1);
-      eta += sim.effects[f][level];
+      for (int64_t k = 0; k < classes; ++k) eta[k] += sim.effects[f][level * classes + k];
       d.factors[f].labels[static_cast<size_t>(i)] = std::to_string(level);
     }
-    y[i] = o.task == "classification" ? (rng.uniform() < 1 / (1 + std::exp(-eta)) ? 1.0f : 0.0f)
-                                      : static_cast<float>(eta + rng.normal(0.0, o.noise));
+    if (o.task == "multiclass") {
+      // Inverse-CDF draw from the softmax.
+      const double top = *std::max_element(eta.begin(), eta.end());
+      double total = 0;
+      for (double& v : eta) total += (v = std::exp(v - top));
+      double u = rng.uniform() * total;
+      int64_t k = 0;
+      while (k + 1 < classes && (u -= eta[k]) >= 0) ++k;
+      y[i] = static_cast<float>(k);
+    } else {
+      y[i] = o.task == "classification" ? (rng.uniform() < 1 / (1 + std::exp(-eta[0])) ? 1.0f : 0.0f)
+                                        : static_cast<float>(eta[0] + rng.normal(0.0, o.noise));
+    }
   }
   return sim;
 }
@@ -96,8 +113,9 @@ nlohmann::json truth_to_json(const GlmmOptions& o, const GlmmData& sim) {
   return {{"generator", "glmm"},
           {"options",
            {{"rows", o.rows}, {"features", o.features}, {"clusters", o.clusters}, {"variances", o.variances}, {"task", o.task},
-            {"noise", o.noise}, {"seed", o.seed}}},
-          {"fixed_effect", "f(X) = e cos(e) + 2 x1 x2, e = 1 + sum(x), X ~ U(-1, 1)^p"},
+            {"noise", o.noise}, {"classes", o.task == "multiclass" ? o.classes : 1}, {"seed", o.seed}}},
+          {"fixed_effect", o.task == "multiclass" ? "f_k(X) = e cos(e + 2 pi k / K) + 2 x_(k mod p + 1) x_((k + 1) mod p + 1), e = 1 + sum(x), X ~ U(-1, 1)^p"
+                                                  : "f(X) = e cos(e) + 2 x1 x2, e = 1 + sum(x), X ~ U(-1, 1)^p"},
           {"factors", factors}};
 }
 

@@ -128,13 +128,9 @@ torch::Tensor Trainer::objective_terms(const NetworkOutput& out, const TrainingT
   }
   torch::Tensor mixed;
   if (expected) {
-    // The factors' posteriors are independent: their terms' means and variances add.
-    torch::Tensor mean, var;
-    for (size_t f = 0; f < net_->random_effects.size(); ++f) {
-      auto [m, v] = net_->random_effects[f]->linear_moments(batch.z[f].ids, out.re_slopes[f]);
-      mean = mean.defined() ? mean + m : m;
-      var = var.defined() ? var + v : v;
-    }
+    std::vector<torch::Tensor> ids;
+    for (const auto& design : batch.z) ids.push_back(design.ids);
+    auto [mean, var] = net_->random_effects_moments(ids, out.re_slopes);
     mixed = likelihood.expected_nll(out.fixed + mean, var, batch.y, batch.trials, net_->log_residual_sd);
   } else {
     mixed = likelihood.nll(out.output, batch.y, batch.trials, net_->log_residual_sd);

@@ -229,7 +229,7 @@ TEST_F(Cli, FormulaFitsWhatTheFlagsFitAndSaysWhatItCannot) {
   expect_error(train + " --formula 'Reaction ~ poly(Days, 2) + (1 | Subject)'", "unsupported function poly()");
   expect_error(train + " --formula 'Reaction ~ Days + (1 | Subject)' --family gaussian --task classification",
                "--family gaussian contradicts --task classification");
-  expect_error(train + " --formula 'Reaction ~ Days + (1 | Subject)' --family gamma", "--family: unknown family 'gamma' (binomial, gaussian, poisson)");
+  expect_error(train + " --formula 'Reaction ~ Days + (1 | Subject)' --family gamma", "--family: unknown family 'gamma' (binomial, gaussian, poisson, multinomial)");
   expect_error(train + " --formula 'Reaction ~ Days + (1 | Subject)' --family poisson",
                "line 2, column 'Reaction': '249.56' is not a count (a non-negative integer) as --task count needs");
   expect_error(train + " --formula 'Reaction ~ Days + (1 | Subject)'", "'249.56' is not 0 or 1");  // classification unless told
@@ -271,6 +271,37 @@ TEST_F(Cli, SimulateGlmmWritesEveryGroupingFactorAndTheTruth) {
   const auto truth = nlohmann::json::parse(read_text(dir_.file("g.truth.json")));
   EXPECT_EQ(truth["factors"][1]["effects"].size(), 5u);
   expect_error("--quiet simulate glmm --clusters 1 --out " + dir_.file("h.csv"), "--clusters: every grouping factor needs at least 2 levels");
+}
+
+// Multiclass: predict writes the most probable class and each class's probability; evaluate,
+// effects and report follow.
+TEST_F(Cli, MulticlassTrainPredictEvaluateReport) {
+  const std::string data = dir_.file("mc.csv");
+  ASSERT_EQ(run_cli("--quiet simulate glmm --task multiclass --classes 3 --rows 900 --features 3 --clusters 6 --variances 2 --out " + data).exit_code, 0);
+  const std::string train = "--quiet train --data " + data + " --target y --cluster cluster --task multiclass --model armed --epochs 3 --out " +
+                            dir_.file("mc");
+  expect_error(train, "--random-slopes: --task multiclass takes random intercepts per class; add --random-slopes none");
+  auto r = run_cli(train + " --random-slopes none");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  r = run_cli("predict --model " + dir_.file("mc") + " --data " + data + " --out " + dir_.file("p.csv"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const CsvTable p = read_csv(dir_.file("p.csv"));
+  EXPECT_EQ(p.header, (std::vector<std::string>{"cluster", "prediction", "p_0", "p_1", "p_2", "mode"}));
+  EXPECT_TRUE(p.rows[0][1] == "0" || p.rows[0][1] == "1" || p.rows[0][1] == "2") << p.rows[0][1];
+  EXPECT_NEAR(std::stod(p.rows[0][2]) + std::stod(p.rows[0][3]) + std::stod(p.rows[0][4]), 1.0, 1e-5);
+  expect_error("predict --interval 0.9 --model " + dir_.file("mc") + " --data " + data + " --out " + dir_.file("q.csv"),
+               "--interval: not available for --task multiclass");
+  r = run_cli("evaluate --model " + dir_.file("mc") + " --data " + data);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto metrics = nlohmann::json::parse(r.out)["overall"];
+  EXPECT_GT(metrics["macro_auroc"].get<double>(), 0.5);
+  EXPECT_TRUE(metrics.contains("log_loss"));
+  r = run_cli("effects --format text --model " + dir_.file("mc"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("(Intercept):2"), std::string::npos) << r.out;
+  r = run_cli("--quiet report --model " + dir_.file("mc") + " --data " + data + " --out " + dir_.file("mc.html"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(read_text(dir_.file("mc.html")).find("macro AUROC"), std::string::npos);
 }
 
 // Crossed factors from a formula or from --cluster a,b; predict writes each factor's cluster and mode.

@@ -102,6 +102,28 @@ TEST(ClusteredData, TextTargetOfTwoLevelsCodesTheSecondAsTheEvent) {
   EXPECT_NE(load_error(dir.write("w.csv", "x,r,g\n1,Y,a\n2,N,b\n"), spec).find("'Y' is not a number"), std::string::npos);
 }
 
+// Multiclass: the labels are the classes, numbers sorted by value (2 before 10), text as R sorts a
+// factor's levels; y holds the class's index; prediction data gets the training classes.
+TEST(ClusteredData, MulticlassTargetLabelsAreItsClasses) {
+  TempDir dir;
+  DataSpec spec{"r", "g", {"x"}, "multiclass"};
+  const auto numbers = load_clustered_csv(dir.write("n.csv", "x,r,g\n1,10,a\n2,2,b\n3,7,b\n4,2,a\n"), spec);
+  EXPECT_EQ(numbers.target_levels, (std::vector<std::string>{"2", "7", "10"}));
+  EXPECT_TRUE(torch::equal(numbers.y, torch::tensor({2.f, 0.f, 1.f, 0.f})));
+  const auto text = load_clustered_csv(dir.write("t.csv", "x,r,g\n1,shirt,a\n2,bag,b\n3,coat,b\n"), spec);
+  EXPECT_EQ(text.target_levels, (std::vector<std::string>{"bag", "coat", "shirt"}));
+  EXPECT_TRUE(torch::equal(text.y, torch::tensor({2.f, 0.f, 1.f})));
+  spec.target_levels = text.target_levels;
+  spec.task.clear();  // as a model reads prediction data
+  EXPECT_NE(load_error(dir.write("u.csv", "x,r,g\n1,bag,a\n2,sock,b\n"), spec)
+                .find("u.csv line 3, column 'r': 'sock' is none of the classes of the target (bag, coat, shirt)"),
+            std::string::npos);
+  spec.target_levels.clear();
+  spec.task = "multiclass";
+  EXPECT_NE(load_error(dir.write("e.csv", "x,r,g\n1,bag,a\n2,,b\n"), spec).find("e.csv line 3, column 'r': empty target cell"),
+            std::string::npos);
+}
+
 TEST(ClusteredData, TextFeaturesAreCategoricalWhenAsked) {
   TempDir dir;
   const auto path = dir.write("s.csv", "sex,x,y,g\nM,1,0,a\nF,2,1,b\nM,3,1,b\n");

@@ -10,7 +10,8 @@ TEST(Likelihood, TasksNameTheFamilies) {
   EXPECT_STREQ(likelihood("classification").task(), "classification");
   EXPECT_STREQ(likelihood("regression").task(), "regression");
   EXPECT_STREQ(likelihood("count").family(), "poisson");
-  EXPECT_EQ(likelihood_tasks(), "classification, regression, count");
+  EXPECT_STREQ(likelihood("multiclass").family(), "multinomial");
+  EXPECT_EQ(likelihood_tasks(), "classification, regression, count, multiclass");
   EXPECT_THROW(likelihood("poisson"), Error);
 }
 

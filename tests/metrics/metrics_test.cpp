@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "armed/error.h"
+
 namespace armed {
 
 TEST(Metrics, AurocPerfectAndReversed) {
@@ -44,6 +46,32 @@ TEST(Metrics, ByClusterGroupsRows) {
   EXPECT_DOUBLE_EQ(j["clusters"]["a"]["auroc"].get<double>(), 1.0);
   EXPECT_DOUBLE_EQ(j["clusters"]["b"]["auroc"].get<double>(), 0.0);
   EXPECT_EQ(j["clusters"]["b"]["n"].get<int>(), 2);
+}
+
+// Three classes, four rows: class 0 is ranked perfectly, class 1 reversed, class 2 half right.
+TEST(Metrics, MulticlassMacroAurocLogLossAndAccuracy) {
+  const std::vector<double> prob{0.7, 0.1, 0.2,  //
+                                 0.2, 0.2, 0.6,  //
+                                 0.1, 0.1, 0.8,  //
+                                 0.4, 0.5, 0.1};
+  const std::vector<double> label{0, 1, 2, 2};
+  // Class 0: the one positive scores highest (1). Class 1: the positive's 0.2 against 0.1, 0.1 and
+  // 0.5 beats two of three (2/3). Class 2: positives 0.8 and 0.1 against 0.2 and 0.6: 0.8 beats
+  // both, 0.1 neither (1/2).
+  EXPECT_NEAR(macro_auroc(prob, label), (1.0 + 2.0 / 3.0 + 0.5) / 3, 1e-12);
+  EXPECT_NEAR(log_loss(prob, label), -(std::log(0.7) + std::log(0.2) + std::log(0.8) + std::log(0.1)) / 4, 1e-12);
+  const auto m = multiclass_metrics(prob, label);
+  EXPECT_DOUBLE_EQ(m.at("accuracy").get<double>(), 0.5);  // rows 0 and 2
+  EXPECT_EQ(m.at("n").get<int>(), 4);
+  EXPECT_THROW(macro_auroc({0.5, 0.5, 0.5}, label), Error);  // not a whole number of classes per row
+}
+
+// With several values per row, each cluster's rows keep all of theirs.
+TEST(Metrics, ByClusterKeepsEveryValueOfARow) {
+  const auto j = metrics_by_cluster(multiclass_metrics, {0.9, 0.1, 0.2, 0.8, 0.3, 0.7}, {0, 1, 0}, {"a", "a", "b"});
+  EXPECT_DOUBLE_EQ(j["clusters"]["a"]["accuracy"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(j["clusters"]["b"]["accuracy"].get<double>(), 0.0);
+  EXPECT_EQ(j["clusters"]["a"]["n"].get<int>(), 2);
 }
 
 }  // namespace armed

@@ -57,7 +57,7 @@ TEST(ModelConfig, KindComesFromTheTableAndSetsTheAdversaryWeight) {
     c.validate();
     FAIL() << "an unknown task must be an error";
   } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()), "--task: unknown task 'poisson' (classification, regression, count)");
+    EXPECT_EQ(std::string(e.what()), "--task: unknown task 'poisson' (classification, regression, count, multiclass)");
   }
 }
 

@@ -15,7 +15,8 @@ namespace armed {
 // every cluster's rows held out (stratified by class), and on the rest the conventional network
 // and armed with the same configuration and seed. Reported: the test metric of conventional,
 // armed (mixed) and armed-fixed, armed's variance estimate and its error relative to sigma2, and
-// armed's fitting time over the conventional network's.
+// armed's fitting time over the conventional network's. Multiclass: macro AUROC, and the variance
+// estimate is the mean over the classes' intercepts.
 struct GlmmBenchmarkOptions {
   GlmmOptions glmm = [] {
     GlmmOptions o;

@@ -14,20 +14,25 @@ namespace armed {
 // e = 1 + sum(x), and per grouping factor random intercepts b ~ N(0, variance) whose levels have
 // multinomial sizes with weights Poisson(3) + 1. Several factors are crossed: each row draws a
 // level of each. Classification: y ~ Bernoulli(logistic(f + sum b)); regression: y = f + sum b + N(0, noise^2).
+// Multiclass: K classes whose logits are f_k(X) = e cos(e + 2 pi k / K) + 2 x_a x_b (a = k mod p,
+// b = (k + 1) mod p, 0-based; class 0's is f), each with its own intercept b_k ~ N(0, variance)
+// per level; y ~ Categorical(softmax(f_k + sum b_k)), the class index 0..K-1.
 struct GlmmOptions {
   int64_t rows = 100000;
   int64_t features = 10;
   std::vector<int64_t> clusters = {1000};  // levels of each grouping factor
   std::vector<double> variances = {1.0};   // random-intercept variance of each factor (one value: all)
-  std::string task = "classification";     // classification | regression
+  std::string task = "classification";     // classification | regression | multiclass
   double noise = 1.0;                      // regression: residual SD
   uint64_t seed = kDefaultSeed;
+  int64_t classes = 3;                     // multiclass: K
   void validate() const;                   // throws armed::Error naming the flag
 };
 
 struct GlmmData {
   ClusteredData data;                        // x1..xp, y; factors "cluster", or cluster1, cluster2, ... (levels 0..K-1)
-  std::vector<std::vector<double>> effects;  // per factor, each level's intercept b
+  // Per factor, each level's intercept b (multiclass: level after level, K each: [level * K + k]).
+  std::vector<std::vector<double>> effects;
 };
 
 GlmmData simulate_glmm(const GlmmOptions& options);

@@ -1,0 +1,50 @@
+#include "likelihood/multinomial.h"
+
+#include "armed/error.h"
+#include "armed/metrics.h"
+
+namespace armed {
+
+torch::Tensor MultinomialLikelihood::nll(const torch::Tensor& eta, const torch::Tensor& y, const torch::Tensor&,
+                                         const torch::Tensor&) const {
+  return torch::nn::functional::cross_entropy(eta, y.to(torch::kInt64));
+}
+
+torch::Tensor MultinomialLikelihood::expected_nll(const torch::Tensor& eta, const torch::Tensor& var, const torch::Tensor& y,
+                                                  const torch::Tensor&, const torch::Tensor&) const {
+  // E[logsumexp(eta)] <= logsumexp(E eta + var / 2) (Jensen, with E exp = exp(mean + var / 2)): an
+  // upper bound on the expected loss, so the objective stays a bound on the ELBO, without sampling.
+  const auto labels = y.to(torch::kInt64).unsqueeze(1);
+  return (torch::logsumexp(eta + var / 2, 1) - eta.gather(1, labels).squeeze(1)).mean();
+}
+
+LogDensity MultinomialLikelihood::log_density(const torch::Tensor&, const torch::Tensor&, const torch::Tensor&) const {
+  throw Error("--task multiclass: no exact likelihood; its random effects are fitted variationally (--likelihood variational)");
+}
+
+torch::Tensor MultinomialLikelihood::log_density_constant(const torch::Tensor&, const torch::Tensor&) const {
+  throw Error("--task multiclass: no exact likelihood; its random effects are fitted variationally (--likelihood variational)");
+}
+
+torch::Tensor MultinomialLikelihood::mean(const torch::Tensor& eta) const { return torch::softmax(eta, 1); }
+
+std::string MultinomialLikelihood::invalid_target(double, double, const std::string&) const {
+  return {};  // a class label: the data's reader matches it against the target's levels
+}
+
+std::string MultinomialLikelihood::untrainable(const torch::Tensor& y, const torch::Tensor&) const {
+  if (y.numel() > 0 && !(y >= 0).logical_and(y == y.round()).all().item<bool>())
+    return "multiclass targets are class indices 0, 1, ... (or class labels in a CSV file)";
+  if (y.numel() > 0 && (y == y[0]).all().item<bool>()) return "the target has a single class; multiclass needs at least two";
+  return {};
+}
+
+double MultinomialLikelihood::metric(const torch::Tensor& eta, const torch::Tensor& y, const torch::Tensor&, double) const {
+  return macro_auroc(values(mean(eta)), values(y));
+}
+
+nlohmann::json MultinomialLikelihood::metrics(const std::vector<double>& prediction, const std::vector<double>& target) const {
+  return multiclass_metrics(prediction, target);
+}
+
+}  // namespace armed

@@ -1,0 +1,39 @@
+#pragma once
+#include "likelihood/likelihood.h"
+
+namespace armed {
+
+// One of K classes (K >= 2, the target's levels); softmax link, eta one logit per class. Random
+// effects are an intercept per class and cluster. No exact likelihood: the random effects are
+// fitted variationally.
+class MultinomialLikelihood : public Likelihood {
+ public:
+  const char* task() const override { return "multiclass"; }
+  const char* family() const override { return "multinomial"; }
+  const char* link() const override { return "softmax"; }
+  bool has_residual_sd() const override { return false; }
+  bool stratifies_splits() const override { return true; }
+  bool takes_trials() const override { return false; }
+  bool one_column_per_class() const override { return true; }
+  bool has_exact_likelihood() const override { return false; }
+  torch::Tensor nll(const torch::Tensor& eta, const torch::Tensor& y, const torch::Tensor& trials,
+                    const torch::Tensor& log_sd) const override;
+  torch::Tensor expected_nll(const torch::Tensor& eta, const torch::Tensor& var, const torch::Tensor& y,
+                             const torch::Tensor& trials, const torch::Tensor& log_sd) const override;
+  LogDensity log_density(const torch::Tensor& eta, const torch::Tensor& y, const torch::Tensor& trials) const override;
+  torch::Tensor log_density_constant(const torch::Tensor& y, const torch::Tensor& trials) const override;
+  torch::Tensor mean(const torch::Tensor& eta) const override;
+  std::string invalid_target(double value, double trials, const std::string& trials_text) const override;
+  std::string untrainable(const torch::Tensor& y, const torch::Tensor& trials) const override;
+  const char* metric_name() const override { return "macro_auroc"; }
+  double metric(const torch::Tensor& eta, const torch::Tensor& y, const torch::Tensor& trials, double target_scale) const override;
+  nlohmann::json metrics(const std::vector<double>& prediction, const std::vector<double>& target) const override;
+  std::vector<std::pair<std::string, std::string>> headline_metrics() const override {
+    return {{"accuracy", "accuracy"}, {"macro_auroc", "macro AUROC"}};
+  }
+  double score(const nlohmann::json& metrics) const override { return metrics.value("macro_auroc", NAN); }
+  const char* score_label() const override { return "macro AUROC"; }
+  bool predicts_probability() const override { return true; }
+};
+
+}  // namespace armed
