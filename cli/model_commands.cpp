@@ -69,7 +69,7 @@ ClusteredData load_for_model(const MixedEffectsModel& model, const std::string& 
 void add_train(CLI::App& app, const GlobalOptions& global, int argc, char** argv) {
   struct Args {
     ModelConfig config;
-    std::string data, target, cluster, features, out, config_file, trials, categorical, family;
+    std::string data, target, cluster, features, out, config_file, trials, exposure, categorical, family;
     ImageSource images;
     bool config_names_model = false;  // --config FILE sets "model": a formula then names its inputs
   };
@@ -81,6 +81,7 @@ void add_train(CLI::App& app, const GlobalOptions& global, int argc, char** argv
   cmd->add_option("--family", a->family, "the outcome family in lme4's words: binomial (--task classification) | gaussian (--task regression)");
   cmd->add_option("--features", a->features, "feature columns, comma-separated (default: every other column)");
   cmd->add_option("--trials", a->trials, "binomial target: column of trials, the target counting successes");
+  cmd->add_option("--exposure", a->exposure, "count target: column of each row's exposure (time at risk, population); log(exposure) is an offset");
   cmd->add_option("--categorical", a->categorical, "feature columns to code as dummies against their first level, comma-separated");
   cmd->add_option("--out", a->out, "model directory to write")->required();
   add_image_options(cmd, a->images);
@@ -104,6 +105,7 @@ void add_train(CLI::App& app, const GlobalOptions& global, int argc, char** argv
     }
     DataSpec spec{a->target, a->cluster, split_list(a->features), a->config.task};
     spec.trials = a->trials;
+    spec.exposure = a->exposure;
     spec.categorical = split_list(a->categorical);
     if (!a->config.formula.empty()) {
       for (const char* flag : {"--target", "--cluster", "--features", "--trials", "--categorical", "--random-slopes"})

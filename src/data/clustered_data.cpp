@@ -1,6 +1,7 @@
 #include "armed/data/clustered_data.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <sstream>
 
@@ -90,6 +91,7 @@ void read_target_and_clusters(const CsvTable& table, const DataSpec& spec, Clust
   data.source = table.path;
   data.target_name = spec.target;
   data.trials_name = spec.trials;
+  data.exposure_name = spec.exposure;
   const bool has_target = !spec.target.empty() && table.has_column(spec.target);
   const int64_t n = static_cast<int64_t>(table.rows.size());
   if (!spec.trials.empty()) {
@@ -100,6 +102,16 @@ void read_target_and_clusters(const CsvTable& table, const DataSpec& spec, Clust
       const double v = table.number(r, tc);
       if (v < 1 || v != std::floor(v)) throw Error(table.where(r, tc) + ": '" + table.rows[r][tc] + "' is not a positive whole number of trials");
       t[r] = static_cast<float>(v);
+    }
+  }
+  if (!spec.exposure.empty()) {
+    const size_t ec = table.column(spec.exposure);
+    data.offset = torch::empty({n}, torch::kFloat32);
+    auto* o = data.offset.data_ptr<float>();
+    for (int64_t r = 0; r < n; ++r) {
+      const double v = table.number(r, ec);
+      if (!(v > 0)) throw Error(table.where(r, ec) + ": '" + table.rows[r][ec] + "' is not a positive exposure");
+      o[r] = static_cast<float>(std::log(v));
     }
   }
   if (has_target) {
@@ -213,7 +225,7 @@ ClusteredData load_clustered_csv(const std::string& path, const DataSpec& spec) 
   } else if (spec.features.empty()) {
     for (size_t c = 0; c < table.header.size(); ++c) {
       const auto& name = table.header[c];
-      if (name != spec.target && !cluster_columns.count(c) && name != spec.trials) features.push_back({c});
+      if (name != spec.target && !cluster_columns.count(c) && name != spec.trials && name != spec.exposure) features.push_back({c});
     }
   } else {
     std::set<std::string> seen;
@@ -223,6 +235,7 @@ ClusteredData load_clustered_csv(const std::string& path, const DataSpec& spec) 
       if (std::find(factor_names.begin(), factor_names.end(), name) != factor_names.end())
         throw Error("feature '" + name + "' is also a grouping factor");
       if (name == spec.trials) throw Error("feature '" + name + "' is also the trials column");
+      if (name == spec.exposure) throw Error("feature '" + name + "' is also the exposure column");
       std::vector<size_t> parts;
       if (table.has_column(name) || name.find(':') == std::string::npos) {
         parts.push_back(table.column(name));
@@ -295,6 +308,7 @@ ClusteredData subset(const ClusteredData& data, const std::vector<int64_t>& inde
   out.source = data.source;
   out.target_name = data.target_name;
   out.trials_name = data.trials_name;
+  out.exposure_name = data.exposure_name;
   out.levels = data.levels;
   out.target_levels = data.target_levels;
   out.feature_columns = data.feature_columns;
@@ -303,6 +317,7 @@ ClusteredData subset(const ClusteredData& data, const std::vector<int64_t>& inde
   out.x = data.x.index_select(0, idx);
   if (data.has_target()) out.y = data.y.index_select(0, idx);
   if (data.trials.defined()) out.trials = data.trials.index_select(0, idx);
+  if (data.offset.defined()) out.offset = data.offset.index_select(0, idx);
   for (const auto& factor : data.factors) {
     GroupingFactor part{factor.name, {}};
     if (!factor.labels.empty())

@@ -69,6 +69,7 @@ std::string effects_text(const nlohmann::json& e) {
         << "; link " << e.value("scale", "") << ")\n";
   }
   if (e.contains("formula")) out << "Formula: " << e["formula"].get<std::string>() << '\n';
+  if (e.contains("exposure")) out << " Offset: log(" << e["exposure"].get<std::string>() << ")\n";
   if (exact) {
     const auto& lmm = e["linear_mixed_model"];
     out << '\n';

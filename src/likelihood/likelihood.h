@@ -30,6 +30,8 @@ class Likelihood {
   virtual bool stratifies_splits() const = 0;
   // A trials column (binomial counts) fits this family.
   virtual bool takes_trials() const = 0;
+  // An exposure column (log(exposure) an offset on the log link) fits this family.
+  virtual bool takes_exposure() const { return false; }
   // The target is one of K class labels (the data's target levels): y holds the class's index,
   // and eta, mean(eta) and the metrics' predictions one column per class. Otherwise eta is [rows].
   virtual bool one_column_per_class() const { return false; }

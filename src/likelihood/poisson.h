@@ -9,6 +9,7 @@ class PoissonLikelihood : public Likelihood {
   const char* task() const override { return "count"; }
   const char* family() const override { return "poisson"; }
   const char* link() const override { return "log"; }
+  bool takes_exposure() const override { return true; }
   bool has_residual_sd() const override { return false; }
   bool stratifies_splits() const override { return false; }
   bool takes_trials() const override { return false; }

@@ -146,6 +146,7 @@ nlohmann::json MixedEffectsModel::effects() const {
                                               : "Laplace";
   out["factors"] = factors;
   if (!s_->config.formula.empty()) out["formula"] = s_->config.formula;
+  if (!s_->spec.exposure.empty()) out["exposure"] = s_->spec.exposure;  // its log is an offset
   if (s_->likelihood().one_column_per_class())
     out["target_levels"] = {{"classes", s_->spec.target_levels}};
   else if (!s_->spec.target_levels.empty())

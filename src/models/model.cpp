@@ -52,6 +52,7 @@ MixedEffectsModel MixedEffectsModel::fit(const ModelConfig& config_in, const Clu
   check_trainable(data, config.task);
   const Likelihood& family = likelihood(config.task);
   if (data.trials.defined() && !family.takes_trials()) throw Error("--trials needs --task classification");
+  if (data.offset.defined() && !family.takes_exposure()) throw Error("--exposure needs --task count");
   MixedEffectsModel m;
   m.s_->config = config;
   m.s_->features = data.feature_names;
@@ -64,6 +65,7 @@ MixedEffectsModel MixedEffectsModel::fit(const ModelConfig& config_in, const Clu
     m.s_->encoders.push_back(ClusterEncoder::fit(factor.labels));
   }
   m.s_->spec.trials = data.trials_name;
+  m.s_->spec.exposure = data.exposure_name;
   m.s_->spec.features = data.feature_columns;
   m.s_->spec.no_features = !config.for_images() && data.feature_columns.empty();
   for (const auto& [column, levels] : data.levels) m.s_->spec.categorical.push_back(column);
@@ -202,6 +204,7 @@ Predictions MixedEffectsModel::predict(const ClusteredData& data, PredictMode mo
       out.index_copy_(0, index, network_output(s_->net, rows_x, z).to(torch::kFloat64));
     }
   }
+  if (data.offset.defined()) out = out + data.offset.to(torch::kFloat64);  // counts: per the row's exposure
   const auto to_target = [&](const torch::Tensor& eta) {
     const auto mean = family.mean(eta).contiguous();
     return family.has_residual_sd() ? (mean * s_->target_sd + s_->target_mean).contiguous() : mean;

@@ -76,6 +76,7 @@ void MixedEffectsModel::save(const std::string& dir) const {
          {{"target", s_->spec.target},
           {"cluster", s_->spec.cluster},
           {"trials", s_->spec.trials},
+          {"exposure", s_->spec.exposure},
           {"columns", s_->spec.features},
           {"no_features", s_->spec.no_features},
           {"categorical", s_->spec.levels},
@@ -121,6 +122,7 @@ MixedEffectsModel MixedEffectsModel::load(const std::string& dir, const FixedEff
     m.s_->spec.target = data.at("target").get<std::string>();
     m.s_->spec.cluster = data.at("cluster").get<std::string>();
     m.s_->spec.trials = data.at("trials").get<std::string>();
+    m.s_->spec.exposure = data.value("exposure", std::string());  // absent from models before exposures
     m.s_->spec.features = data.at("columns").get<std::vector<std::string>>();
     m.s_->spec.no_features = data.value("no_features", false);  // written since intercept-only models
     m.s_->spec.levels = data.at("categorical").get<std::map<std::string, std::vector<std::string>>>();

@@ -86,6 +86,7 @@ TrainingTensors MixedEffectsModel::State::tensors(const ClusteredData& data) con
   t.x = model_input(data);
   if (data.has_target()) t.y = model_target(data.y);
   t.trials = data.trials;
+  t.offset = data.offset;
   for (size_t f = 0; f < encoders.size(); ++f) {
     const GroupingFactor* factor = data.factor(factor_names[f]);
     t.z.push_back(factor ? ClusterDesign{encoders[f].encode(factor->labels), {}} : ClusterDesign::unknown(data.rows()));

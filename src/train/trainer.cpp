@@ -7,6 +7,18 @@
 namespace armed {
 namespace {
 
+// Link-scale outputs with each row's offset (log exposure) added: what the likelihood reads.
+torch::Tensor plus_offset(const torch::Tensor& eta, const torch::Tensor& offset) {
+  return offset.defined() ? eta + offset.to(eta.dtype()) : eta;
+}
+
+NetworkOutput with_offset(NetworkOutput out, const torch::Tensor& offset) {
+  if (!offset.defined()) return out;
+  out.output = plus_offset(out.output, offset);
+  out.fixed = plus_offset(out.fixed, offset);
+  return out;
+}
+
 std::vector<torch::Tensor> snapshot(torch::nn::Module& m) {
   std::vector<torch::Tensor> out;
   for (const auto& p : m.parameters()) out.push_back(p.detach().clone());
@@ -156,9 +168,9 @@ torch::Tensor Trainer::objective_terms(const NetworkOutput& out, const TrainingT
 }
 
 StepTerms Trainer::step(const torch::Tensor& x, const torch::Tensor& y, const std::vector<ClusterDesign>& z,
-                        const torch::Tensor& trials) {
+                        const torch::Tensor& trials, const torch::Tensor& offset) {
   StepTerms terms;
-  NetworkOutput out = net_->forward(x, z);
+  NetworkOutput out = with_offset(net_->forward(x, z), offset);
 
   // (a) Each adversary learns to recognise its factor's cluster from the (fixed) hidden activations.
   const torch::Tensor target = trials.defined() ? y / trials : y;
@@ -178,7 +190,7 @@ StepTerms Trainer::step(const torch::Tensor& x, const torch::Tensor& y, const st
   }
 
   // (b) The main networks fit the target while defeating the updated adversary.
-  TrainingTensors batch{x, y, trials, z};
+  TrainingTensors batch{x, y, trials, offset, z};
   torch::Tensor loss = objective_terms(out, batch, /*expected=*/false, terms);
   if (!adversaries.empty()) {
     // The adversaries have had their step: the main loss needs only the gradient through them.
@@ -206,8 +218,9 @@ TrainingHistory Trainer::fit_full_batch(const TrainingTensors& train, double tar
   const TrainerOptions& cfg = options_;
   // Small full-batch fits converge to the tolerance in double precision, not in single.
   net_->to(torch::kFloat64);
-  const TrainingTensors data{train.x.to(torch::kFloat64), train.y.to(torch::kFloat64),
-                             train.trials.defined() ? train.trials.to(torch::kFloat64) : torch::Tensor(), train.z};
+  const auto in_double = [](const torch::Tensor& t) { return t.defined() ? t.to(torch::kFloat64) : torch::Tensor(); };
+  const TrainingTensors data{train.x.to(torch::kFloat64), train.y.to(torch::kFloat64), in_double(train.trials), in_double(train.offset),
+                             train.z};
   torch::optim::LBFGS optimizer(net_->main_parameters(), torch::optim::LBFGSOptions(1.0)
                                                            .max_iter(20)
                                                            .history_size(20)
@@ -219,7 +232,7 @@ TrainingHistory Trainer::fit_full_batch(const TrainingTensors& train, double tar
   auto closure = [&] {
     terms = StepTerms();
     optimizer.zero_grad();
-    auto loss = objective_terms(net_->forward(data.x, data.z), data, /*expected=*/true, terms);
+    auto loss = objective_terms(with_offset(net_->forward(data.x, data.z), data.offset), data, /*expected=*/true, terms);
     loss.backward();
     return loss;
   };
@@ -231,7 +244,7 @@ TrainingHistory Trainer::fit_full_batch(const TrainingTensors& train, double tar
     rec.epoch = step;
     rec.loss = optimizer.step(closure).item<double>();
     rec.terms = terms.read();
-    rec.metric = cfg.likelihood->metric(network_output(net_, data.x, data.z), data.y, data.trials, target_scale);
+    rec.metric = cfg.likelihood->metric(plus_offset(network_output(net_, data.x, data.z), data.offset), data.y, data.trials, target_scale);
     rec.samples_per_second =
         static_cast<double>(data.x.size(0)) / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     history.epochs.push_back(rec);
@@ -247,8 +260,8 @@ TrainingHistory Trainer::fit_full_batch(const TrainingTensors& train, double tar
 TrainingTensors TrainingTensors::subset(const torch::Tensor& index) const {
   std::vector<ClusterDesign> rows;
   for (const auto& design : z) rows.push_back(design.rows(index));
-  return {x.index_select(0, index), y.defined() ? y.index_select(0, index) : torch::Tensor(),
-          trials.defined() ? trials.index_select(0, index) : torch::Tensor(), rows};
+  const auto rows_of = [&](const torch::Tensor& t) { return t.defined() ? t.index_select(0, index) : torch::Tensor(); };
+  return {x.index_select(0, index), rows_of(y), rows_of(trials), rows_of(offset), rows};
 }
 
 namespace {
@@ -370,7 +383,7 @@ TrainingHistory Trainer::fit(const TrainingTensors& train, const TrainingTensors
     for (int64_t b = 0; b < n; b += cfg.batch_size) {
       auto index = order.narrow(0, b, std::min(cfg.batch_size, n - b));
       const TrainingTensors batch = train.subset(index);
-      auto terms = step(batch.x, batch.y, batch.z, batch.trials);
+      auto terms = step(batch.x, batch.y, batch.z, batch.trials, batch.offset);
       const double w = static_cast<double>(index.size(0)) / static_cast<double>(n);
       const auto values = terms.stacked();
       if (!sums.defined()) {
@@ -386,11 +399,12 @@ TrainingHistory Trainer::fit(const TrainingTensors& train, const TrainingTensors
       else rec.terms[names[i]] = value;
     }
     // The training metric is measured after the epoch, in evaluation mode, like the validation one.
-    rec.metric = cfg.likelihood->metric(network_output(net_, train.x, train.z), train.y, train.trials, target_scale);
+    rec.metric = cfg.likelihood->metric(plus_offset(network_output(net_, train.x, train.z), train.offset), train.y, train.trials, target_scale);
     rec.samples_per_second =
         static_cast<double>(n) / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (valid) {
-      auto out = cfg.stop_on_fixed ? network_outputs(net_, valid->x, valid->z).fixed : network_output(net_, valid->x, valid->z);
+      auto out = plus_offset(cfg.stop_on_fixed ? network_outputs(net_, valid->x, valid->z).fixed : network_output(net_, valid->x, valid->z),
+                             valid->offset);
       rec.val_loss = cfg.likelihood->nll(out, valid->y, valid->trials, net_->log_residual_sd).item<double>();
       rec.val_metric = cfg.likelihood->metric(out, valid->y, valid->trials, target_scale);
     }

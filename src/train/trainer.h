@@ -19,6 +19,7 @@ namespace armed {
 struct TrainingTensors {
   torch::Tensor x, y;
   torch::Tensor trials;  // classification: trials per row (y counts successes); undefined: 1
+  torch::Tensor offset;  // added to each row's link-scale outputs (counts: log exposure); undefined: 0
   std::vector<ClusterDesign> z;  // one per grouping factor
 
   int64_t rows() const { return x.defined() ? x.size(0) : 0; }
@@ -80,7 +81,8 @@ class Trainer {
   // One step on a batch (z: one design per grouping factor); returns the batch's loss terms (as in
   // EpochRecord::terms, plus "total"). With several factors, "adversary" sums the adversaries'
   // losses and "adversary_accuracy" averages their accuracies.
-  StepTerms step(const torch::Tensor& x, const torch::Tensor& y, const std::vector<ClusterDesign>& z, const torch::Tensor& trials = {});
+  StepTerms step(const torch::Tensor& x, const torch::Tensor& y, const std::vector<ClusterDesign>& z, const torch::Tensor& trials = {},
+                 const torch::Tensor& offset = {});
 
   // Minibatch epochs over `train`; with `valid`, early stopping on validation loss restores the
   // best weights. One progress line per epoch goes to `progress` when it is not null.

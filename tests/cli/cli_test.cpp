@@ -304,6 +304,26 @@ TEST_F(Cli, MulticlassTrainPredictEvaluateReport) {
   EXPECT_NE(read_text(dir_.file("mc.html")).find("macro AUROC"), std::string::npos);
 }
 
+// Counts over exposures: a network's count model takes --exposure, and its data must carry the
+// column to predict; other families refuse it.
+TEST_F(Cli, ExposureEntersCountsAsAnOffset) {
+  const std::string data = std::string(ARMED_TEST_DATA) + "/exposure.csv";
+  const std::string train = "--quiet train --data " + data + " --target y --cluster g --exposure exposure --model armed --no-adversary "
+                            "--re-prior learned --random-slopes none --epochs 5 --out " + dir_.file("ex");
+  auto r = run_cli(train + " --task count");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto effects = nlohmann::json::parse(run_cli("effects --model " + dir_.file("ex")).out);
+  EXPECT_EQ(effects["likelihood"], "Laplace");
+  EXPECT_EQ(effects["exposure"], "exposure");
+  EXPECT_EQ(effects["factors"][0]["clusters"].size(), 40u);
+  EXPECT_NE(run_cli("effects --format text --model " + dir_.file("ex")).out.find(" Offset: log(exposure)"), std::string::npos);
+  r = run_cli("predict --model " + dir_.file("ex") + " --data " + data + " --out " + dir_.file("p.csv"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  expect_error("predict --model " + dir_.file("ex") + " --data " + dir_.write("n.csv", "x,g\n0.5,g01\n") + " --out " + dir_.file("q.csv"),
+               "no column 'exposure'");
+  expect_error(train + " --task regression", "--exposure needs --task count");
+}
+
 // Crossed factors from a formula or from --cluster a,b; predict writes each factor's cluster and mode.
 TEST_F(Cli, SeveralGroupingFactorsTrainPredictAndExplain) {
   const std::string data = dir_.file("g.csv");

@@ -124,6 +124,21 @@ TEST(ClusteredData, MulticlassTargetLabelsAreItsClasses) {
             std::string::npos);
 }
 
+// An exposure column becomes each row's log offset, not a feature; it must be positive.
+TEST(ClusteredData, ExposureIsALogOffsetNotAFeature) {
+  TempDir dir;
+  DataSpec spec{"y", "g", {}, "count"};
+  spec.exposure = "t";
+  const auto d = load_clustered_csv(dir.write("c.csv", "x,t,y,g\n1,2,3,a\n2,0.5,0,b\n"), spec);
+  EXPECT_EQ(d.feature_names, (std::vector<std::string>{"x"}));
+  EXPECT_TRUE(torch::allclose(d.offset, torch::tensor({std::log(2.f), std::log(0.5f)})));
+  EXPECT_EQ(subset(d, {1}).offset.item<float>(), d.offset[1].item<float>());
+  EXPECT_NE(load_error(dir.write("z.csv", "x,t,y,g\n1,2,3,a\n2,0,0,b\n"), spec).find("z.csv line 3, column 't': '0' is not a positive exposure"),
+            std::string::npos);
+  spec.features = {"x", "t"};
+  EXPECT_NE(load_error(dir.write("f.csv", "x,t,y,g\n1,2,3,a\n"), spec).find("feature 't' is also the exposure column"), std::string::npos);
+}
+
 TEST(ClusteredData, TextFeaturesAreCategoricalWhenAsked) {
   TempDir dir;
   const auto path = dir.write("s.csv", "sex,x,y,g\nM,1,0,a\nF,2,1,b\nM,3,1,b\n");

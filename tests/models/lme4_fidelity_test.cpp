@@ -243,4 +243,25 @@ TEST(Lme4Fidelity, GrouseTicksPoissonAdaptiveQuadrature) {
   expect_relative(e["random_effects_sd"]["(Intercept)"].get<double>(), 0.9540699467, 0.01, "SD BROOD");
 }
 
+// Counts over exposures: glmer(y ~ x + offset(log(exposure)) + (1 | g), family = poisson), the data
+// and fit from tests/data/exposure.R (lme4 1.1-31). The expected count is proportional to the
+// row's exposure.
+TEST(Lme4Fidelity, PoissonWithAnExposureOffset) {
+  ModelConfig config;
+  DataSpec spec;
+  config.task = spec.task = "count";
+  spec.exposure = "exposure";
+  apply_formula(parse_formula("y ~ x + (1 | g)"), /*network=*/false, config, spec);
+  ClusteredData data = load_clustered_csv(std::string(ARMED_TEST_DATA) + "/exposure.csv", spec);
+  const auto model = MixedEffectsModel::fit(config, data);
+  const auto e = model.effects();
+  EXPECT_NEAR(e["fixed_effects"]["(Intercept)"].get<double>(), 0.259756482, 1e-3);
+  EXPECT_NEAR(e["fixed_effects"]["x"].get<double>(), 0.480152141, 1e-3);
+  expect_relative(e["random_effects_sd"]["(Intercept)"].get<double>(), 0.626395328, 0.01, "SD g");
+  EXPECT_NEAR(e["linear_mixed_model"]["log_likelihood"].get<double>(), -1005.73744428, 1e-3);
+  const double first = model.predict(data).value[0];
+  data.offset = data.offset + std::log(2.0);
+  EXPECT_NEAR(model.predict(data).value[0], 2 * first, 1e-5 * first);
+}
+
 }  // namespace armed

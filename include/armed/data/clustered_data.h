@@ -18,6 +18,9 @@ struct DataSpec {
   std::vector<std::string> features;  // a:b: products of a's and b's inputs; empty: every column other than target, cluster and trials
   std::string task;                   // its outcome family checks the targets (classification: 0/1, or 0..trials); empty: no check
   std::string trials;                 // binomial target: column of trials, the target counting successes
+  // Counts: column of each row's exposure (time at risk, area, population): the expected count is
+  // exposure x rate, log(exposure) an offset on the link scale.
+  std::string exposure;
   std::vector<std::string> categorical;  // feature columns coded as dummies against their first level
   std::map<std::string, std::vector<std::string>> levels;  // known levels (from training); empty: from the data
   // Feature columns holding text are categorical too (formulas: as R codes a character column).
@@ -42,6 +45,7 @@ struct ClusteredData {
   std::string source;                   // file name, for messages
   std::string target_name = "y";
   std::string trials_name;              // empty: one trial per row
+  std::string exposure_name;            // empty: no exposure column
   std::map<std::string, std::vector<std::string>> levels;  // levels of each categorical feature column
   // A text target's two levels, sorted as R's factor levels: the second is the event (y = 1).
   std::vector<std::string> target_levels;
@@ -50,6 +54,7 @@ struct ClusteredData {
   torch::Tensor x;                      // rows x features, float32
   torch::Tensor y;                      // rows, float32; undefined when there is no target
   torch::Tensor trials;                 // rows, float32; undefined without a trials column
+  torch::Tensor offset;                 // rows, float32: log(exposure); undefined without an exposure column
   // The grouping factors (one, or several crossed or nested). The first also groups the splits,
   // per-cluster metrics and reports.
   std::vector<GroupingFactor> factors;
