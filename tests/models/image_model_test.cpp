@@ -46,6 +46,30 @@ double accuracy(const Predictions& p, const ClusteredData& d) {
 
 }  // namespace
 
+// Three classes: the toy's two, and every third image transposed as a third class (a bright left or
+// right half). The CNN's and the autoencoder's heads give one logit per class.
+TEST(ImageModels, MulticlassHeadsLearnThreeClasses) {
+  const auto three_classes = [](uint64_t seed) {
+    ClusteredData d = toy_images(4, 60, seed);
+    const auto third = torch::arange(d.rows()) % 3 == 0;
+    d.y = torch::where(third, torch::full_like(d.y, 2.0f), d.y);
+    d.x = torch::where(third.view({-1, 1, 1, 1}), d.x.transpose(2, 3), d.x);
+    d.target_levels = {"bottom", "top", "side"};
+    return d;
+  };
+  const auto train = three_classes(1), test = three_classes(2);
+  for (const char* model : {"cnn-armed", "aec-armed"}) {
+    ModelConfig c = image_config(model);
+    c.task = "multiclass";
+    c.random_slopes = "none";
+    c.epochs = 15;
+    c.weight_classification = 1.0;  // as for the two classes: the classifier's loss counts as much as the pictures
+    const auto m = MixedEffectsModel::fit(c, train);
+    EXPECT_EQ(m.predict(test).probabilities.at(0).size(), 3u) << model;
+    EXPECT_GT(m.evaluate(test)["overall"]["macro_auroc"].get<double>(), 0.8) << model;
+  }
+}
+
 TEST(ImageModels, EveryKindLearnsTheToyImages) {
   const auto train = toy_images(4, 60, 1), test = toy_images(4, 30, 2);
   for (const std::string kind : {"cnn", "cnn-adversarial", "cnn-armed"}) {
