@@ -19,7 +19,7 @@ struct ModelConfig {
   std::string model = "conventional";  // a row of model_kinds()
   // The outcome family: classification (0/1 or successes of --trials; logit link) | regression
   // (Gaussian) | count (Poisson, log link) | multiclass (one of K classes; softmax, random
-  // intercepts per class and cluster, fitted variationally).
+  // intercepts per class and cluster).
   std::string task = "classification";
   std::string fe = "mlp";               // fixed-effects part: mlp | linear (one linear layer: a GLM)
   // fe linear without an intercept (a formula's 0 + or - 1): features and a Gaussian target are
@@ -34,7 +34,7 @@ struct ModelConfig {
   // linear fixed part is then the whole GLMM as glmer fits it, and a network is followed by a
   // final stage that refits the random effects and variance components with the network's output
   // as a covariate. auto: laplace where variance components are estimated (re_prior learned, or a
-  // linear fixed part) and the family has an exact likelihood (not multiclass), variational otherwise.
+  // linear fixed part), variational otherwise.
   std::string likelihood = "auto";
   int64_t nagq = 1;  // quadrature nodes per random effect (glmer's nAGQ): 1 is Laplace's approximation
   std::vector<int64_t> hidden = {4, 4, 4};       // fixed-effects MLP: 3 hidden layers of 4 ReLU units
@@ -104,7 +104,7 @@ struct ModelConfig {
   // A linear fixed part and random effects fitted by the exact likelihood (Gaussian: penalized
   // least squares on a sparse Cholesky factor; other families: Laplace or quadrature on it), the
   // variance components always estimated; the optimizer, epochs and prior and posterior scales do
-  // not apply.
+  // not apply. Not multiclass (one logit per class): its linear part is trained, then its exact stage.
   bool linear_mixed_model() const;
   bool exact_likelihood() const;  // likelihood resolved: laplace (or quadrature) rather than variational
   bool sparse_random_effects(int64_t clusters) const;  // re_updates resolved for this many clusters
@@ -138,7 +138,7 @@ void for_each_field(ModelConfig& c, Visitor&& v) {
   v("head_hidden", c.head_hidden, "image models: dense layers of the CNN head or of the autoencoder's latent classifier");
   v("latent", c.latent, "aec: latent dimensions");
   v("random_slopes", c.random_slopes, "random slopes on: hidden (last FE hidden layer) | inputs | none | feature names a,b");
-  v("re_prior", c.re_prior, "random-effect prior SD: fixed | learned (estimates the variance components; linear mixed models always estimate them)");
+  v("re_prior", c.re_prior, "random-effect prior SD: fixed | learned (estimates the variance components, by a final exact stage with --likelihood auto; linear mixed models always estimate them)");
   v("re_covariance", c.re_covariance, "covariance of a cluster's random effects: diagonal | full (with correlations)");
   v("slope_prior_scale", c.slope_prior_scale, "prior SD of random slopes");
   v("slope_posterior_init_scale", c.slope_posterior_init_scale, "SD of the initial random-slope posterior means");

@@ -35,8 +35,6 @@ class Likelihood {
   // The target is one of K class labels (the data's target levels): y holds the class's index,
   // and eta, mean(eta) and the metrics' predictions one column per class. Otherwise eta is [rows].
   virtual bool one_column_per_class() const { return false; }
-  // log_density() exists: random effects can be fitted by the exact likelihood (Laplace, quadrature).
-  virtual bool has_exact_likelihood() const { return true; }
 
   // Mean negative log-likelihood per row of y given eta; `trials` undefined means one trial,
   // `log_sd` is the residual SD's log (has_residual_sd).

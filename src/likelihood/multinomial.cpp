@@ -19,11 +19,11 @@ torch::Tensor MultinomialLikelihood::expected_nll(const torch::Tensor& eta, cons
 }
 
 LogDensity MultinomialLikelihood::log_density(const torch::Tensor&, const torch::Tensor&, const torch::Tensor&) const {
-  throw Error("--task multiclass: no exact likelihood; its random effects are fitted variationally (--likelihood variational)");
+  throw Error("--task multiclass: the generalized linear mixed model takes one logit per row; multiclass has its own exact stage");
 }
 
 torch::Tensor MultinomialLikelihood::log_density_constant(const torch::Tensor&, const torch::Tensor&) const {
-  throw Error("--task multiclass: no exact likelihood; its random effects are fitted variationally (--likelihood variational)");
+  throw Error("--task multiclass: the generalized linear mixed model takes one logit per row; multiclass has its own exact stage");
 }
 
 torch::Tensor MultinomialLikelihood::mean(const torch::Tensor& eta) const { return torch::softmax(eta, 1); }

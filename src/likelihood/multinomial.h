@@ -4,8 +4,8 @@
 namespace armed {
 
 // One of K classes (K >= 2, the target's levels); softmax link, eta one logit per class. Random
-// effects are an intercept per class and cluster. No exact likelihood: the random effects are
-// fitted variationally.
+// effects are an intercept per class and cluster. Its exact fit is not the scalar-eta GLMM's
+// (log_density throws) but its own (src/lmm/multinomial_intercepts.h).
 class MultinomialLikelihood : public Likelihood {
  public:
   const char* task() const override { return "multiclass"; }
@@ -15,7 +15,6 @@ class MultinomialLikelihood : public Likelihood {
   bool stratifies_splits() const override { return true; }
   bool takes_trials() const override { return false; }
   bool one_column_per_class() const override { return true; }
-  bool has_exact_likelihood() const override { return false; }
   torch::Tensor nll(const torch::Tensor& eta, const torch::Tensor& y, const torch::Tensor& trials,
                     const torch::Tensor& log_sd) const override;
   torch::Tensor expected_nll(const torch::Tensor& eta, const torch::Tensor& var, const torch::Tensor& y,

@@ -31,11 +31,13 @@ bool ModelConfig::sparse_random_effects(int64_t clusters) const {
 
 bool ModelConfig::exact_likelihood() const {
   if (!has_random_effects() || kind().backbone == Backbone::autoencoder) return false;
-  return likelihood == "laplace" ||
-         (likelihood == "auto" && armed::likelihood(task).has_exact_likelihood() && (re_prior == "learned" || fe == "linear"));
+  return likelihood == "laplace" || (likelihood == "auto" && (re_prior == "learned" || fe == "linear"));
 }
 
-bool ModelConfig::linear_mixed_model() const { return fe == "linear" && exact_likelihood(); }
+// Multiclass has one logit per class: a linear fixed part is trained as a network, then its exact stage.
+bool ModelConfig::linear_mixed_model() const {
+  return fe == "linear" && exact_likelihood() && !armed::likelihood(task).one_column_per_class();
+}
 
 ModelConfig ModelConfig::for_model(const std::string& name) const {
   ModelConfig c = *this;
@@ -121,8 +123,8 @@ void ModelConfig::validate() const {
     throw Error(option_flag("likelihood") + " laplace: the autoencoder's cluster decoder has no exact likelihood; use variational");
   if (likelihood == "laplace" && fe != "linear" && re_prior != "learned")
     throw Error(option_flag("likelihood") + " laplace: the exact stage after a network estimates the variance components; add --re-prior learned");
-  if (likelihood == "laplace" && !family.has_exact_likelihood())
-    throw Error(option_flag("likelihood") + " laplace: --task " + task + " has no exact likelihood here; use variational");
+  if (nagq > 1 && family.one_column_per_class())
+    throw Error(option_flag("nagq") + ": --task " + task + "'s exact stage takes Laplace's approximation; leave it at 1");
   if (family.one_column_per_class() && has_random_effects() && random_slopes != "none")
     throw Error(option_flag("random_slopes") + ": --task " + task + " takes random intercepts per class; add --random-slopes none");
   if (nagq < 1 || nagq > 100) throw Error(option_flag("nagq") + ": must be between 1 (Laplace) and 100");

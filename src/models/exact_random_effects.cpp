@@ -3,13 +3,37 @@
 // cluster-blind loss predicts on a shrunken, marginal scale) and whose random-effect terms are the
 // network's, fitted by the exact likelihood. Its variance components are what the network's
 // variational posterior, trained by minibatch steps, estimates too low.
+#include "armed/error.h"
 #include "lmm/generalized_mixed_model.h"
+#include "lmm/multinomial_intercepts.h"
 #include "models/model_state.h"
 
 namespace armed {
 
+namespace {
+
+// Multiclass: one factor's intercepts per class by the multinomial Laplace fit; the calibration
+// becomes a shift per class and a common scale.
+void fit_multinomial_stage(Network& net, const TrainingTensors& train, const torch::Tensor& fixed, std::ostream* progress) {
+  if (net->random_effects.size() != 1)
+    throw Error("--task multiclass: the exact stage takes one grouping factor; use --likelihood variational for several");
+  RandomEffectsImpl& re = *net->random_effects.front();
+  const double start_sd = re.prior_scale().mean().item<double>();
+  const MultinomialInterceptsFit fit =
+      fit_multinomial_intercepts(fixed.to(torch::kFloat64), train.y, train.z.front().ids, re.options.clusters(), start_sd, progress);
+  torch::NoGradGuard no_grad;
+  net->fixed_calibration.copy_(torch::stack({fit.shift, torch::full_like(fit.shift, fit.scale)}).to(torch::kFloat32));
+  re.set_estimates(fit.modes, fit.conditional_covariance, torch::diag(fit.variance));
+}
+
+}  // namespace
+
 void MixedEffectsModel::State::fit_exact_random_effects(const TrainingTensors& train, std::ostream* progress) {
   const NetworkOutput fe = network_outputs(net, train.x, train.z);
+  if (likelihood().one_column_per_class()) {
+    fit_multinomial_stage(net, train, fe.fixed, progress);
+    return;
+  }
   const int64_t n = train.rows();
   LmmData design;
   design.fixed_names = {"(Intercept)", "network"};

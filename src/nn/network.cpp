@@ -81,7 +81,10 @@ NetworkImpl::NetworkImpl(NetworkOptions options_) : options(std::move(options_))
   if (options.sparse_random_effects)
     for (auto& part : random_effects_parts()) part->options.sparse(true);
   if (options.residual_sd) log_residual_sd = register_parameter("log_residual_sd", torch::zeros({}));
-  if (options.fixed_calibration) fixed_calibration = register_buffer("fixed_calibration", torch::tensor({0.0F, 1.0F}));
+  // [shift, scale], or with several outputs a row of shifts and a row of scales.
+  if (options.fixed_calibration)
+    fixed_calibration = register_buffer("fixed_calibration", options.outputs == 1 ? torch::tensor({0.0F, 1.0F})
+                                                                                  : torch::stack({torch::zeros({options.outputs}), torch::ones({options.outputs})}));
 }
 
 torch::Tensor NetworkImpl::slope_features(const FixedEffectsOutput& fe, const torch::Tensor& x, size_t factor) const {

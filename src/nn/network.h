@@ -119,7 +119,7 @@ class NetworkImpl : public torch::nn::Module {
   std::vector<RandomEffects> random_effects;  // unit 0: intercept; units 1..: slopes
   Decoder mixed_decoder{nullptr};             // aec-armed
   torch::Tensor log_residual_sd;          // Gaussian outcomes only, on the standardized target's scale
-  torch::Tensor fixed_calibration;        // [2] shift and scale of the fixed-effects output (options.fixed_calibration)
+  torch::Tensor fixed_calibration;        // [2] shift and scale of the fixed-effects output, [2, outputs] per output (options.fixed_calibration)
 
  private:
   std::vector<torch::Tensor> slope_index_;  // each factor's slope_columns as a tensor

@@ -49,7 +49,6 @@ TEST(MultinomialLikelihood, ExpectedLossBoundsTheMonteCarloExpectation) {
 
 TEST(MultinomialLikelihood, MetricsAndChecks) {
   EXPECT_TRUE(multinomial().one_column_per_class());
-  EXPECT_FALSE(multinomial().has_exact_likelihood());
   EXPECT_THROW(multinomial().log_density(logits(), classes(), {}), Error);
   EXPECT_NE(multinomial().untrainable(torch::tensor({1.0, 1.0}), {}).find("single class"), std::string::npos);
   EXPECT_TRUE(multinomial().untrainable(classes(), {}).empty());
