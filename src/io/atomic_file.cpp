@@ -17,6 +17,16 @@ std::string staging_path(const std::string& path) {
 }
 
 void write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& writer) {
+  // A stream (/dev/stdout, a pipe): written through, never replaced by a renamed regular file.
+  const fs::file_status target = fs::status(path);
+  if (fs::is_character_file(target) || fs::is_fifo(target)) {
+    std::ofstream out(path, std::ios::binary);
+    if (!out) throw Error(path + ": cannot write");
+    writer(out);
+    out.flush();
+    if (!out) throw Error(path + ": write failed");
+    return;
+  }
   const std::string tmp = staging_path(path);
   try {
     {

@@ -6,7 +6,8 @@
 namespace armed {
 
 // Writes a file through `writer` into a temporary sibling and renames it into place, so a crash
-// or an exception never leaves a half-written file at `path`.
+// or an exception never leaves a half-written file at `path`. A device or pipe at `path` (e.g.
+// /dev/stdout) is written through instead.
 void write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& writer);
 
 // Replaces directory `dir` by `staged` (a complete sibling directory) with renames only.

@@ -170,11 +170,15 @@ nlohmann::json MixedEffectsModel::effects() const {
     // Multiclass: a coefficient per class, on its logit, named term:class.
     const bool per_class = s_->likelihood().one_column_per_class();
     nlohmann::json fixed = nlohmann::json::object();
+    // An exact stage's calibration (multiclass with a linear part) shifts and scales the output.
+    const auto calibration = s_->net->fixed_calibration.defined() ? s_->net->fixed_calibration.to(torch::kFloat64).view({2, -1})
+                                                                   : torch::tensor({0.0, 1.0}, torch::kFloat64).view({2, 1});
     for (int64_t k = 0; k < weights.size(0); ++k) {
       const std::string suffix = per_class ? ":" + s_->spec.target_levels.at(static_cast<size_t>(k)) : "";
-      double intercept = s_->config.no_intercept ? 0.0 : linear->bias[k].item<double>();
+      const double offset = calibration[0][k].item<double>(), factor = calibration[1][k].item<double>();
+      double intercept = offset + (s_->config.no_intercept ? 0.0 : factor * linear->bias[k].item<double>());
       for (size_t j = 0; j < s_->features.size(); ++j) {
-        const double wj = weights[k][static_cast<int64_t>(j)].item<double>();
+        const double wj = factor * weights[k][static_cast<int64_t>(j)].item<double>();
         fixed[s_->features[j] + suffix] = scale * wj / s_->standardizer.sd[j];
         intercept -= wj * s_->standardizer.mean[j] / s_->standardizer.sd[j];
       }

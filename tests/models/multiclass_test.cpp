@@ -105,6 +105,28 @@ TEST(MulticlassModel, PredictsEveryClassProbabilityAndSurvivesItsModelFile) {
   EXPECT_EQ(loaded.data_spec().target_levels, (std::vector<std::string>{"0", "1", "2"}));
 }
 
+// With a linear part, the exact stage's shift per class and scale are folded into the reported
+// coefficients: they give the fixed-effects prediction.
+TEST(MulticlassModel, ALinearPartReportsTheCoefficientsItPredictsWith) {
+  const Held d = simulated();
+  ModelConfig c = multiclass("armed");
+  c.fe = "linear";
+  const auto model = MixedEffectsModel::fit(c, d.train);
+  const auto fixed = model.effects().at("fixed_effects");
+  const Predictions p = model.predict(d.seen, PredictMode::fixed);
+  for (int64_t i = 0; i < 3; ++i) {
+    std::vector<double> logits;
+    for (int k = 0; k < 3; ++k) {
+      const std::string cls = ":" + std::to_string(k);
+      double logit = fixed.at("(Intercept)" + cls).get<double>();
+      for (int j = 0; j < 4; ++j) logit += fixed.at("x" + std::to_string(j + 1) + cls).get<double>() * d.seen.x[i][j].item<double>();
+      logits.push_back(logit);
+    }
+    const auto probabilities = torch::softmax(torch::tensor(logits, torch::kFloat64), 0);
+    for (int k = 0; k < 3; ++k) EXPECT_NEAR(p.probabilities[i][k], probabilities[k].item<double>(), 1e-5) << i << " " << k;
+  }
+}
+
 TEST(MulticlassModel, OptionsItCannotTakeAreRefused) {
   ModelConfig c = multiclass("armed");
   EXPECT_TRUE(c.exact_likelihood());  // learned variance components: the exact stage
