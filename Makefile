@@ -30,6 +30,7 @@ bench: build
 	bench/scale.sh $(BUILD_DIR)
 	bench/lmm.sh $(BUILD_DIR)
 	bench/glmm_quadrature.sh $(BUILD_DIR)
+	bench/glmm_fixed_part.sh $(BUILD_DIR)
 	$(BUILD_DIR)/armed benchmark glmm --quiet
 
 install: build
