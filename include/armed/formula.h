@@ -27,11 +27,12 @@ struct RandomEffectTerm {
 // Fixed part: columns, factor(col), interactions a:b and a*b (= a + b + a:b), 0 or 1 (or - 1) for
 // the intercept, "." for every other column. Random part: (terms | g), (terms || g), nested
 // (1 | a/b) = (1 | a) + (1 | a:b), and g1:g2. The response may be cbind(s, n - s) for binomial
-// counts of successes s out of n trials.
+// counts of successes s out of n trials; offset(log(x)) makes column x the counts' exposure.
 struct Formula {
   std::string text;
   std::string response;
   std::string trials;  // cbind(s, n - s): "n"
+  std::string exposure;  // offset(log(x)): "x"
   bool intercept = true;
   bool all_other_columns = false;  // "."
   std::vector<FormulaTerm> fixed;

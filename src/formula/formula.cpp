@@ -146,6 +146,20 @@ class Parser {
       parse_random(f);
       return;
     }
+    if (t.kind == Token::name && t.text == "offset" && pos_ + 1 < tokens_.size() && tokens_[pos_ + 1].text == "(") {
+      // offset(log(x)): the log of an exposure column, as glmer's Poisson models write it.
+      if (!random_allowed) fail("offset() is for the fixed part", t.begin, t.stop);
+      if (!f.exposure.empty()) fail("a second offset()", t.begin, t.stop);
+      ++pos_;
+      expect("(");
+      if (peek().text != "log") fail("armed takes offset(log(x)), the log of a positive exposure column x", t.begin, peek().stop);
+      ++pos_;
+      expect("(");
+      f.exposure = name_token("the exposure column in offset(log(x))");
+      expect(")");
+      expect(")");
+      return;
+    }
     if (t.kind == Token::name && t.text == ".") {
       if (!random_allowed) fail("'.' is for the fixed part", t.begin, t.stop);
       ++pos_;

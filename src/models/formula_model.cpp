@@ -26,6 +26,11 @@ void apply_formula(const Formula& f, bool network, ModelConfig& config, DataSpec
 
   spec.target = f.response;
   spec.trials = f.trials;
+  if (!f.exposure.empty()) {
+    if (!spec.exposure.empty() && spec.exposure != f.exposure)
+      unsupported(f, "offset(log(" + f.exposure + ")) and --exposure " + spec.exposure + " name different columns");
+    spec.exposure = f.exposure;
+  }
   spec.cluster.clear();
   for (size_t i = 0; i < f.random.size(); ++i) {
     const RandomEffectTerm& r = f.random[i];

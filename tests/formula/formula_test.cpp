@@ -68,6 +68,16 @@ TEST(Formula, RandomTermsCorrelatedUncorrelatedNestedAndCrossed) {
   EXPECT_EQ(f.trials, "size");
 }
 
+// offset(log(x)), as glmer's Poisson models write an exposure: x becomes the exposure column.
+TEST(Formula, OffsetOfALogIsTheExposure) {
+  const Formula f = parse_formula("y ~ x + offset(log(time)) + (1 | g)");
+  EXPECT_EQ(f.exposure, "time");
+  EXPECT_EQ(names(f.fixed), (std::vector<std::string>{"x"}));
+  EXPECT_NE(error_of("y ~ x + offset(time) + (1 | g)").find("armed takes offset(log(x))"), std::string::npos);
+  EXPECT_NE(error_of("y ~ offset(log(a)) + offset(log(b)) + (1 | g)").find("a second offset()"), std::string::npos);
+  EXPECT_NE(error_of("y ~ x + (1 + offset(log(a)) | g)").find("offset() is for the fixed part"), std::string::npos);
+}
+
 TEST(Formula, ErrorsQuoteTheFormulaAndPointAtTheTerm) {
   EXPECT_EQ(error_of("y ~ poly(x, 2) + (1|g)"),
             "--formula: unsupported function poly() at 'poly(x, 2)' (character 5) in \"y ~ poly(x, 2) + (1|g)\"");

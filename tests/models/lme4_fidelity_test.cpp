@@ -250,8 +250,8 @@ TEST(Lme4Fidelity, PoissonWithAnExposureOffset) {
   ModelConfig config;
   DataSpec spec;
   config.task = spec.task = "count";
-  spec.exposure = "exposure";
-  apply_formula(parse_formula("y ~ x + (1 | g)"), /*network=*/false, config, spec);
+  apply_formula(parse_formula("y ~ x + offset(log(exposure)) + (1 | g)"), /*network=*/false, config, spec);
+  EXPECT_EQ(spec.exposure, "exposure");
   ClusteredData data = load_clustered_csv(std::string(ARMED_TEST_DATA) + "/exposure.csv", spec);
   const auto model = MixedEffectsModel::fit(config, data);
   const auto e = model.effects();
