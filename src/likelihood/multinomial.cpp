@@ -18,13 +18,19 @@ torch::Tensor MultinomialLikelihood::expected_nll(const torch::Tensor& eta, cons
   return (torch::logsumexp(eta + var / 2, 1) - eta.gather(1, labels).squeeze(1)).mean();
 }
 
-LogDensity MultinomialLikelihood::log_density(const torch::Tensor&, const torch::Tensor&, const torch::Tensor&) const {
+namespace {
+
+[[noreturn]] void no_scalar_density() {
   throw Error("--task multiclass: the generalized linear mixed model takes one logit per row; multiclass has its own exact stage");
 }
 
-torch::Tensor MultinomialLikelihood::log_density_constant(const torch::Tensor&, const torch::Tensor&) const {
-  throw Error("--task multiclass: the generalized linear mixed model takes one logit per row; multiclass has its own exact stage");
+}  // namespace
+
+LogDensity MultinomialLikelihood::log_density(const torch::Tensor&, const torch::Tensor&, const torch::Tensor&) const {
+  no_scalar_density();
 }
+
+torch::Tensor MultinomialLikelihood::log_density_constant(const torch::Tensor&, const torch::Tensor&) const { no_scalar_density(); }
 
 torch::Tensor MultinomialLikelihood::mean(const torch::Tensor& eta) const { return torch::softmax(eta, 1); }
 

@@ -16,6 +16,7 @@ namespace armed {
 
 struct GlmmData {
   LmmData design;       // X, y and the random-effect terms
+  // Any floating type: eta and the log-density are computed in float64 from them.
   torch::Tensor offset;  // [rows] added to eta (undefined: none)
   torch::Tensor trials;  // [rows] binomial trials (undefined: one)
   const Likelihood* family = nullptr;  // without a residual SD

@@ -58,8 +58,7 @@ void MixedEffectsModel::State::fit_exact_random_effects(const TrainingTensors& t
   if (likelihood().has_residual_sd()) {
     fit = armed::fit_linear_mixed_model(design, /*reml=*/false, progress);
   } else {
-    const auto in_double = [](const torch::Tensor& t) { return t.defined() ? t.to(torch::kFloat64) : torch::Tensor(); };
-    const GlmmData data{std::move(design), in_double(train.offset), in_double(train.trials), &likelihood()};
+    const GlmmData data{std::move(design), train.offset, train.trials, &likelihood()};
     fit = fit_generalized_mixed_model(data, config.nagq, progress);
   }
 

@@ -39,8 +39,7 @@ void MixedEffectsModel::State::fit_linear_mixed_model(const ClusteredData& data,
   if (likelihood().has_residual_sd()) {
     lmm = armed::fit_linear_mixed_model(lmm_data, config.reml, progress);
   } else {
-    const auto in_double = [](const torch::Tensor& t) { return t.defined() ? t.to(torch::kFloat64) : torch::Tensor(); };
-    GlmmData glmm{std::move(lmm_data), in_double(data.offset), in_double(data.trials), &likelihood()};
+    GlmmData glmm{std::move(lmm_data), data.offset, data.trials, &likelihood()};
     lmm = fit_generalized_mixed_model(glmm, config.nagq, progress);
   }
 
