@@ -79,7 +79,7 @@ void add_split(CLI::App& app, const GlobalOptions& global) {
   auto* cmd = app.add_subcommand("split", "write train/test CSV files: within clusters, by whole clusters, or grouped k-fold");
   cmd->add_option("--data", a->data, "input CSV")->required();
   cmd->add_option("--cluster", a->cluster, "cluster column")->required();
-  cmd->add_option("--target", a->target, "target column to stratify by within clusters (--by rows)");
+  cmd->add_option("--target", a->target, "target column to stratify by within clusters (--by rows); it changes small clusters' mix of outcomes, which biases variance components: leave it out where they are estimated");
   cmd->add_option("--by", a->by, "rows: hold out rows of every cluster (seen-cluster test) | clusters: hold out whole clusters (unseen-cluster test)")->capture_default_str();
   cmd->add_option("--test-fraction", a->test_fraction, "share of rows (or clusters) in the test file")->capture_default_str();
   cmd->add_option("--seed", a->seed, "random seed")->capture_default_str();

@@ -9,7 +9,7 @@
 
 namespace armed {
 
-LmmFit fit_generalized_mixed_model(const GlmmData& data, int64_t nagq, std::ostream* progress) {
+LmmFit fit_generalized_mixed_model(const GlmmInput& data, int64_t nagq, std::ostream* progress) {
   const auto start = std::chrono::steady_clock::now();
   LaplaceDeviance deviance(data, nagq);
   int64_t evaluations = 0;

@@ -10,6 +10,6 @@ namespace armed {
 
 // nagq 1: Laplace's approximation; more: adaptive Gauss-Hermite quadrature (one scalar term).
 // `progress` gets one line when done.
-LmmFit fit_generalized_mixed_model(const GlmmData& data, int64_t nagq, std::ostream* progress = nullptr);
+LmmFit fit_generalized_mixed_model(const GlmmInput& data, int64_t nagq, std::ostream* progress = nullptr);
 
 }  // namespace armed

@@ -14,7 +14,8 @@
 
 namespace armed {
 
-struct GlmmData {
+// What a GLMM fit reads (the simulation's GlmmData in armed/sim/glmm.h is another thing).
+struct GlmmInput {
   LmmData design;       // X, y and the random-effect terms
   // Any floating type: eta and the log-density are computed in float64 from them.
   torch::Tensor offset;  // [rows] added to eta (undefined: none)
@@ -25,7 +26,7 @@ struct GlmmData {
 class LaplaceDeviance {
  public:
   // nagq 1: Laplace; more: that many quadrature nodes (one term, one unit: an error otherwise).
-  LaplaceDeviance(const GlmmData& data, int64_t nagq);
+  LaplaceDeviance(const GlmmInput& data, int64_t nagq);
 
   int64_t theta_size() const { return system_.theta_size(); }
   std::vector<double> theta_start() const { return system_.theta_start(); }
@@ -50,11 +51,14 @@ class LaplaceDeviance {
  private:
   // Newton steps on the penalized log-likelihood in u (and with `with_beta`, beta), halved until it rises.
   void pirls(const std::vector<torch::Tensor>& t, bool with_beta);
+  // Newton's step (du and, with beta, db) at the current modes and density, and its decrement.
+  double newton_step(const std::vector<torch::Tensor>& t, bool with_beta, torch::Tensor& du, torch::Tensor& db);
+  double scalar_newton_step(double lambda, bool with_beta, torch::Tensor& du, torch::Tensor& db) const;
   torch::Tensor eta(const std::vector<torch::Tensor>& t, const torch::Tensor& beta, const torch::Tensor& u) const;
   double penalized(const LogDensity& d, const torch::Tensor& u) const;  // sum log p(y | eta) - |u|^2 / 2
   double deviance(const std::vector<torch::Tensor>& t);  // at the modes, S factorized there
 
-  const GlmmData& data_;
+  const GlmmInput& data_;
   int64_t nagq_;
   RandomEffectsSystem system_;
   std::vector<double> theta_;

@@ -58,7 +58,7 @@ void MixedEffectsModel::State::fit_exact_random_effects(const TrainingTensors& t
   if (likelihood().has_residual_sd()) {
     fit = armed::fit_linear_mixed_model(design, /*reml=*/false, progress);
   } else {
-    const GlmmData data{std::move(design), train.offset, train.trials, &likelihood()};
+    const GlmmInput data{std::move(design), train.offset, train.trials, &likelihood()};
     fit = fit_generalized_mixed_model(data, config.nagq, progress);
   }
 

@@ -39,7 +39,7 @@ void MixedEffectsModel::State::fit_linear_mixed_model(const ClusteredData& data,
   if (likelihood().has_residual_sd()) {
     lmm = armed::fit_linear_mixed_model(lmm_data, config.reml, progress);
   } else {
-    GlmmData glmm{std::move(lmm_data), data.offset, data.trials, &likelihood()};
+    GlmmInput glmm{std::move(lmm_data), data.offset, data.trials, &likelihood()};
     lmm = fit_generalized_mixed_model(glmm, config.nagq, progress);
   }
 

@@ -69,8 +69,10 @@ GlmmData simulate_glmm(const GlmmOptions& o) {
   d.feature_columns = d.feature_names;
   d.x = torch::empty({n, p}, torch::kFloat32);
   d.y = torch::empty({n}, torch::kFloat32);
+  sim.eta = torch::empty(o.task == "multiclass" ? std::vector<int64_t>{n, classes} : std::vector<int64_t>{n}, torch::kFloat64);
   float* x = d.x.data_ptr<float>();
   float* y = d.y.data_ptr<float>();
+  double* true_eta = sim.eta.data_ptr<double>();
   for (int64_t i = 0; i < n; ++i) {
     double sum = 0;
     for (int64_t j = 0; j < p; ++j) {
@@ -89,6 +91,7 @@ GlmmData simulate_glmm(const GlmmOptions& o) {
       for (int64_t k = 0; k < classes; ++k) eta[k] += sim.effects[f][level * classes + k];
       d.factors[f].labels[static_cast<size_t>(i)] = std::to_string(level);
     }
+    std::copy(eta.begin(), eta.end(), true_eta + i * classes);
     if (o.task == "multiclass") {
       // Inverse-CDF draw from the softmax.
       const double top = *std::max_element(eta.begin(), eta.end());

@@ -307,11 +307,23 @@ MembershipRecord Trainer::fit_membership(const TrainingTensors& train, const Tra
     const auto share = (torch::bincount(train_ids, {}, clusters).to(torch::kFloat64) + 0.5) / (static_cast<double>(n) + 0.5 * static_cast<double>(clusters));
     sizes_only = -share.log().index_select(0, held_out.z[factor].ids).mean().item<double>();
   }
-  for (int64_t epoch = 1; epoch <= max_epochs; ++epoch) {
+  // The compute budget, counted as rows x parameters (each row passes every weight once forward).
+  auto parameter_count = [](const std::vector<torch::Tensor>& parameters) {
+    int64_t count = 0;
+    for (const auto& p : parameters) count += p.numel();
+    return static_cast<double>(count);
+  };
+  double main_per_row = parameter_count(net_->fixed_effects->parameters());
+  for (auto& adversary : net_->adversaries) main_per_row += parameter_count(adversary->parameters());
+  const auto budget_rows = static_cast<int64_t>(std::ceil(static_cast<double>(max_epochs) * static_cast<double>(n) * main_per_row /
+                                                          parameter_count(membership->parameters())));
+  int64_t rows_trained = 0;
+  for (int64_t epoch = 1; epoch <= max_epochs && rows_trained < budget_rows; ++epoch) {
     membership->train();
     auto order = torch::randperm(n, torch::kInt64);
-    for (int64_t b = 0; b < n; b += cfg.batch_size) {
+    for (int64_t b = 0; b < n && rows_trained < budget_rows; b += cfg.batch_size) {
       auto index = order.narrow(0, b, std::min(cfg.batch_size, n - b));
+      rows_trained += index.size(0);
       auto loss = torch::cross_entropy_loss(membership->logits(train.x.index_select(0, index)),
                                             train_ids.index_select(0, index));
       optimizer.zero_grad();
@@ -341,6 +353,8 @@ MembershipRecord Trainer::fit_membership(const TrainingTensors& train, const Tra
   }
   if (progress) {
     *progress << "cluster-membership predictor" << (name.empty() ? "" : " for '" + name + "'") << ": " << record.epochs << " epochs";
+    if (rows_trained >= budget_rows && rows_trained < record.epochs * n)
+      *progress << " (stopped after " << rows_trained << " rows: the main networks' compute)";
     if (record.held_out_rows == 0) {
       *progress << ", no held-out rows to assess it: unseen clusters get the fixed effects (--unseen auto)";
     } else {

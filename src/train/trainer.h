@@ -93,8 +93,10 @@ class Trainer {
   // Trains a grouping factor's cluster-membership predictor (armed models) to classify `train`'s
   // rows into the factor's clusters, with the main networks' batch size, learning rate and
   // patience: early stopping on the cross-entropy of the `held_out` rows, at most `max_epochs`
-  // epochs (those the main networks ran), keeping the best weights. `name` labels its progress
-  // line (empty: a model with one factor).
+  // epochs (those the main networks ran) and at most the main networks' compute: max_epochs passes
+  // over `train` at their parameters per row, in rows at its own (with many clusters its output
+  // layer outweighs them), keeping the best weights. `name` labels its progress line (empty: a
+  // model with one factor).
   MembershipRecord fit_membership(const TrainingTensors& train, const TrainingTensors& held_out, size_t factor,
                                   int64_t max_epochs, const std::string& name, std::ostream* progress);
 

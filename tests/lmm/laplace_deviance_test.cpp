@@ -11,10 +11,10 @@ namespace armed {
 namespace {
 
 // Binomial counts out of 5 trials: 6 levels of g with 4 rows each, a fixed intercept and slope.
-GlmmData binomial_data(const std::string& task = "classification") {
+GlmmInput binomial_data(const std::string& task = "classification") {
   torch::manual_seed(5);
   const int64_t n = 24;
-  GlmmData d;
+  GlmmInput d;
   auto x = torch::randn({n}, torch::kFloat64);
   d.design.fixed_names = {"(Intercept)", "x"};
   d.design.x = torch::stack({torch::ones({n}, torch::kFloat64), x}, 1);
@@ -29,7 +29,7 @@ GlmmData binomial_data(const std::string& task = "classification") {
 
 // -2 log of the marginal likelihood, prod over levels of the integral of p(y_l | u) N(u; 0, 1) du
 // with b = theta u, by the trapezoid rule on a fine grid.
-double brute_force_deviance(const GlmmData& d, double theta, const torch::Tensor& beta) {
+double brute_force_deviance(const GlmmInput& d, double theta, const torch::Tensor& beta) {
   const LmmTerm& term = d.design.terms[0];
   const auto u = torch::linspace(-12, 12, 24001, torch::kFloat64);
   const double du = 24.0 / 24000;
@@ -52,7 +52,7 @@ double brute_force_deviance(const GlmmData& d, double theta, const torch::Tensor
 
 TEST(LaplaceDeviance, QuadratureConvergesToTheExactMarginalLikelihood) {
   for (const char* task : {"classification", "count"}) {
-    const GlmmData d = binomial_data(task);
+    const GlmmInput d = binomial_data(task);
     const auto beta = torch::tensor({-0.2, 0.7}, torch::kFloat64);
     const double exact = brute_force_deviance(d, 1.3, beta);
     LaplaceDeviance laplace(d, 1), quadrature(d, 25);
@@ -65,7 +65,7 @@ TEST(LaplaceDeviance, QuadratureConvergesToTheExactMarginalLikelihood) {
 }
 
 TEST(LaplaceDeviance, QuadratureCentresOnLaplacesModesAndImprovesWithNodes) {
-  const GlmmData d = binomial_data();
+  const GlmmInput d = binomial_data();
   const auto beta = torch::tensor({0.1, 0.4}, torch::kFloat64);
   const double exact = brute_force_deviance(d, 0.8, beta);
   LaplaceDeviance laplace(d, 1), three(d, 3), nine(d, 9);
@@ -78,7 +78,7 @@ TEST(LaplaceDeviance, QuadratureCentresOnLaplacesModesAndImprovesWithNodes) {
 TEST(LaplaceDeviance, ModesMaximizeThePenalizedLikelihood) {
   // At the modes the gradient of sum log p(y | eta) - |u|^2 / 2 in u vanishes; with beta in PIRLS
   // also its gradient in beta.
-  const GlmmData d = binomial_data();
+  const GlmmInput d = binomial_data();
   LaplaceDeviance deviance(d, 1);
   deviance.with_beta_modes({1.1});
   auto u = deviance.u().clone().requires_grad_(true);
@@ -92,7 +92,7 @@ TEST(LaplaceDeviance, ModesMaximizeThePenalizedLikelihood) {
 }
 
 TEST(LaplaceDeviance, QuadratureNeedsOneScalarTerm) {
-  GlmmData d = binomial_data();
+  GlmmInput d = binomial_data();
   d.design.terms[0].names = {"(Intercept)", "x"};
   d.design.terms[0].covariates = d.design.x.clone();
   try {

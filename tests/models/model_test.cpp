@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "armed/error.h"
 #include "armed/data/split.h"
 #include "armed/sim/spiral.h"
@@ -178,6 +180,27 @@ ClusteredData clusters_in_features(double separation) {
   data.factors = {{"cluster", {}}};
   for (int64_t r = 0; r < clusters * per; ++r) data.factors[0].labels.push_back("c" + std::to_string(r / per));
   return data;
+}
+
+// With thousands of clusters the predictor's output layer outweighs the main network many times:
+// it trains on no more rows x parameters than the main network did, and says so.
+TEST(Armed, MembershipPredictorCostsNoMoreThanTheMainNetwork) {
+  auto few = clusters_in_features(3.0);
+  auto config = quick("armed");
+  config.no_adversary = true;
+  config.hidden = {32, 32};  // 1,200 parameters per row against the predictor's 456 for 8 clusters
+  std::ostringstream few_log;
+  MixedEffectsModel::fit(config, few, &few_log);
+  EXPECT_EQ(few_log.str().find("the main networks' compute"), std::string::npos) << few_log.str();
+
+  ClusteredData many = few;
+  many.factors[0].labels.clear();
+  for (int64_t r = 0; r < many.rows(); ++r) many.factors[0].labels.push_back("c" + std::to_string(r / 2));  // 400 clusters of 2 rows
+  std::ostringstream many_log;
+  config.hidden = {4};  // 17 against 7,000
+  const auto model = MixedEffectsModel::fit(config, many, &many_log);
+  EXPECT_NE(many_log.str().find("the main networks' compute"), std::string::npos) << many_log.str();
+  EXPECT_EQ(model.history().membership.at(0).epochs, 1);
 }
 
 TEST(Armed, UnseenClustersGetInferredMembershipOnlyWhereThePredictorBeatsChance) {

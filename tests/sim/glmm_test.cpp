@@ -24,17 +24,19 @@ TEST(Glmm, FixedEffectRandomInterceptsAndCrossedFactors) {
   EXPECT_EQ(sim.data.factors[1].name, "cluster2");
   // y - f - b1 - b2 is the noise alone.
   const auto x = sim.data.x.accessor<float, 2>();
-  double sum_sq = 0;
+  double sum_sq = 0, max_eta_error = 0;
   std::set<std::string> seen;
   for (int64_t i = 0; i < sim.data.rows(); ++i) {
     const double e = 1 + x[i][0] + x[i][1] + x[i][2];
     const double f = e * std::cos(e) + 2 * x[i][0] * x[i][1];
     const double b = sim.effects[0][std::stoi(sim.data.factors[0].labels[i])] + sim.effects[1][std::stoi(sim.data.factors[1].labels[i])];
     const double r = sim.data.y[i].item<double>() - f - b;
+    max_eta_error = std::max(max_eta_error, std::abs(sim.eta[i].item<double>() - f - b));
     sum_sq += r * r;
     seen.insert(sim.data.factors[0].labels[i] + "/" + sim.data.factors[1].labels[i]);
   }
   EXPECT_NEAR(std::sqrt(sum_sq / 20000), 0.1, 0.01);
+  EXPECT_LT(max_eta_error, 1e-5);  // the features are stored as float
   EXPECT_GT(seen.size(), 500u);  // crossed: most of the 1000 combinations occur
   auto variance = [](const std::vector<double>& v) {
     double m = 0, s = 0;

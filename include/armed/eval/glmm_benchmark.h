@@ -12,9 +12,11 @@ namespace armed {
 // The grid of the mixed-effects deep learning literature (LMMNN, MC-GMENN): LMMNN's simulation
 // with one grouping factor of q levels and random-intercept variance sigma2, for every q and
 // sigma2 of the grid. Per cell and repeat, new data (seed config.seed + repeat), `test_fraction` of
-// every cluster's rows held out (stratified by class), and on the rest the conventional network
+// every cluster's rows held out (not stratified by the outcome, which would bias the variance
+// components of small clusters), and on the rest the conventional network
 // and armed with the same configuration and seed. Reported: the test metric of conventional,
-// armed (mixed) and armed-fixed, armed's variance estimate and its error relative to sigma2, and
+// armed (mixed) and armed-fixed beside the oracle's (the true f + b), armed's variance estimate and
+// its error relative to sigma2 and to the drawn effects' variance, and
 // armed's fitting time over the conventional network's. Multiclass: macro AUROC, and the variance
 // estimate is the mean over the classes' intercepts.
 struct GlmmBenchmarkOptions {
@@ -45,8 +47,8 @@ struct GlmmBenchmarkOptions {
 };
 
 // {"data", "seeds", "test_fraction", "metric", "cells": [{"clusters", "variance", "realized_variance",
-// "conventional", "armed", "armed-fixed" (test metric means), "estimated_variance",
-// "relative_error", "time_ratio", "runs": [...]}]}.
+// "conventional", "armed", "armed-fixed", "oracle" (test metric means), "estimated_variance",
+// "relative_error", "relative_error_to_drawn", "time_ratio", "runs": [...]}]}.
 nlohmann::json run_glmm_benchmark(const GlmmBenchmarkOptions& options, std::ostream* progress);
 
 // The results as an aligned text table.

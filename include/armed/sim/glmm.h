@@ -33,6 +33,9 @@ struct GlmmData {
   ClusteredData data;                        // x1..xp, y; factors "cluster", or cluster1, cluster2, ... (levels 0..K-1)
   // Per factor, each level's intercept b (multiclass: level after level, K each: [level * K + k]).
   std::vector<std::vector<double>> effects;
+  // [rows] (multiclass [rows, K]) float64: each row's true linear predictor f + sum b, what an
+  // oracle that knows the model predicts by.
+  torch::Tensor eta;
 };
 
 GlmmData simulate_glmm(const GlmmOptions& options);
