@@ -3,7 +3,7 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 DEB_PACKAGES = g++ make cmake libtorch-dev libopenblas0-openmp libcli11-dev nlohmann-json3-dev libpng-dev libsuitesparse-dev \
-               libgtest-dev libbenchmark-dev chromium
+               libgtest-dev libbenchmark-dev chromium pybind11-dev python3-dev python3-numpy python3-pandas python3-sklearn python3-pytest
 
 PREFIX ?= /usr/local
 
@@ -31,6 +31,7 @@ bench: build
 	bench/lmm.sh $(BUILD_DIR)
 	bench/glmm_quadrature.sh $(BUILD_DIR)
 	bench/glmm_fixed_part.sh $(BUILD_DIR)
+	PYTHONPATH=$(BUILD_DIR)/python /usr/bin/python3 bench/python_fit.py $(BUILD_DIR)
 	$(BUILD_DIR)/armed benchmark glmm --quiet
 
 install: build

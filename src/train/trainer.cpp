@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdio>
 
+#include "armed/interrupt.h"
+
 namespace armed {
 namespace {
 
@@ -239,6 +241,7 @@ TrainingHistory Trainer::fit_full_batch(const TrainingTensors& train, double tar
   TrainingHistory history;
   double previous = INFINITY;
   for (int64_t step = 1; step <= cfg.epochs; ++step) {
+    throw_if_stop_requested();
     const auto start = std::chrono::steady_clock::now();
     EpochRecord rec;
     rec.epoch = step;
@@ -322,6 +325,7 @@ MembershipRecord Trainer::fit_membership(const TrainingTensors& train, const Tra
     membership->train();
     auto order = torch::randperm(n, torch::kInt64);
     for (int64_t b = 0; b < n && rows_trained < budget_rows; b += cfg.batch_size) {
+      throw_if_stop_requested();
       auto index = order.narrow(0, b, std::min(cfg.batch_size, n - b));
       rows_trained += index.size(0);
       auto loss = torch::cross_entropy_loss(membership->logits(train.x.index_select(0, index)),
@@ -395,6 +399,7 @@ TrainingHistory Trainer::fit(const TrainingTensors& train, const TrainingTensors
     torch::Tensor sums;  // [terms], weighted by each batch's share of the rows
     std::vector<const char*> names;
     for (int64_t b = 0; b < n; b += cfg.batch_size) {
+      throw_if_stop_requested();
       auto index = order.narrow(0, b, std::min(cfg.batch_size, n - b));
       const TrainingTensors batch = train.subset(index);
       auto terms = step(batch.x, batch.y, batch.z, batch.trials, batch.offset);

@@ -1,0 +1,245 @@
+"""scikit-learn estimators on armed's C++ models.
+
+Every ModelConfig field is a constructor parameter with the CLI flag's name (snake_case) and
+default, read from the library itself, so that a parameter means here what its flag means there.
+A fitted estimator holds a model the CLI reads (save) and pickles through its directory's bytes."""
+import inspect
+import json
+import os
+import tempfile
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+
+from . import _armed
+from ._inputs import features_and_groups
+
+# (name, default, help) of every ModelConfig field; lists become tuples (immutable defaults).
+_FIELDS = [(name, tuple(default) if isinstance(default, list) else default, help) for name, default, help in _armed.config_fields()]
+_MODES = ("auto", "mixed", "fixed", "inferred")
+
+
+def _with_parameters(cls, overrides):
+    """Gives cls an __init__ whose keyword parameters are the config fields (and verbose), so that
+    get_params, set_params and clone see them."""
+    defaults = {name: overrides.get(name, default) for name, default, _ in _FIELDS}
+    defaults["verbose"] = False
+
+    def __init__(self, **params):
+        unknown = sorted(set(params) - set(defaults))
+        if unknown:
+            raise TypeError(f"{cls.__name__}: unknown parameter {unknown[0]!r}")
+        for name, default in defaults.items():
+            setattr(self, name, params.get(name, default))
+
+    __init__.__signature__ = inspect.Signature(
+        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        + [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default) for name, default in defaults.items()]
+    )
+    cls.__init__ = __init__
+    cls.__doc__ = (cls.__doc__ or "") + "\n\nParameters (as the CLI's flags):\n" + "\n".join(
+        f"    {name} = {overrides.get(name, default)!r}: {help}" for name, default, help in _FIELDS
+    ) + "\n    verbose = False: training progress lines on stderr"
+    return cls
+
+
+class _ARMEDBase(BaseEstimator):
+    _task = None  # set by the subclass
+
+    def _config_json(self, task):
+        config = {}
+        for name, _, _ in _FIELDS:
+            value = getattr(self, name)
+            config[name] = list(value) if isinstance(value, tuple) else value.item() if isinstance(value, np.generic) else value
+        config["task"] = task
+        return json.dumps(config)
+
+    def fit(self, X, y, groups=None):
+        """Trains on features X (NumPy array or DataFrame), targets y and each row's cluster
+        (groups: labels, a DataFrame of several factors, or with a DataFrame X its column names)."""
+        if groups is None:
+            raise ValueError("groups: armed models need each row's cluster (groups=...)")
+        x, names, factor_names, labels = features_and_groups(X, groups)
+        target, levels, task = self._encode_target(y, x.shape[0])
+        data = _armed.data(x, names, factor_names, labels, target, "y", levels, task)
+        self.model_ = _armed.Model.fit(self._config_json(task), data, self.verbose)
+        self._fitted_from(self.model_)
+        return self
+
+    def _fitted_from(self, model):
+        self.feature_names_in_ = np.array(model.feature_names, dtype=object)
+        self.n_features_in_ = len(model.feature_names)
+        self.n_clusters_ = model.n_clusters[0] if len(model.n_clusters) == 1 else tuple(model.n_clusters)
+        self.factor_names_ = list(model.factor_names)
+        self.history_ = json.loads(model.history)
+        try:
+            effects = json.loads(model.effects_json())
+        except _armed.ArmedError:  # a model without random effects (conventional, adversarial)
+            effects = {}
+        rows = []
+        for factor in effects.get("factors", []):
+            for effect in factor.get("random_effects", []):
+                for cluster, posterior in effect["clusters"].items():
+                    rows.append((factor["name"], cluster, effect["name"], posterior["mean"], posterior["sd"]))
+        # Per cluster its random effects' posterior means and SDs (conditional modes and SDs for
+        # exact fits), on the link scale; and per factor the estimated SD of each effect.
+        self.effects_ = pd.DataFrame(rows, columns=["factor", "cluster", "effect", "mean", "sd"])
+        self.random_effects_sd_ = {factor["name"]: factor.get("random_effects_sd", {}) for factor in effects.get("factors", [])}
+
+    def _data(self, X, groups, y=None):
+        """The rows as the model reads them; with y, its targets encoded as in fit."""
+        x, names, factor_names, labels = self._inputs(X, groups)
+        if y is None:
+            return _armed.data(x, names, factor_names, labels)
+        target, levels, _ = self._encode_target(y, x.shape[0], refit=False)
+        return _armed.data(x, names, factor_names, labels, target, self.model_.target_name, levels, self.model_.task)
+
+    def _inputs(self, X, groups):
+        self._check_fitted()
+        # A DataFrame that holds the model's grouping columns gives them (as in cross_val_score).
+        if groups is None and hasattr(X, "columns") and all(name in X.columns for name in self.factor_names_):
+            groups = list(self.factor_names_)
+        x, names, factor_names, labels = features_and_groups(X, groups, feature_names=self.feature_names_in_)
+        if list(names) != list(self.feature_names_in_):
+            raise ValueError(f"X: features {names} do not match the model's {list(self.feature_names_in_)}")
+        return x, names, factor_names, labels
+
+    def _check_fitted(self):
+        if not hasattr(self, "model_"):
+            raise ValueError(f"this {type(self).__name__} is not fitted yet: call fit first")
+
+    def _predict(self, X, groups, mode, unseen="auto", interval=0.0):
+        if mode not in _MODES:
+            raise ValueError(f"mode: '{mode}' is not one of {', '.join(_MODES)}")
+        return self.model_.predict(self._data(X, groups), mode, unseen, interval)
+
+    def save(self, path):
+        """Writes the model directory (config.json, weights.pt) that `armed predict --model` reads."""
+        self._check_fitted()
+        self.model_.save(os.fspath(path))
+
+    def report(self, X, y, groups, path):
+        """Writes the HTML report of `armed report` for these rows."""
+        self.model_.report(self._data(X, groups, y), os.fspath(path))
+
+    def evaluate(self, X, y, groups=None, mode="auto"):
+        """The metrics of `armed evaluate`: overall, per mode and per cluster, as a dict."""
+        return json.loads(self.model_.evaluate(self._data(X, groups, y), mode))
+
+    # Pickling (and so joblib and multiprocessing) through the model directory's bytes.
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        model = state.pop("model_", None)
+        if model is not None:
+            with tempfile.TemporaryDirectory() as tmp:
+                model.save(os.path.join(tmp, "model"))
+                state["_model_files"] = {name: open(os.path.join(tmp, "model", name), "rb").read() for name in os.listdir(os.path.join(tmp, "model"))}
+        return state
+
+    def __setstate__(self, state):
+        files = state.pop("_model_files", None)
+        self.__dict__.update(state)
+        if files is not None:
+            with tempfile.TemporaryDirectory() as tmp:
+                os.mkdir(os.path.join(tmp, "model"))
+                for name, data in files.items():
+                    with open(os.path.join(tmp, "model", name), "wb") as out:
+                        out.write(data)
+                self.model_ = _armed.Model.load(os.path.join(tmp, "model"))
+
+
+class ARMEDClassifier(ClassifierMixin, _ARMEDBase):
+    """ARMED for classes: two (logistic) or more (softmax, task multiclass). predict_proba's
+    columns follow classes_."""
+
+    def _encode_target(self, y, rows, refit=True):
+        y = np.asarray(y)
+        if y.ndim != 1 or y.shape[0] != rows:
+            raise ValueError(f"y: expected {rows} labels (one per row of X), got shape {y.shape}")
+        if refit:
+            if y.dtype.kind == "f" and np.isnan(y).any():
+                raise ValueError(f"y row {int(np.argmax(np.isnan(y))) + 1}: not a finite number")
+            self.classes_ = np.unique(y)
+            if len(self.classes_) < 2:
+                raise ValueError(f"y: a single class ({self.classes_[0]!r}); classification needs at least two")
+        index = np.searchsorted(self.classes_, y)
+        index = np.clip(index, 0, len(self.classes_) - 1)
+        unknown = self.classes_[index] != y
+        if unknown.any():
+            raise ValueError(f"y row {int(np.argmax(unknown)) + 1}: class {y[np.argmax(unknown)]!r} was not seen in training")
+        task = "classification" if len(self.classes_) == 2 else "multiclass"
+        # 0/1 numbers need no names, as a CSV's 0/1 target has none.
+        zero_one = task == "classification" and self.classes_.dtype.kind in "biuf" and list(self.classes_) == [0, 1]
+        return index.astype(np.float32), [] if zero_one else [str(c) for c in self.classes_], task
+
+    def predict_proba(self, X, groups=None, mode="auto"):
+        """[rows, classes] class probabilities; groups: each row's cluster (None: fixed effects, or
+        inferred membership where the model's predictor beat chance)."""
+        p = self._predict(X, groups, mode)
+        if "probabilities" in p:
+            return p["probabilities"]
+        return np.column_stack([1 - p["value"], p["value"]])
+
+    def predict(self, X, groups=None, mode="auto"):
+        return self.classes_[np.argmax(self.predict_proba(X, groups, mode), axis=1)]
+
+    def score(self, X, y, groups=None, sample_weight=None):
+        from sklearn.metrics import accuracy_score
+
+        return accuracy_score(y, self.predict(X, groups), sample_weight=sample_weight)
+
+
+class ARMEDRegressor(RegressorMixin, _ARMEDBase):
+    """ARMED for a continuous target (task regression) or counts (task count)."""
+
+    def _encode_target(self, y, rows, refit=True):
+        y = np.asarray(y, dtype=np.float32)
+        if y.ndim != 1 or y.shape[0] != rows:
+            raise ValueError(f"y: expected {rows} values (one per row of X), got shape {y.shape}")
+        return y, [], self.task
+
+    def predict(self, X, groups=None, mode="auto", interval=None):
+        """Predictions; with interval (e.g. 0.95) also the lower and upper bounds: (value, lower, upper)."""
+        p = self._predict(X, groups, mode, interval=interval or 0.0)
+        return (p["value"], p["lower"], p["upper"]) if interval else p["value"]
+
+    def score(self, X, y, groups=None, sample_weight=None):
+        from sklearn.metrics import r2_score
+
+        return r2_score(y, self.predict(X, groups), sample_weight=sample_weight)
+
+
+# Their defaults are the CLI's but for the model (armed, which the estimators are named for) and
+# the regressor's task.
+_with_parameters(ARMEDClassifier, {"model": "armed"})
+_with_parameters(ARMEDRegressor, {"model": "armed", "task": "regression"})
+
+
+def _class_labels(levels):
+    """The classes a model's target levels name: numbers where they all read as numbers."""
+    for kind in (int, float):
+        try:
+            return np.array([kind(level) for level in levels])
+        except ValueError:
+            pass
+    return np.array(levels, dtype=object)
+
+
+def load(path):
+    """An estimator on a model directory (from the CLI or save())."""
+    path = os.fspath(path)
+    if not os.path.isdir(path):
+        raise FileNotFoundError(f"{path}: no such model directory")
+    model = _armed.Model.load(path)
+    config = json.loads(model.config_json())
+    task = config["task"]
+    cls = ARMEDRegressor if task in ("regression", "count") else ARMEDClassifier
+    params = {name: tuple(config[name]) if isinstance(config[name], list) else config[name] for name, _, _ in _FIELDS if name in config}
+    estimator = cls(**params)
+    estimator.model_ = model
+    estimator._fitted_from(model)
+    if cls is ARMEDClassifier:
+        levels = model.target_levels
+        estimator.classes_ = _class_labels(levels) if levels else np.array([0, 1])
+    return estimator
