@@ -5,7 +5,8 @@ reads a model directory the command line wrote, and every fitted estimator's sav
 reads."""
 from ._armed import ArmedError
 from ._estimators import ARMEDClassifier, ARMEDRegressor, load
+from ._mixed_lm import MixedLM
 from ._report import report
 from ._simulate import simulate_glmm, simulate_spiral
 
-__all__ = ["ARMEDClassifier", "ARMEDRegressor", "ArmedError", "load", "report", "simulate_glmm", "simulate_spiral"]
+__all__ = ["ARMEDClassifier", "ARMEDRegressor", "ArmedError", "MixedLM", "load", "report", "simulate_glmm", "simulate_spiral"]

@@ -9,10 +9,10 @@ import os
 import tempfile
 
 import numpy as np
-import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
 from . import _armed
+from ._effects import effects_frame, random_effects_sd
 from ._inputs import features_and_groups
 
 # (name, default, help) of every ModelConfig field; lists become tuples (immutable defaults).
@@ -77,15 +77,8 @@ class _ARMEDBase(BaseEstimator):
             effects = json.loads(model.effects_json())
         except _armed.ArmedError:  # a model without random effects (conventional, adversarial)
             effects = {}
-        rows = []
-        for factor in effects.get("factors", []):
-            for effect in factor.get("random_effects", []):
-                for cluster, posterior in effect["clusters"].items():
-                    rows.append((factor["name"], cluster, effect["name"], posterior["mean"], posterior["sd"]))
-        # Per cluster its random effects' posterior means and SDs (conditional modes and SDs for
-        # exact fits), on the link scale; and per factor the estimated SD of each effect.
-        self.effects_ = pd.DataFrame(rows, columns=["factor", "cluster", "effect", "mean", "sd"])
-        self.random_effects_sd_ = {factor["name"]: factor.get("random_effects_sd", {}) for factor in effects.get("factors", [])}
+        self.effects_ = effects_frame(effects)
+        self.random_effects_sd_ = random_effects_sd(effects)
 
     def _data(self, X, groups, y=None):
         """The rows as the model reads them; with y, its targets encoded as in fit."""

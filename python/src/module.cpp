@@ -12,6 +12,7 @@
 #include "armed/config.h"
 #include "armed/error.h"
 #include "armed/eval/report.h"
+#include "armed/formula.h"
 #include "armed/interrupt.h"
 #include "armed/model.h"
 #include "armed/sim/glmm.h"
@@ -175,6 +176,21 @@ PYBIND11_MODULE(_armed, m) {
                     StopOnSigint stop_on_sigint;
                     return MixedEffectsModel::fit(config, data, verbose ? &std::cerr : nullptr);
                   })
+      // A formula model on a CSV file, as `armed train --formula` (network: a --model was given).
+      .def_static("fit_formula",
+                  [](const std::string& config_json, const std::string& family, const std::string& csv, bool network, bool verbose) {
+                    ModelConfig config = config_from_json(parse_json(config_json), "parameters");
+                    if (!family.empty()) config.task = task_of_family(family);
+                    DataSpec spec;
+                    spec.task = config.task;
+                    apply_formula(parse_formula(config.formula), network, config, spec);
+                    config.validate();
+                    const ClusteredData data = load_clustered_csv(csv, spec);
+                    py::gil_scoped_release release;
+                    StopOnSigint stop_on_sigint;
+                    return MixedEffectsModel::fit(config, data, verbose ? &std::cerr : nullptr);
+                  })
+      .def("read_csv", [](const MixedEffectsModel& model, const std::string& csv) { return load_clustered_csv(csv, model.data_spec()); })
       .def_static("load", [](const std::string& dir) { return MixedEffectsModel::load(dir); })
       .def("save", &MixedEffectsModel::save)
       .def("predict",
