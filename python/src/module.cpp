@@ -92,6 +92,45 @@ class StopOnSigint {
   struct sigaction previous_ {};
 };
 
+// Progress lines to Python's logging (logger "armed", level INFO: silent unless asked for), one
+// record per line, taking the GIL for each.
+class LoggingBuffer : public std::streambuf {
+ protected:
+  int overflow(int c) override {
+    if (c == '\n') emit();
+    else if (c != traits_type::eof()) line_ += static_cast<char>(c);
+    return c;
+  }
+  std::streamsize xsputn(const char* text, std::streamsize n) override {
+    for (std::streamsize i = 0; i < n; ++i) overflow(text[i]);
+    return n;
+  }
+
+ private:
+  void emit() {
+    py::gil_scoped_acquire gil;
+    try {
+      py::module_::import("logging").attr("getLogger")("armed").attr("info")(line_);
+    } catch (const py::error_already_set&) {
+      // A failing handler must not end the training it reports on.
+    }
+    line_.clear();
+  }
+  std::string line_;
+};
+
+// Where a call's progress goes: stderr with verbose, else Python's logging.
+class Progress {
+ public:
+  explicit Progress(bool verbose) : verbose_(verbose), logging_(&buffer_) {}
+  std::ostream* stream() { return verbose_ ? &std::cerr : &logging_; }
+
+ private:
+  bool verbose_;
+  LoggingBuffer buffer_;
+  std::ostream logging_;
+};
+
 py::dict predictions_dict(const Predictions& p) {
   py::dict out;
   out["value"] = py::array_t<double>(static_cast<py::ssize_t>(p.value.size()), p.value.data());
@@ -172,9 +211,10 @@ PYBIND11_MODULE(_armed, m) {
       .def_static("fit",
                   [](const std::string& config_json, const ClusteredData& data, bool verbose) {
                     const ModelConfig config = config_from_json(parse_json(config_json), "parameters");
+                    Progress progress(verbose);
                     py::gil_scoped_release release;
                     StopOnSigint stop_on_sigint;
-                    return MixedEffectsModel::fit(config, data, verbose ? &std::cerr : nullptr);
+                    return MixedEffectsModel::fit(config, data, progress.stream());
                   })
       // A formula model on a CSV file, as `armed train --formula` (network: a --model was given).
       .def_static("fit_formula",
@@ -186,9 +226,10 @@ PYBIND11_MODULE(_armed, m) {
                     apply_formula(parse_formula(config.formula), network, config, spec);
                     config.validate();
                     const ClusteredData data = load_clustered_csv(csv, spec);
+                    Progress progress(verbose);
                     py::gil_scoped_release release;
                     StopOnSigint stop_on_sigint;
-                    return MixedEffectsModel::fit(config, data, verbose ? &std::cerr : nullptr);
+                    return MixedEffectsModel::fit(config, data, progress.stream());
                   })
       .def("read_csv", [](const MixedEffectsModel& model, const std::string& csv) { return load_clustered_csv(csv, model.data_spec()); })
       .def_static("load", [](const std::string& dir) { return MixedEffectsModel::load(dir); })

@@ -80,3 +80,16 @@ def test_ctrl_c_interrupts_a_fit(spiral):
     assert time.monotonic() - start < 30
     # Python's own handler is back: the next Ctrl-C is Python's KeyboardInterrupt again.
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_progress_goes_to_logging_silent_by_default(spiral, caplog, capfd):
+    import logging
+
+    quick(epochs=2).fit(spiral[["x1", "x2"]], spiral["y"], groups=spiral["cluster"])
+    assert capfd.readouterr().err == ""  # silent
+    with caplog.at_level(logging.INFO, logger="armed"):
+        quick(epochs=2).fit(spiral[["x1", "x2"]], spiral["y"], groups=spiral["cluster"])
+    lines = [r.getMessage() for r in caplog.records if r.name == "armed"]
+    assert any(line.startswith("epoch   2/2") for line in lines), lines
+    quick(epochs=2, verbose=True).fit(spiral[["x1", "x2"]], spiral["y"], groups=spiral["cluster"])
+    assert "epoch   2/2" in capfd.readouterr().err
