@@ -29,11 +29,14 @@ def features_and_groups(X, groups, feature_names=None):
         x = X.to_numpy(dtype=np.float32)
     else:
         x = np.asarray(X)
-        if x.ndim != 2:
-            raise ValueError(f"X: expected a 2-d array (rows x features), got {x.ndim} dimensions")
+        if x.ndim not in (2, 4):
+            raise ValueError(f"X: expected rows x features (2-d) or images rows x channels x height x width (4-d), got {x.ndim} dimensions")
         if not (np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.bool_)):
             raise ValueError(f"X: not numeric ({x.dtype})")
-        names = list(feature_names) if feature_names is not None else [f"x{j + 1}" for j in range(x.shape[1])]
+        if x.ndim == 4:  # images have no feature names
+            names = []
+        else:
+            names = list(feature_names) if feature_names is not None else [f"x{j + 1}" for j in range(x.shape[1])]
     x = np.ascontiguousarray(x, dtype=np.float32)
     factor_names, labels = _factors(groups, x.shape[0])
     return x, names, factor_names, labels

@@ -34,19 +34,24 @@ nlohmann::json parse_json(const std::string& text) { return nlohmann::json::pars
 ClusteredData make_data(const FloatArray& x, const std::vector<std::string>& feature_names, const std::vector<std::string>& factor_names,
                         const std::vector<std::vector<std::string>>& groups, const std::optional<FloatArray>& y, const std::string& target_name,
                         const std::vector<std::string>& target_levels, const std::string& task) {
-  if (x.ndim() != 2) throw Error("X: expected a 2-d array (rows x features), got " + std::to_string(x.ndim()) + " dimensions");
-  const int64_t n = x.shape(0), p = x.shape(1);
-  if (static_cast<int64_t>(feature_names.size()) != p)
+  // Features: rows x features; images (the image models): rows x channels x height x width.
+  const bool images = x.ndim() == 4;
+  if (x.ndim() != 2 && !images)
+    throw Error("X: expected rows x features (2-d) or images rows x channels x height x width (4-d), got " + std::to_string(x.ndim()) +
+                " dimensions");
+  const int64_t n = x.shape(0), p = x.size() / std::max<int64_t>(n, 1);
+  if (!images && static_cast<int64_t>(feature_names.size()) != p)
     throw Error("X: " + std::to_string(p) + " columns, but " + std::to_string(feature_names.size()) + " feature names");
   const float* values = x.data();
   for (int64_t i = 0; i < n * p; ++i)
     if (!std::isfinite(values[i]))
-      throw Error("X row " + std::to_string(i / p + 1) + ", column '" + feature_names[static_cast<size_t>(i % p)] + "': not a finite number");
+      throw Error("X row " + std::to_string(i / p + 1) + (images ? "" : ", column '" + feature_names[static_cast<size_t>(i % p)] + "'") +
+                  ": not a finite number");
   ClusteredData data;
   data.source = "X";
-  data.feature_names = data.feature_columns = feature_names;
-  // Borrowed while the call runs: the model standardizes into tensors of its own.
-  data.x = torch::from_blob(const_cast<float*>(values), {n, p}, torch::kFloat32);
+  if (!images) data.feature_names = data.feature_columns = feature_names;
+  // Borrowed from the array (kept alive with the Data): the model standardizes into tensors of its own.
+  data.x = torch::from_blob(const_cast<float*>(values), std::vector<int64_t>(x.shape(), x.shape() + x.ndim()), torch::kFloat32);
   if (groups.size() != factor_names.size()) throw Error("groups: " + std::to_string(groups.size()) + " columns for " + std::to_string(factor_names.size()) + " names");
   for (size_t f = 0; f < groups.size(); ++f) {
     if (static_cast<int64_t>(groups[f].size()) != n)

@@ -20,7 +20,7 @@ def test_shapes_and_classes(spiral):
         quick().fit(x, y[:10], groups=g)
     with pytest.raises(ValueError, match="groups: 'cluster' has shape"):
         quick().fit(x, y, groups=g[:10])
-    with pytest.raises(ValueError, match="X: expected a 2-d array"):
+    with pytest.raises(ValueError, match="X: expected rows x features"):
         quick().fit(x["x1"].to_numpy(), y, groups=g)
     with pytest.raises(ValueError, match="a single class"):
         quick().fit(x, np.zeros(len(x)), groups=g)
