@@ -72,7 +72,8 @@ class _ARMEDBase(BaseEstimator):
         self.n_features_in_ = len(model.feature_names)
         self.n_clusters_ = model.n_clusters[0] if len(model.n_clusters) == 1 else tuple(model.n_clusters)
         self.factor_names_ = list(model.factor_names)
-        self.history_ = json.loads(model.history)
+        # Per epoch: loss, metric, validation loss and metric, samples per second, loss terms.
+        self.history_ = json.loads(model.history)["epochs"]
         try:
             effects = json.loads(model.effects_json())
         except _armed.ArmedError:  # a model without random effects (conventional, adversarial)
@@ -93,10 +94,7 @@ class _ARMEDBase(BaseEstimator):
         # A DataFrame that holds the model's grouping columns gives them (as in cross_val_score).
         if groups is None and hasattr(X, "columns") and all(name in X.columns for name in self.factor_names_):
             groups = list(self.factor_names_)
-        x, names, factor_names, labels = features_and_groups(X, groups, feature_names=self.feature_names_in_)
-        if list(names) != list(self.feature_names_in_):
-            raise ValueError(f"X: features {names} do not match the model's {list(self.feature_names_in_)}")
-        return x, names, factor_names, labels
+        return features_and_groups(X, groups, feature_names=self.feature_names_in_)
 
     def _check_fitted(self):
         if not hasattr(self, "model_"):

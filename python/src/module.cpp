@@ -18,6 +18,7 @@
 #include "armed/sim/glmm.h"
 #include "armed/sim/spiral.h"
 #include "likelihood/likelihood.h"
+#include "models/history_json.h"
 
 namespace py = pybind11;
 
@@ -272,19 +273,7 @@ PYBIND11_MODULE(_armed, m) {
                                  counts.push_back(static_cast<int64_t>(model.clusters(f).size()));
                                return counts;
                              })
-      .def_property_readonly("history",
-                             [](const MixedEffectsModel& model) {
-                               nlohmann::json epochs = nlohmann::json::array();
-                               for (const auto& e : model.history().epochs) {
-                                 nlohmann::json record = {
-                                     {"epoch", e.epoch}, {"loss", e.loss}, {"metric", e.metric}, {"samples_per_second", e.samples_per_second}};
-                                 if (std::isfinite(e.val_loss)) record["val_loss"] = e.val_loss;
-                                 if (std::isfinite(e.val_metric)) record["val_metric"] = e.val_metric;
-                                 for (const auto& [name, value] : e.terms) record[name] = value;
-                                 epochs.push_back(record);
-                               }
-                               return epochs.dump();
-                             });
+      .def_property_readonly("history", [](const MixedEffectsModel& model) { return history_to_json(model.history()).dump(); });
 
   // The simulators' defaults are their options structs' (SpiralOptions, GlmmOptions).
   const SpiralOptions spiral;

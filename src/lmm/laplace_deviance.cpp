@@ -110,8 +110,6 @@ double LaplaceDeviance::scalar_newton_step(double lambda, bool with_beta, torch:
   auto schur = torch::empty({p, p}, torch::kFloat64);
   auto rhs = torch::empty({p}, torch::kFloat64);
   std::vector<double> cu(static_cast<size_t>(levels));
-  for (int64_t j = 0; j < p; ++j)
-    for (int64_t k = 0; k <= j; ++k) schur[j][k] = schur[k][j] = xwx[static_cast<size_t>(j * p + k)];
   std::vector<double> rzx_rzx(static_cast<size_t>(p * p), 0.0), rzx_cu(static_cast<size_t>(p), 0.0);
   for (int64_t l = 0; l < levels; ++l) {
     const auto li = static_cast<size_t>(l);

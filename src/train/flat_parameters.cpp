@@ -2,9 +2,14 @@
 
 namespace armed {
 
-FlatParameters::FlatParameters(const std::vector<torch::Tensor>& parameters) {
+int64_t parameter_count(const std::vector<torch::Tensor>& parameters) {
   int64_t total = 0;
   for (const auto& p : parameters) total += p.numel();
+  return total;
+}
+
+FlatParameters::FlatParameters(const std::vector<torch::Tensor>& parameters) {
+  const int64_t total = parameter_count(parameters);
   const auto options = parameters.empty() ? torch::TensorOptions(torch::kFloat32) : parameters.front().options();
   values_ = torch::empty({total}, options.requires_grad(false));
   grads_ = torch::zeros({total}, options.requires_grad(false));

@@ -5,6 +5,8 @@
 
 namespace armed {
 
+int64_t parameter_count(const std::vector<torch::Tensor>& parameters);  // their values in all
+
 // Moves parameters into one contiguous buffer, and their gradients into another, so that one
 // LibTorch optimizer step and one zeroing cover them all. On the small layers of clustered-data
 // models the optimizer's per-tensor loop (about ten ops per parameter tensor), not the arithmetic,

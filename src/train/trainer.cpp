@@ -311,15 +311,11 @@ MembershipRecord Trainer::fit_membership(const TrainingTensors& train, const Tra
     sizes_only = -share.log().index_select(0, held_out.z[factor].ids).mean().item<double>();
   }
   // The compute budget, counted as rows x parameters (each row passes every weight once forward).
-  auto parameter_count = [](const std::vector<torch::Tensor>& parameters) {
-    int64_t count = 0;
-    for (const auto& p : parameters) count += p.numel();
-    return static_cast<double>(count);
-  };
-  double main_per_row = parameter_count(net_->fixed_effects->parameters());
+  int64_t main_per_row = parameter_count(net_->fixed_effects->parameters());
   for (auto& adversary : net_->adversaries) main_per_row += parameter_count(adversary->parameters());
-  const auto budget_rows = static_cast<int64_t>(std::ceil(static_cast<double>(max_epochs) * static_cast<double>(n) * main_per_row /
-                                                          parameter_count(membership->parameters())));
+  const auto budget_rows = static_cast<int64_t>(std::ceil(static_cast<double>(max_epochs) * static_cast<double>(n) *
+                                                          static_cast<double>(main_per_row) /
+                                                          static_cast<double>(parameter_count(membership->parameters()))));
   int64_t rows_trained = 0;
   for (int64_t epoch = 1; epoch <= max_epochs && rows_trained < budget_rows; ++epoch) {
     membership->train();
