@@ -31,7 +31,7 @@ bench: build
 	bench/lmm.sh $(BUILD_DIR)
 	bench/glmm_quadrature.sh $(BUILD_DIR)
 	bench/glmm_fixed_part.sh $(BUILD_DIR)
-	PYTHONPATH=$(BUILD_DIR)/python /usr/bin/python3 bench/python_fit.py $(BUILD_DIR)
+	PYTHONPATH=$(BUILD_DIR)/python /usr/bin/python3 bench/python_fit.py $(BUILD_DIR) 5
 	$(BUILD_DIR)/armed benchmark glmm --quiet
 
 install: build
