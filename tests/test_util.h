@@ -40,9 +40,9 @@ struct CommandResult {
   std::string out;  // stdout and stderr together
 };
 
-// Runs the armed executable with `args` (a shell-quoted string).
-inline CommandResult run_cli(const std::string& args) {
-  const std::string cmd = std::string(ARMED_CLI) + " " + args + " 2>&1";
+// Runs a shell command line, its stderr with its stdout.
+inline CommandResult run_command(const std::string& command) {
+  const std::string cmd = command + " 2>&1";
   CommandResult r{0, ""};
   FILE* pipe = ::popen(cmd.c_str(), "r");
   std::array<char, 4096> buf;
@@ -51,5 +51,8 @@ inline CommandResult run_cli(const std::string& args) {
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
 }
+
+// Runs the armed executable with `args` (a shell-quoted string).
+inline CommandResult run_cli(const std::string& args) { return run_command(std::string(ARMED_CLI) + " " + args); }
 
 }  // namespace armed::test

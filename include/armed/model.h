@@ -47,6 +47,29 @@ struct Predictions {
   std::string combined_mode(size_t row) const;
 };
 
+// Checkpoints of a network's training; none of it changes the model fitted. The trainer's state
+// (weights, optimizers' moments, random number generator, epoch and position, early stopping,
+// history) goes to `dir`, replaced atomically, after every `every`-th epoch and when a stop is
+// requested (request_stop; the CLI's SIGINT and SIGTERM), after the current step. With `resume`,
+// fit() continues from dir's checkpoint, given the config and data it was taken with: the model
+// is then the one an uninterrupted run with the same seed and threads fits, bit for bit.
+// Linear mixed models and full-batch (lbfgs) fits take no checkpoints.
+struct Checkpointing {
+  std::string dir;           // empty: no checkpoints
+  int64_t every = 0;         // epochs between checkpoints; 0: only on a stop request
+  bool resume = false;
+  std::string caller_state;  // stored with each checkpoint for read_checkpoint (the CLI: its data options)
+};
+
+// What a checkpoint directory holds of its run; throws armed::Error when `dir` holds none.
+struct CheckpointedRun {
+  ModelConfig config;
+  std::string caller_state;
+  int64_t epoch = 0;  // the epoch it continues with
+  int threads = 0;    // LibTorch threads of the run that wrote it
+};
+CheckpointedRun read_checkpoint(const std::string& dir);
+
 // A trained model with everything needed to apply it to new data: configuration, feature names,
 // cluster vocabulary, standardization and weights.
 class MixedEffectsModel {
@@ -60,7 +83,7 @@ class MixedEffectsModel {
   // "custom" and `hidden` is unused); armed adds the adversary, random effects and membership
   // predictor the config asks for.
   static MixedEffectsModel fit(const ModelConfig& config, const ClusteredData& data, std::ostream* progress = nullptr,
-                               const FixedEffectsFactory& custom = {});
+                               const FixedEffectsFactory& custom = {}, const Checkpointing& checkpointing = {});
 
   Predictions predict(const ClusteredData& data, PredictMode mode = PredictMode::automatic,
                       UnseenMode unseen = UnseenMode::automatic, double interval = 0) const;

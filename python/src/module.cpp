@@ -18,7 +18,7 @@
 #include "armed/sim/glmm.h"
 #include "armed/sim/spiral.h"
 #include "likelihood/likelihood.h"
-#include "models/history_json.h"
+#include "train/history_json.h"
 
 namespace py = pybind11;
 

@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -21,26 +23,26 @@ void write_file_atomic(const std::string& path, const std::function<void(std::os
   const fs::file_status target = fs::status(path);
   if (fs::is_character_file(target) || fs::is_fifo(target)) {
     std::ofstream out(path, std::ios::binary);
-    if (!out) throw Error(path + ": cannot write");
+    if (!out) throw WriteFailed(path, std::strerror(errno));
     writer(out);
     out.flush();
-    if (!out) throw Error(path + ": write failed");
+    if (!out) throw WriteFailed(path, std::strerror(errno));
     return;
   }
   const std::string tmp = staging_path(path);
   try {
     {
       std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      if (!out) throw Error(path + ": cannot write (does the directory exist?)");
+      if (!out) throw WriteFailed(path, std::strerror(errno));
       writer(out);
       out.flush();
-      if (!out) throw Error(path + ": write failed (disk full?)");
+      if (!out) throw WriteFailed(path, std::strerror(errno));
     }
     fs::rename(tmp, path);
   } catch (const fs::filesystem_error& e) {
     std::error_code ignored;
     fs::remove(tmp, ignored);
-    throw Error(path + ": cannot write (" + e.code().message() + ")");
+    throw WriteFailed(path, e.code().message());
   } catch (...) {
     std::error_code ignored;
     fs::remove(tmp, ignored);

@@ -3,7 +3,19 @@
 #include <ostream>
 #include <string>
 
+#include "armed/error.h"
+
 namespace armed {
+
+// A write that failed: the path and the system's reason (e.g. "No space left on device").
+class WriteFailed : public Error {
+ public:
+  WriteFailed(const std::string& path, const std::string& reason) : Error(path + ": cannot write (" + reason + ")"), reason_(reason) {}
+  const std::string& reason() const { return reason_; }
+
+ private:
+  std::string reason_;
+};
 
 // Writes a file through `writer` into a temporary sibling and renames it into place, so a crash
 // or an exception never leaves a half-written file at `path`. A device or pipe at `path` (e.g.

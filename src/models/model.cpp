@@ -5,6 +5,7 @@
 #include "armed/data/split.h"
 #include "armed/error.h"
 #include "armed/metrics.h"
+#include "models/checkpoint.h"
 #include "models/from_config.h"
 #include "models/model_state.h"
 
@@ -44,10 +45,13 @@ const TrainingHistory& MixedEffectsModel::history() const { return s_->history; 
 const DataSpec& MixedEffectsModel::data_spec() const { return s_->spec; }
 
 MixedEffectsModel MixedEffectsModel::fit(const ModelConfig& config_in, const ClusteredData& data, std::ostream* progress,
-                                         const FixedEffectsFactory& custom) {
+                                         const FixedEffectsFactory& custom, const Checkpointing& checkpointing) {
   ModelConfig config = config_in;
   if (custom) config.fe = "custom";
   config.validate();
+  if (checkpointing.resume && checkpointing.dir.empty()) throw Error("--resume: no checkpoint directory given");
+  if (!checkpointing.dir.empty() && config.linear_mixed_model())
+    throw Error("--checkpoint-every, --resume: a linear mixed model is fitted exactly in one go and takes no checkpoints");
   check_data_kind(config, data);
   check_trainable(data, config.task);
   const Likelihood& family = likelihood(config.task);
@@ -111,6 +115,12 @@ MixedEffectsModel MixedEffectsModel::fit(const ModelConfig& config_in, const Clu
   const TrainingTensors train_t = m.s_->tensors(train);
   const TrainingTensors valid_t = valid.x.defined() ? m.s_->tensors(valid) : TrainingTensors{};
   Trainer trainer(m.s_->net, trainer_options(m.s_->config));
+  if (!checkpointing.dir.empty()) {
+    const std::string fingerprint = data_fingerprint(data);
+    if (checkpointing.resume) resume_from_checkpoint(checkpointing, trainer, config, fingerprint, progress);
+    trainer.set_checkpoints(
+        {checkpointing.every, [&checkpointing, &trainer, &config, fingerprint] { write_checkpoint(checkpointing, trainer, config, fingerprint); }});
+  }
   m.s_->history = trainer.fit(train_t, valid.x.defined() ? &valid_t : nullptr, m.s_->target_sd, progress);
   // The exact stage reads every row, the validation rows too: on rows it was trained on the network
   // has partly memorized the targets, cluster effects included, which biases the variance

@@ -2,11 +2,12 @@
 // training history or a linear mixed model's exact fit, weight file size) and weights.pt (LibTorch archive of the network).
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "armed/error.h"
 #include "io/atomic_file.h"
 #include "armed/model.h"
-#include "models/history_json.h"
+#include "train/history_json.h"
 #include "models/model_state.h"
 
 namespace armed {
@@ -19,6 +20,8 @@ constexpr int kFormat = 1;
 
 void MixedEffectsModel::save(const std::string& dir) const {
   if (dir.empty()) throw Error("--out: empty model directory name");
+  for (const auto& p : s_->net->parameters())
+    if (!torch::isfinite(p).all().item<bool>()) throw Error(dir + ": the model's weights are not finite; nothing was written");
   const std::string staged = staging_path(dir);
   std::error_code ec;
   fs::remove_all(staged, ec);
@@ -30,7 +33,11 @@ void MixedEffectsModel::save(const std::string& dir) const {
   };
   try {
     const std::string weights = (fs::path(staged) / "weights.pt").string();
-    torch::save(s_->net, weights);
+    // Serialized in memory, then written: LibTorch's file writer aborts the process when a write
+    // fails (a full disk), throwing from its destructor.
+    std::ostringstream bytes;
+    torch::save(s_->net, bytes);
+    write_file_atomic(weights, [&](std::ostream& out) { out << bytes.str(); });
     nlohmann::json j = {
         {"format", kFormat},
         {"armed_version", ARMED_VERSION},
@@ -55,6 +62,9 @@ void MixedEffectsModel::save(const std::string& dir) const {
     if (s_->lmm) j["linear_mixed_model"] = s_->lmm->to_json();
     write_file_atomic((fs::path(staged) / "config.json").string(), [&](std::ostream& out) { out << j.dump(2) << '\n'; });
     replace_directory(staged, dir);
+  } catch (const WriteFailed& e) {
+    fs::remove_all(staged, ec);
+    throw Error(dir + ": cannot write the model (" + e.reason() + ")");
   } catch (...) {
     fs::remove_all(staged, ec);
     throw;

@@ -32,6 +32,29 @@ void SparseAdam::step() {
   }
 }
 
+void SparseAdam::save(torch::serialize::OutputArchive& archive) const {
+  archive.write("steps", torch::tensor(steps_));
+  for (size_t i = 0; i < tables_.size(); ++i) {
+    archive.write("exp_avg/" + std::to_string(i), exp_avg_[i], /*is_buffer=*/true);
+    archive.write("exp_avg_sq/" + std::to_string(i), exp_avg_sq_[i], /*is_buffer=*/true);
+  }
+}
+
+void SparseAdam::load(torch::serialize::InputArchive& archive) {
+  torch::Tensor steps;
+  archive.read("steps", steps);
+  steps_ = steps.item<int64_t>();
+  torch::NoGradGuard no_grad;
+  for (size_t i = 0; i < tables_.size(); ++i) {
+    torch::Tensor m, v;
+    archive.read("exp_avg/" + std::to_string(i), m, /*is_buffer=*/true);
+    archive.read("exp_avg_sq/" + std::to_string(i), v, /*is_buffer=*/true);
+    TORCH_CHECK(m.sizes() == exp_avg_[i].sizes() && v.sizes() == exp_avg_sq_[i].sizes(), "SparseAdam: saved moments do not fit table ", i);
+    exp_avg_[i].copy_(m);
+    exp_avg_sq_[i].copy_(v);
+  }
+}
+
 void SparseAdam::zero_grad() {
   for (auto& t : tables_) t.mutable_grad() = torch::Tensor();
 }

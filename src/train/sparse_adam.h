@@ -15,6 +15,9 @@ class SparseAdam {
   SparseAdam(std::vector<torch::Tensor> tables, torch::optim::AdamOptions options);
   void step();
   void zero_grad();  // drops the gradients: the next backward allocates sparse ones of the batch's size
+  // The moments and step count (a checkpoint's); load throws c10::Error if they do not fit the tables.
+  void save(torch::serialize::OutputArchive& archive) const;
+  void load(torch::serialize::InputArchive& archive);
 
  private:
   std::vector<torch::Tensor> tables_, exp_avg_, exp_avg_sq_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <sstream>
 
 #include "armed/interrupt.h"
 
@@ -73,6 +74,21 @@ std::vector<torch::Tensor> without(std::vector<torch::Tensor> all, const std::ve
                            }),
             all.end());
   return all;
+}
+
+// What a replayed step found non-finite; locate_divergence turns it into the user's message.
+struct NonFinite {
+  std::string what;
+};
+
+const char* non_finite_kind(const torch::Tensor& t) {
+  return torch::isnan(t).any().item<bool>() ? "nan" : "infinite";
+}
+
+std::string lr_hint(double lr) {
+  char text[64];
+  std::snprintf(text, sizeof text, " (a lower --lr than %g may help)", lr);
+  return text;
 }
 
 }  // namespace
@@ -186,7 +202,12 @@ StepTerms Trainer::step(const torch::Tensor& x, const torch::Tensor& y, const st
       loss = f == 0 ? factor_loss : loss + factor_loss;
       accuracy = f == 0 ? factor_accuracy : accuracy + factor_accuracy;
     }
+    if (checking_) {
+      check_finite({loss}, "loss term 'adversary'");
+      check_finite({adversary_flat_->optimized()[0].grad()}, "the adversary's gradient");
+    }
     adversary_optimizer_->step();
+    if (checking_) check_finite(adversary_flat_->optimized(), "an adversary weight after its update");
     terms.add("adversary", loss);
     terms.add("adversary_accuracy", adversaries.size() == 1 ? accuracy : accuracy / static_cast<double>(adversaries.size()));
   }
@@ -206,12 +227,26 @@ StepTerms Trainer::step(const torch::Tensor& x, const torch::Tensor& y, const st
     }
     loss = options_.confusion ? loss + options_.weight_adversary * cross_entropy : loss - options_.weight_adversary * cross_entropy;
   }
+  if (checking_) {
+    const auto values = terms.stacked();
+    for (size_t i = 0; i < terms.names().size(); ++i) check_finite({values[static_cast<int64_t>(i)]}, std::string("loss term '") + terms.names()[i] + "'");
+    check_finite({loss}, "the total loss");
+  }
   if (main_flat_) main_flat_->zero_grad();
   else main_optimizer_.zero_grad();
   if (sparse_optimizer_) sparse_optimizer_->zero_grad();
   loss.backward();
+  if (checking_) {
+    std::vector<torch::Tensor> gradients;
+    for (const auto& p : main_flat_ ? main_flat_->optimized() : net_->main_parameters())
+      if (p.grad().defined()) gradients.push_back(p.grad().is_sparse() ? p.grad().coalesce().values() : p.grad());
+    for (const auto& table : net_->sparse_cluster_tables())
+      if (table.grad().defined()) gradients.push_back(table.grad().coalesce().values());
+    check_finite(gradients, "a gradient of the main networks");
+  }
   main_optimizer_.step();
   if (sparse_optimizer_) sparse_optimizer_->step();
+  if (checking_) check_finite(state_tensors(), "a weight after the update");
   terms.add("total", loss);
   return terms;
 }
@@ -246,6 +281,7 @@ TrainingHistory Trainer::fit_full_batch(const TrainingTensors& train, double tar
     EpochRecord rec;
     rec.epoch = step;
     rec.loss = optimizer.step(closure).item<double>();
+    if (!std::isfinite(rec.loss)) throw Error("training diverged at iteration " + std::to_string(step) + ": the objective is " + (std::isnan(rec.loss) ? "nan" : "infinite"));
     rec.terms = terms.read();
     rec.metric = cfg.likelihood->metric(plus_offset(network_output(net_, data.x, data.z), data.offset), data.y, data.trials, target_scale);
     rec.samples_per_second =
@@ -331,6 +367,10 @@ MembershipRecord Trainer::fit_membership(const TrainingTensors& train, const Tra
       optimizer.step();
     }
     record.epochs = epoch;
+    for (const auto& p : membership->parameters())
+      if (!torch::isfinite(p).all().item<bool>())
+        throw Error("training the cluster-membership predictor diverged in its epoch " + std::to_string(epoch) + ": its weights are " +
+                    non_finite_kind(p) + lr_hint(cfg.lr));
     if (record.held_out_rows == 0) continue;
     const auto [loss, accuracy] = membership_scores(*membership, held_out, factor, chunk);
     if (loss < best_loss) {
@@ -368,6 +408,60 @@ MembershipRecord Trainer::fit_membership(const TrainingTensors& train, const Tra
   return record;
 }
 
+void Trainer::check_finite(const std::vector<torch::Tensor>& tensors, const std::string& what) const {
+  for (const auto& t : tensors)
+    if (!torch::isfinite(t).all().item<bool>()) throw NonFinite{what + " is " + non_finite_kind(t)};
+}
+
+std::vector<torch::Tensor> Trainer::state_tensors() const {
+  std::vector<torch::Tensor> out;
+  for (const auto& p : net_->parameters()) out.push_back(p);
+  for (const auto& b : net_->buffers()) out.push_back(b);
+  return out;
+}
+
+void Trainer::locate_divergence(const TrainingTensors& train, const std::string& epoch_start) {
+  std::istringstream in(epoch_start);
+  load_state(in, "the epoch's start");
+  const FitProgress& s = progress_;
+  const int64_t epoch = s.epoch, n = train.x.size(0);
+  const auto steps = (n + options_.batch_size - 1) / options_.batch_size;
+  const std::string where = "training diverged at epoch " + std::to_string(epoch), hint = lr_hint(options_.lr);
+  checking_ = true;
+  try {
+    run_epoch_steps(train);
+  } catch (const NonFinite& found) {
+    checking_ = false;
+    throw Error(where + ", step " + std::to_string(s.next_row / options_.batch_size + 1) + " of " + std::to_string(steps) + ": " +
+                found.what + hint);
+  }
+  checking_ = false;
+  // Not reproduced step by step (with several threads a reduction may sum in another order).
+  throw Error(where + ": its loss or weights became non-finite" + hint);
+}
+
+void Trainer::run_epoch_steps(const TrainingTensors& train) {
+  FitProgress& s = progress_;
+  const int64_t n = train.x.size(0);
+  while (s.next_row < n) {
+    if (stop_requested() && !checking_) {
+      if (checkpoints_.write) checkpoints_.write();
+      throw Interrupted();
+    }
+    auto index = s.order.narrow(0, s.next_row, std::min(options_.batch_size, n - s.next_row));
+    const TrainingTensors batch = train.subset(index);
+    auto terms = step(batch.x, batch.y, batch.z, batch.trials, batch.offset);
+    const double w = static_cast<double>(index.size(0)) / static_cast<double>(n);
+    const auto values = terms.stacked();
+    if (!s.sums.defined()) {
+      s.sums = torch::zeros({values.size(0)}, torch::kFloat64);
+      s.term_names.assign(terms.names().begin(), terms.names().end());
+    }
+    s.sums.add_(values, w);
+    s.next_row += index.size(0);
+  }
+}
+
 TrainingHistory Trainer::fit(const TrainingTensors& train, const TrainingTensors* valid, double target_scale,
                              std::ostream* progress) {
   const TrainerOptions& cfg = options_;
@@ -381,67 +475,61 @@ TrainingHistory Trainer::fit(const TrainingTensors& train, const TrainingTensors
   if (cfg.optimizer == Optimizer::lbfgs) return fit_full_batch(train, target_scale, progress);
   const char* metric_name = cfg.likelihood->metric_name();
 
-  TrainingHistory history;
-  double best_val = INFINITY;
-  int64_t since_best = 0;
-  std::vector<torch::Tensor> best_weights;
-
-  for (int64_t epoch = 1; epoch <= cfg.epochs; ++epoch) {
+  FitProgress& s = progress_;
+  while (!s.finished && s.epoch <= cfg.epochs) {
     const auto start = std::chrono::steady_clock::now();
+    if (!s.order.defined()) s.order = torch::randperm(n, torch::kInt64);  // a resumed epoch has its permutation
+    // Where a divergence in this epoch is replayed from: the state costs a copy of the weights and
+    // moments per epoch, where a finiteness check per step would cost a synchronizing read per step.
+    std::ostringstream epoch_start;
+    save_state(epoch_start);
     net_->train();
-    auto order = torch::randperm(n, torch::kInt64);
+    run_epoch_steps(train);
     EpochRecord rec;
-    rec.epoch = epoch;
-    torch::Tensor sums;  // [terms], weighted by each batch's share of the rows
-    std::vector<const char*> names;
-    for (int64_t b = 0; b < n; b += cfg.batch_size) {
-      throw_if_stop_requested();
-      auto index = order.narrow(0, b, std::min(cfg.batch_size, n - b));
-      const TrainingTensors batch = train.subset(index);
-      auto terms = step(batch.x, batch.y, batch.z, batch.trials, batch.offset);
-      const double w = static_cast<double>(index.size(0)) / static_cast<double>(n);
-      const auto values = terms.stacked();
-      if (!sums.defined()) {
-        sums = torch::zeros({values.size(0)}, torch::kFloat64);
-        names = terms.names();
-      }
-      sums.add_(values, w);
-    }
-    sums = sums.contiguous();
-    for (size_t i = 0; i < names.size(); ++i) {
+    rec.epoch = s.epoch;
+    const auto sums = s.sums.contiguous();
+    const auto tensors = state_tensors();
+    bool finite = std::all_of(tensors.begin(), tensors.end(), [](const torch::Tensor& t) { return torch::isfinite(t).all().item<bool>(); });
+    for (size_t i = 0; i < s.term_names.size(); ++i) {
       const double value = sums.data_ptr<double>()[i];
-      if (std::string(names[i]) == "total") rec.loss = value;
-      else rec.terms[names[i]] = value;
+      finite = finite && std::isfinite(value);
+      if (s.term_names[i] == "total") rec.loss = value;
+      else rec.terms[s.term_names[i]] = value;
     }
+    if (!finite) locate_divergence(train, epoch_start.str());
     // The training metric is measured after the epoch, in evaluation mode, like the validation one.
     rec.metric = cfg.likelihood->metric(plus_offset(network_output(net_, train.x, train.z), train.offset), train.y, train.trials, target_scale);
-    rec.samples_per_second =
-        static_cast<double>(n) / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    s.epoch_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    rec.samples_per_second = static_cast<double>(n) / s.epoch_seconds;
     if (valid) {
       auto out = plus_offset(cfg.stop_on_fixed ? network_outputs(net_, valid->x, valid->z).fixed : network_output(net_, valid->x, valid->z),
                              valid->offset);
       rec.val_loss = cfg.likelihood->nll(out, valid->y, valid->trials, net_->log_residual_sd).item<double>();
       rec.val_metric = cfg.likelihood->metric(out, valid->y, valid->trials, target_scale);
     }
-    history.epochs.push_back(rec);
+    s.history.epochs.push_back(rec);
     if (progress) *progress << progress_line(rec, cfg.epochs, metric_name, valid != nullptr) << std::endl;
     if (!valid) {
-      history.best_epoch = epoch;
-      continue;
+      s.history.best_epoch = s.epoch;
+    } else if (rec.val_loss < s.best_val) {
+      s.best_val = rec.val_loss;
+      s.best_weights = snapshot(*net_);
+      s.history.best_epoch = s.epoch;
+      s.since_best = 0;
+    } else if (++s.since_best >= cfg.patience) {
+      if (progress) *progress << "early stopping: best validation loss at epoch " << s.history.best_epoch << std::endl;
+      s.finished = true;
     }
-    if (rec.val_loss < best_val) {
-      best_val = rec.val_loss;
-      best_weights = snapshot(*net_);
-      history.best_epoch = epoch;
-      since_best = 0;
-    } else if (++since_best >= cfg.patience) {
-      if (progress) *progress << "early stopping: best validation loss at epoch " << history.best_epoch << std::endl;
-      break;
-    }
+    s.order = s.sums = torch::Tensor();
+    s.next_row = 0;
+    s.term_names.clear();
+    s.epoch_seconds = 0;
+    ++s.epoch;
+    if (checkpoints_.write && checkpoints_.every > 0 && (s.epoch - 1) % checkpoints_.every == 0) checkpoints_.write();
   }
-  if (!best_weights.empty()) restore(*net_, best_weights);
+  if (!s.best_weights.empty()) restore(*net_, s.best_weights);
   net_->eval();
-  return history;
+  return s.history;
 }
 
 }  // namespace armed

@@ -1,6 +1,8 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <functional>
+#include <istream>
 #include <map>
 #include <memory>
 #include <ostream>
@@ -61,6 +63,30 @@ class StepTerms {
   std::vector<torch::Tensor> values_;
 };
 
+// Where a minibatch fit() stands. With the weights, the optimizers' moments and the random number
+// generator's state it is what a checkpoint holds: a fit resumed from it continues bit for bit.
+struct FitProgress {
+  int64_t epoch = 1;       // the epoch under way
+  int64_t next_row = 0;    // rows of this epoch's permutation already stepped through
+  torch::Tensor order;     // this epoch's row permutation; undefined before its first step
+  torch::Tensor sums;      // this epoch's loss terms so far, each batch weighted by its share of rows
+  std::vector<std::string> term_names;
+  double epoch_seconds = 0;  // time spent in this epoch before a checkpoint
+  bool finished = false;     // early stopping ended the epochs
+  double best_val = INFINITY;
+  int64_t since_best = 0;
+  std::vector<torch::Tensor> best_weights;
+  TrainingHistory history;
+};
+
+// When fit() hands its state to `write` (which calls Trainer::save_state): after every `every`-th
+// epoch (0: never), and when a stop is requested, after the current step (fit() then throws
+// Interrupted).
+struct CheckpointSchedule {
+  int64_t every = 0;
+  std::function<void()> write;
+};
+
 // Trains a Network. L is the mean negative log-likelihood per row: Bernoulli/binomial on the logit
 // scale, or Gaussian with the network's residual SD. With Adam, each minibatch step alternates
 // (a) one adversary step minimizing CE(Z, adversary(h)) with the adversary's own optimizer, and
@@ -97,10 +123,27 @@ class Trainer {
   // over `train` at their parameters per row, in rows at its own (with many clusters its output
   // layer outweighs them), keeping the best weights. `name` labels its progress line (empty: a
   // model with one factor).
+  // Checkpoints for fit() (see CheckpointSchedule); without them a stop request throws Interrupted.
+  void set_checkpoints(CheckpointSchedule schedule) { checkpoints_ = std::move(schedule); }
+  // The state fit() continues from: weights, optimizers, the random number generator, progress.
+  // load_state throws armed::Error naming `source` when the state does not fit this trainer.
+  void save_state(std::ostream& out) const;
+  void load_state(std::istream& in, const std::string& source);
+  const FitProgress& progress() const { return progress_; }
+
   MembershipRecord fit_membership(const TrainingTensors& train, const TrainingTensors& held_out, size_t factor,
                                   int64_t max_epochs, const std::string& name, std::ostream* progress);
 
  private:
+  // Rows [progress_.next_row, n) of the epoch under way, one step per batch, summed into progress_.
+  void run_epoch_steps(const TrainingTensors& train);
+  // After an epoch whose loss terms or parameters became non-finite: replays the epoch from its
+  // start with a check after every step, and throws armed::Error naming the step and what went
+  // non-finite.
+  [[noreturn]] void locate_divergence(const TrainingTensors& train, const std::string& epoch_start);
+  // In a replay (checking_), throws NonFinite when a tensor of `what` holds a non-finite value.
+  void check_finite(const std::vector<torch::Tensor>& tensors, const std::string& what) const;
+  std::vector<torch::Tensor> state_tensors() const;  // parameters and buffers, in the modules' order
   TrainingHistory fit_full_batch(const TrainingTensors& train, double target_scale, std::ostream* progress);
   torch::Tensor objective_terms(const NetworkOutput& out, const TrainingTensors& batch, bool expected, StepTerms& terms);
 
@@ -114,6 +157,9 @@ class Trainer {
   std::vector<torch::Tensor> adversary_parameters_;
   std::unique_ptr<SparseAdam> sparse_optimizer_;  // the random effects' tables when updates are sparse
   std::vector<torch::Tensor> cluster_kl_weight_;  // per factor, [clusters] training rows / the cluster's rows
+  FitProgress progress_;
+  CheckpointSchedule checkpoints_;
+  bool checking_ = false;  // replaying an epoch to find where it diverged
 };
 
 }  // namespace armed

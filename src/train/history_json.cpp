@@ -1,4 +1,4 @@
-#include "models/history_json.h"
+#include "train/history_json.h"
 
 #include <cmath>
 

@@ -1,0 +1,210 @@
+// Long runs that survive: checkpoints and --resume (after SIGKILL and SIGTERM), divergence, and
+// output directories that cannot be written, end to end through the armed executable.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sys/mount.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <thread>
+
+#include "test_util.h"
+
+namespace armed {
+namespace fs = std::filesystem;
+using test::read_text;
+using test::run_cli;
+using test::TempDir;
+
+namespace {
+
+// The armed executable started in the background, its output going to `log`.
+class Background {
+ public:
+  Background(const std::string& args, const std::string& log) : log_(log) {
+    const std::string cmd = "exec " + std::string(ARMED_CLI) + " " + args + " > " + log + " 2>&1";
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+  }
+  ~Background() {
+    if (pid_ > 0 && !done_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  // Waits until the output holds `text`; false if the process ended first.
+  bool wait_for(const std::string& text) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (read_text(log_).find(text) != std::string::npos) return true;
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        done_ = true;
+        status_ = status;
+        return read_text(log_).find(text) != std::string::npos;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return false;
+  }
+  int signal_and_wait(int signal) {
+    if (!done_) {
+      ::kill(pid_, signal);
+      ::waitpid(pid_, &status_, 0);
+      done_ = true;
+    }
+    return status_;
+  }
+  std::string output() const { return read_text(log_); }
+
+ private:
+  std::string log_;
+  pid_t pid_ = -1;
+  bool done_ = false;
+  int status_ = 0;
+};
+
+std::string bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// The same model: the same files, weights.pt byte for byte, config.json but for its timings.
+void expect_same_model(const std::string& a, const std::string& b) {
+  std::set<std::string> files_a, files_b;
+  for (const auto& e : fs::directory_iterator(a)) files_a.insert(e.path().filename().string());
+  for (const auto& e : fs::directory_iterator(b)) files_b.insert(e.path().filename().string());
+  EXPECT_EQ(files_a, files_b);
+  EXPECT_TRUE(bytes(a + "/weights.pt") == bytes(b + "/weights.pt")) << a << " and " << b << ": weights.pt differ";
+  auto untimed = [](const std::string& dir) {
+    auto j = nlohmann::json::parse(read_text(dir + "/config.json"));
+    for (auto& epoch : j["training"]["epochs"]) epoch.erase("samples_per_second");
+    return j;
+  };
+  EXPECT_EQ(untimed(a), untimed(b));
+}
+
+}  // namespace
+
+class Checkpoints : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_ = dir_.file("spiral.csv");
+    ASSERT_EQ(run_cli("--quiet simulate spiral --seed 4 --out " + data_).exit_code, 0);
+  }
+  std::string train(const std::string& out, const std::string& extra = "") const {
+    return "--threads 1 train --data " + data_ + " --target y --cluster cluster --model armed --epochs 12 --seed 9 --out " + out + " " + extra;
+  }
+  TempDir dir_;
+  std::string data_;
+};
+
+TEST_F(Checkpoints, RunKilledMidEpochResumesToTheUninterruptedModel) {
+  const std::string whole = dir_.file("whole"), killed = dir_.file("killed");
+  auto r = run_cli(train(whole));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  Background run(train(killed, "--checkpoint-every 2"), dir_.file("killed.log"));
+  ASSERT_TRUE(run.wait_for("epoch   5/")) << run.output();
+  const int status = run.signal_and_wait(SIGKILL);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the run ended before it was killed:\n" << run.output();
+  ASSERT_FALSE(fs::exists(killed + "/config.json"));
+  ASSERT_TRUE(fs::exists(killed + "/checkpoint/trainer.pt"));
+  r = run_cli("--threads 1 train --resume " + killed);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("resuming from"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(killed + "/checkpoint"));
+  expect_same_model(whole, killed);
+}
+
+TEST_F(Checkpoints, SigtermCheckpointsAfterTheCurrentStep) {
+  const std::string whole = dir_.file("whole"), stopped = dir_.file("stopped");
+  ASSERT_EQ(run_cli(train(whole)).exit_code, 0);
+  Background run(train(stopped), dir_.file("stopped.log"));  // no --checkpoint-every: the signal alone checkpoints
+  ASSERT_TRUE(run.wait_for("epoch   3/")) << run.output();
+  const int status = run.signal_and_wait(SIGTERM);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0) << run.output();
+  EXPECT_NE(run.output().find("training interrupted; continue from its checkpoint"), std::string::npos) << run.output();
+  const auto checkpoint = nlohmann::json::parse(read_text(stopped + "/checkpoint/checkpoint.json"));
+  EXPECT_GE(checkpoint["epoch"].get<int>(), 3);
+  // A fresh run into the directory refuses to discard the checkpoint.
+  auto r = run_cli(train(stopped));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("a checkpoint of an earlier run"), std::string::npos) << r.out;
+  r = run_cli("--threads 1 --quiet train --resume " + stopped);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  expect_same_model(whole, stopped);
+}
+
+TEST_F(Checkpoints, ImageModelResumesToTheUninterruptedModel) {
+  const std::string p = dir_.file("img");
+  ASSERT_EQ(run_cli("--quiet simulate images --clusters 4 --images-per-cluster 150 --size 24 --seed 2 --out " + p).exit_code, 0);
+  const std::string args = "--threads 1 train --data " + p + ".csv --images " + p + ".npy --target y --cluster cluster --model cnn-armed "
+                           "--filters 4,8 --epochs 10 --seed 3 --out ";
+  const std::string whole = dir_.file("whole"), killed = dir_.file("killed");
+  auto r = run_cli(args + whole);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  Background run(args + killed + " --checkpoint-every 1", dir_.file("killed.log"));
+  ASSERT_TRUE(run.wait_for("epoch   4/")) << run.output();
+  ASSERT_TRUE(WIFSIGNALED(run.signal_and_wait(SIGKILL))) << "the run ended before it was killed:\n" << run.output();
+  r = run_cli("--threads 1 --quiet train --resume " + killed);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  expect_same_model(whole, killed);
+}
+
+TEST_F(Checkpoints, ResumeRefusesOtherOptionsAndMissingCheckpoints) {
+  auto r = run_cli("--quiet train --resume " + dir_.file("nothing"));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("no checkpoint there"), std::string::npos) << r.out;
+  r = run_cli("--quiet train --resume " + dir_.file("nothing") + " --epochs 3");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("--epochs: --resume continues the run"), std::string::npos) << r.out;
+}
+
+TEST_F(Checkpoints, DivergenceNamesTheStepAndWritesNoModel) {
+  const std::string out = dir_.file("diverged");
+  auto r = run_cli("--quiet " + train(out, "--lr 1e3 --task regression --target x1 --features x2"));
+  EXPECT_NE(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("training diverged at epoch "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(", step "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("a lower --lr than 1000"), std::string::npos) << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+  EXPECT_FALSE(fs::exists(out));
+}
+
+TEST_F(Checkpoints, FullDiskLeavesThePreviousModel) {
+  const std::string out = dir_.file("model");
+  ASSERT_EQ(run_cli("--quiet " + train(out, "--epochs 1")).exit_code, 0);
+  const std::string before = bytes(out + "/weights.pt");
+  // A file size limit makes writes fail as a full disk does (SIGXFSZ ignored: write returns an error).
+  const std::string limited = "-c \"trap '' XFSZ; ulimit -f 8; exec " + std::string(ARMED_CLI) + " --quiet " + train(out, "--epochs 2 --seed 1") + "\"";
+  auto r = test::run_command("/bin/sh " + limited);
+  EXPECT_NE(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find(out + ": cannot write the model"), std::string::npos) << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+  EXPECT_TRUE(bytes(out + "/weights.pt") == before);
+  EXPECT_EQ(run_cli("--quiet predict --model " + out + " --data " + data_ + " --out " + dir_.file("p.csv")).exit_code, 0);
+}
+
+TEST_F(Checkpoints, ReadOnlyOutputFailsBeforeTraining) {
+  const std::string readonly = dir_.file("readonly");
+  fs::create_directory(readonly);
+  const bool mounted = ::mount("tmpfs", readonly.c_str(), "tmpfs", MS_RDONLY, "size=1m") == 0;
+  if (!mounted) {
+    if (::geteuid() == 0) GTEST_SKIP() << "needs a read-only mount (not permitted here) or a non-root user";
+    fs::permissions(readonly, fs::perms::owner_read | fs::perms::owner_exec);
+  }
+  auto r = run_cli("--quiet " + train(readonly + "/model"));
+  if (mounted) ::umount(readonly.c_str());
+  else fs::permissions(readonly, fs::perms::owner_all);
+  EXPECT_NE(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("--out " + readonly + "/model: cannot write there"), std::string::npos) << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+  EXPECT_EQ(r.out.find("epoch"), std::string::npos) << "trained before failing:\n" << r.out;
+}
+
+}  // namespace armed
