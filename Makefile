@@ -6,8 +6,13 @@ DEB_PACKAGES = g++ make cmake libtorch-dev libopenblas0-openmp libcli11-dev nloh
                libgtest-dev libbenchmark-dev chromium pybind11-dev python3-dev python3-numpy python3-pandas python3-sklearn python3-pytest
 
 PREFIX ?= /usr/local
+SANITIZE_DIR ?= build-sanitize
+FUZZ_DIR ?= build-fuzz
+FUZZ_RUNS ?= 1000000
+FUZZ_SECONDS ?= 1200
+FUZZ_TARGETS = fuzz_csv fuzz_npy fuzz_png_manifest fuzz_model_dir fuzz_formula
 
-.PHONY: setup build demo test bench install clean
+.PHONY: setup build demo test bench sanitize fuzz install clean
 
 setup:
 	@scripts/setup.sh $(DEB_PACKAGES)
@@ -34,8 +39,23 @@ bench: build
 	PYTHONPATH=$(BUILD_DIR)/python /usr/bin/python3 bench/python_fit.py $(BUILD_DIR) 5
 	$(BUILD_DIR)/armed benchmark glmm --quiet
 
+# The unit tests built with AddressSanitizer and UndefinedBehaviorSanitizer (clang).
+sanitize: setup
+	@scripts/setup.sh clang
+	CXX=clang++ cmake -S . -B $(SANITIZE_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DARMED_SANITIZE=address,undefined -DARMED_PYTHON=OFF
+	cmake --build $(SANITIZE_DIR) -j $(JOBS) --target armed_tests
+	scripts/sanitize.sh $(SANITIZE_DIR)
+
+# Each loader under libFuzzer with the same sanitizers, FUZZ_RUNS executions (at most FUZZ_SECONDS) each.
+fuzz: setup
+	@scripts/setup.sh clang
+	CXX=clang++ cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DARMED_FUZZ=ON -DARMED_SANITIZE=address,undefined \
+	  -DARMED_PYTHON=OFF -DBUILD_TESTING=OFF
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target armed_cli $(FUZZ_TARGETS)
+	scripts/fuzz.sh $(FUZZ_DIR) $(FUZZ_RUNS) $(FUZZ_SECONDS)
+
 install: build
 	cmake --install $(BUILD_DIR) --prefix $(PREFIX)
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(SANITIZE_DIR) $(FUZZ_DIR)

@@ -172,6 +172,7 @@ class Parser {
 
   // factor(('*' | ':') factor)*: a*b expands to a + b + a:b (every non-empty subset of the '*' groups).
   std::vector<FormulaTerm> parse_product(Formula& f) {
+    const size_t start = peek().begin;
     std::vector<FormulaTerm> groups{FormulaTerm{{parse_variable(f)}}};
     for (;;) {
       if (accept(":")) groups.back().columns.push_back(parse_variable(f));
@@ -179,8 +180,14 @@ class Parser {
       else break;
     }
     if (peek().kind == Token::symbol && peek().text == "^") fail("powers of terms are not supported; write a*b", peek().begin, peek().stop);
-    std::vector<std::pair<size_t, FormulaTerm>> expanded;  // (order, term)
+    // k '*' factors expand to 2^k - 1 terms (found by make fuzz: a product of dozens took minutes).
+    constexpr size_t kMaxProductFactors = 10;
     const size_t k = groups.size();
+    if (k > kMaxProductFactors)
+      fail("a product of more than " + std::to_string(kMaxProductFactors) + " '*' factors (2^" + std::to_string(k) +
+               " - 1 terms) is not supported; write the terms you want with ':' and '+'",
+           start, peek().begin);
+    std::vector<std::pair<size_t, FormulaTerm>> expanded;  // (order, term)
     for (size_t mask = 1; mask < (size_t{1} << k); ++mask) {
       FormulaTerm term;
       size_t order = 0;

@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <regex>
 
 #include "armed/error.h"
@@ -14,7 +15,13 @@ const char kMagic[] = "\x93NUMPY";
 
 std::string header_field(const std::string& header, const std::string& key, const std::string& path) {
   // The header is a Python dict literal, e.g. {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }
-  const std::regex pattern("'" + key + "'\\s*:\\s*('[^']*'|True|False|\\([^)]*\\))");
+  static const std::map<std::string, std::regex> patterns = [] {
+    std::map<std::string, std::regex> out;
+    for (const char* field : {"descr", "fortran_order", "shape"})
+      out.emplace(field, std::regex(std::string("'") + field + "'\\s*:\\s*('[^']*'|True|False|\\([^)]*\\))"));
+    return out;
+  }();
+  const std::regex& pattern = patterns.at(key);
   std::smatch m;
   if (!std::regex_search(header, m, pattern)) throw Error(path + ": not a valid .npy file (no '" + key + "' in the header)");
   return m[1].str();
@@ -34,6 +41,12 @@ torch::Tensor read_npy(const std::string& path) {
   unsigned char len_bytes[4] = {};
   in.read(reinterpret_cast<char*>(len_bytes), version == 1 ? 2 : 4);
   for (int i = (version == 1 ? 1 : 3); i >= 0; --i) header_len = header_len << 8 | len_bytes[i];
+  // A corrupt header length must not allocate (up to 4 GiB) before the file is known to hold it.
+  const auto header_start = static_cast<std::streamoff>(in.tellg());
+  in.seekg(0, std::ios::end);
+  if (!in || static_cast<std::streamoff>(in.tellg()) - header_start < static_cast<std::streamoff>(header_len))
+    throw Error(path + ": not a valid .npy file (truncated header)");
+  in.seekg(header_start);
   std::string header(header_len, '\0');
   in.read(header.data(), header_len);
   if (!in) throw Error(path + ": not a valid .npy file (truncated header)");
@@ -50,7 +63,7 @@ torch::Tensor read_npy(const std::string& path) {
 
   std::vector<int64_t> shape;
   const std::string dims = header_field(header, "shape", path);
-  const std::regex number("\\d+");
+  static const std::regex number("\\d+");
   int64_t expected = item;
   for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it) {
     // A corrupt header must neither overflow the byte count nor make us allocate before the size check.

@@ -6,6 +6,7 @@
 
 #include "armed/error.h"
 #include "io/atomic_file.h"
+#include "io/content_hash.h"
 
 namespace armed {
 namespace fs = std::filesystem;
@@ -13,30 +14,15 @@ namespace {
 
 constexpr int kCheckpointFormat = 1;
 
-// FNV-1a, 64 bits.
-class Hash {
- public:
-  void add(const void* data, size_t bytes) {
-    const auto* p = static_cast<const unsigned char*>(data);
-    for (size_t i = 0; i < bytes; ++i) value_ = (value_ ^ p[i]) * 1099511628211ull;
-  }
-  void add(const torch::Tensor& t) {
-    const int64_t defined = t.defined() ? t.numel() : -1;
-    add(&defined, sizeof defined);
-    if (defined <= 0) return;
-    const auto c = t.contiguous();
-    add(c.data_ptr(), static_cast<size_t>(c.numel()) * c.element_size());
-  }
-  void add(const std::string& s) { add(s.c_str(), s.size() + 1); }
-  std::string hex() const {
-    char text[17];
-    std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(value_));
-    return text;
-  }
+void add_tensor(ContentHash& h, const torch::Tensor& t) {
+  const int64_t defined = t.defined() ? t.numel() : -1;
+  h.add(&defined, sizeof defined);
+  if (defined <= 0) return;
+  const auto c = t.contiguous();
+  h.add(c.data_ptr(), static_cast<size_t>(c.numel()) * c.element_size());
+}
 
- private:
-  uint64_t value_ = 14695981039346656037ull;
-};
+void add_text(ContentHash& h, const std::string& s) { h.add(s.c_str(), s.size() + 1); }
 
 nlohmann::json read_description(const std::string& dir) {
   const fs::path path = fs::path(dir) / "checkpoint.json";
@@ -55,14 +41,11 @@ nlohmann::json read_description(const std::string& dir) {
 }  // namespace
 
 std::string data_fingerprint(const ClusteredData& data) {
-  Hash h;
-  h.add(data.x);
-  h.add(data.y);
-  h.add(data.trials);
-  h.add(data.offset);
+  ContentHash h;
+  for (const auto* t : {&data.x, &data.y, &data.trials, &data.offset}) add_tensor(h, *t);
   for (const auto& factor : data.factors) {
-    h.add(factor.name);
-    for (const auto& label : factor.labels) h.add(label);
+    add_text(h, factor.name);
+    for (const auto& label : factor.labels) add_text(h, label);
   }
   return h.hex();
 }
@@ -87,7 +70,8 @@ void write_checkpoint(const Checkpointing& checkpointing, const Trainer& trainer
         {"data_fingerprint", fingerprint},
         {"threads", torch::get_num_threads()},
         {"epoch", trainer.progress().epoch},
-        {"trainer_bytes", fs::file_size(state)},
+        {"trainer_bytes", bytes.str().size()},
+        {"trainer_hash", content_hash(bytes.str())},
         {"caller", checkpointing.caller_state},
     };
     write_file_atomic((fs::path(staged) / "checkpoint.json").string(), [&](std::ostream& out) { out << description.dump(2) << '\n'; });
@@ -128,9 +112,11 @@ void resume_from_checkpoint(const Checkpointing& checkpointing, Trainer& trainer
   if (j.at("data_fingerprint").get<std::string>() != fingerprint)
     throw Error(dir + ": the checkpoint was taken on other data (its rows differ from these); resume on the run's data");
   const fs::path state = fs::path(dir) / "trainer.pt";
-  if (!fs::exists(state) || fs::file_size(state) != j.at("trainer_bytes").get<uintmax_t>())
-    throw Error(state.string() + ": corrupt checkpoint (missing or of the wrong size)");
-  std::ifstream in(state, std::ios::binary);
+  std::ifstream file(state, std::ios::binary);
+  const std::string bytes{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+  if (!file || bytes.size() != j.at("trainer_bytes").get<uintmax_t>() || content_hash(bytes) != j.at("trainer_hash").get<std::string>())
+    throw Error(state.string() + ": corrupt checkpoint (missing, or its size or hash differ from checkpoint.json)");
+  std::istringstream in(bytes);
   trainer.load_state(in, state.string());
   const int threads = j.at("threads").get<int>();
   if (progress) {

@@ -6,6 +6,7 @@
 
 #include "armed/error.h"
 #include "io/atomic_file.h"
+#include "io/content_hash.h"
 #include "armed/model.h"
 #include "train/history_json.h"
 #include "models/model_state.h"
@@ -57,7 +58,7 @@ void MixedEffectsModel::save(const std::string& dir) const {
         {"standardization", {{"mean", s_->standardizer.mean}, {"sd", s_->standardizer.sd}}},
         {"target_standardization", {{"mean", s_->target_mean}, {"sd", s_->target_sd}}},
         {"training", history_to_json(s_->history)},
-        {"weights", {{"file", "weights.pt"}, {"bytes", fs::file_size(weights)}}},
+        {"weights", {{"file", "weights.pt"}, {"bytes", bytes.str().size()}, {"hash", content_hash(bytes.str())}}},
     };
     if (s_->lmm) j["linear_mixed_model"] = s_->lmm->to_json();
     write_file_atomic((fs::path(staged) / "config.json").string(), [&](std::ostream& out) { out << j.dump(2) << '\n'; });
@@ -83,6 +84,7 @@ MixedEffectsModel MixedEffectsModel::load(const std::string& dir, const FixedEff
     throw Error(config_path.string() + ": corrupt model file (not valid JSON)");
   }
   MixedEffectsModel m;
+  std::string weights;
   try {
     if (j.at("format").get<int>() != kFormat)
       throw Error(config_path.string() + ": model format " + j.at("format").dump() + " is not supported by this armed");
@@ -135,8 +137,13 @@ MixedEffectsModel MixedEffectsModel::load(const std::string& dir, const FixedEff
     if (m.s_->config.linear_mixed_model() && !m.s_->lmm)
       throw Error(config_path.string() + ": a linear mixed model fitted by an earlier armed (variationally); fit it again to load it");
     if (!fs::exists(weights_path)) throw Error(dir + ": model has no weights.pt");
-    if (fs::file_size(weights_path) != j.at("weights").at("bytes").get<uintmax_t>())
+    std::ifstream file(weights_path, std::ios::binary);
+    weights = std::string{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+    if (weights.size() != j.at("weights").at("bytes").get<uintmax_t>())
       throw Error(weights_path.string() + ": corrupt model file (size differs from config.json)");
+    // Written since checkpoints: LibTorch's deserializer is not made for damaged input.
+    if (j.at("weights").contains("hash") && content_hash(weights) != j.at("weights").at("hash").get<std::string>())
+      throw Error(weights_path.string() + ": corrupt model file (its hash differs from config.json)");
   } catch (const nlohmann::json::exception& e) {
     throw Error(config_path.string() + ": corrupt model file (" + e.what() + ")");
   }
@@ -144,8 +151,9 @@ MixedEffectsModel MixedEffectsModel::load(const std::string& dir, const FixedEff
     throw Error(dir + ": the model wraps a custom fixed-effects network; load it with that network's factory (C++ API)");
   m.s_->build_network(custom);
   try {
-    torch::load(m.s_->net, weights_path.string());
-  } catch (const c10::Error&) {
+    std::istringstream in(weights);
+    torch::load(m.s_->net, in);
+  } catch (const std::exception&) {  // c10::Error, and the TorchScript parser's std::runtime_error
     throw Error(weights_path.string() + ": corrupt model file (weights do not load or do not match config.json)");
   }
   m.s_->net->eval();

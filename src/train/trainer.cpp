@@ -482,7 +482,7 @@ TrainingHistory Trainer::fit(const TrainingTensors& train, const TrainingTensors
     // Where a divergence in this epoch is replayed from: the state costs a copy of the weights and
     // moments per epoch, where a finiteness check per step would cost a synchronizing read per step.
     std::ostringstream epoch_start;
-    save_state(epoch_start);
+    save_state(epoch_start, /*with_history=*/false);
     net_->train();
     run_epoch_steps(train);
     EpochRecord rec;

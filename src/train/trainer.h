@@ -127,7 +127,8 @@ class Trainer {
   void set_checkpoints(CheckpointSchedule schedule) { checkpoints_ = std::move(schedule); }
   // The state fit() continues from: weights, optimizers, the random number generator, progress.
   // load_state throws armed::Error naming `source` when the state does not fit this trainer.
-  void save_state(std::ostream& out) const;
+  // Without the history (a replay's snapshot: it would grow with every epoch), load_state keeps the trainer's.
+  void save_state(std::ostream& out, bool with_history = true) const;
   void load_state(std::istream& in, const std::string& source);
   const FitProgress& progress() const { return progress_; }
 

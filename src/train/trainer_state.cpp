@@ -44,7 +44,7 @@ void read_optimizer(torch::serialize::InputArchive& archive, const std::string& 
 
 }  // namespace
 
-void Trainer::save_state(std::ostream& out) const {
+void Trainer::save_state(std::ostream& out, bool with_history) const {
   torch::NoGradGuard no_grad;
   const FitProgress& s = progress_;
   torch::serialize::OutputArchive archive;
@@ -61,7 +61,7 @@ void Trainer::save_state(std::ostream& out) const {
   }
   if (s.order.defined()) archive.write("order", s.order, /*is_buffer=*/true);
   if (s.sums.defined()) archive.write("sums", s.sums, /*is_buffer=*/true);
-  const nlohmann::json progress = {
+  nlohmann::json progress = {
       {"epoch", s.epoch},
       {"next_row", s.next_row},
       {"term_names", s.term_names},
@@ -69,8 +69,8 @@ void Trainer::save_state(std::ostream& out) const {
       {"finished", s.finished},
       {"best_val", std::isfinite(s.best_val) ? nlohmann::json(s.best_val) : nlohmann::json(nullptr)},
       {"since_best", s.since_best},
-      {"history", history_to_json(s.history)},
   };
+  if (with_history) progress["history"] = history_to_json(s.history);
   archive.write("progress", c10::IValue(progress.dump()));
   archive.save_to(out);
 }
@@ -121,13 +121,18 @@ void Trainer::load_state(std::istream& in, const std::string& source) {
     s.finished = j.at("finished").get<bool>();
     s.best_val = j.at("best_val").is_null() ? INFINITY : j.at("best_val").get<double>();
     s.since_best = j.at("since_best").get<int64_t>();
-    s.history = history_from_json(j.at("history"));
+    s.history = j.contains("history") ? history_from_json(j.at("history")) : progress_.history;
     progress_ = std::move(s);
   } catch (const c10::Error& e) {
     const std::string what = e.what_without_backtrace();
     throw corrupt(what.substr(0, what.find('\n')));
   } catch (const nlohmann::json::exception& e) {
     throw corrupt(e.what());
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {  // LibTorch's TorchScript parser throws std::runtime_error
+    const std::string what = e.what();
+    throw corrupt(what.substr(0, what.find('\n')));
   }
 }
 

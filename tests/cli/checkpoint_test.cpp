@@ -156,6 +156,15 @@ TEST_F(Checkpoints, ImageModelResumesToTheUninterruptedModel) {
   expect_same_model(whole, killed);
 }
 
+TEST_F(Checkpoints, SameSeedAndThreadsGiveTheSameFiles) {
+  const std::string p = dir_.file("img");
+  ASSERT_EQ(run_cli("--quiet simulate images --clusters 4 --images-per-cluster 100 --size 24 --seed 2 --out " + p).exit_code, 0);
+  const std::string args = "--quiet train --data " + p + ".csv --images " + p + ".npy --target y --cluster cluster --model cnn-armed "
+                           "--filters 4,8 --epochs 2 --seed 3 --out ";
+  for (const std::string run : {"a", "b"}) ASSERT_EQ(run_cli("--threads 2 " + args + dir_.file(run)).exit_code, 0);
+  expect_same_model(dir_.file("a"), dir_.file("b"));
+}
+
 TEST_F(Checkpoints, ResumeRefusesOtherOptionsAndMissingCheckpoints) {
   auto r = run_cli("--quiet train --resume " + dir_.file("nothing"));
   EXPECT_NE(r.exit_code, 0);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "armed/error.h"
 
 namespace armed {
@@ -96,6 +98,17 @@ TEST(Formula, ErrorsQuoteTheFormulaAndPointAtTheTerm) {
     EXPECT_EQ(e.find('\n'), std::string::npos) << e;
     EXPECT_NE(e.find(std::string("\"") + bad + "\""), std::string::npos) << e;
   }
+}
+
+// Found by make fuzz (fuzz_formula): a product of dozens of '*' factors expanded to 2^k - 1 terms
+// and ran for minutes (a shift past 64 bits beyond that).
+TEST(Formula, LongProductsAreRefusedNotExpanded) {
+  std::ifstream in(std::string(ARMED_TEST_DATA) + "/fuzz/formula_long_product.txt");
+  const std::string found{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  ASSERT_FALSE(found.empty());
+  EXPECT_NE(error_of(found).find("a product of more than 10 '*' factors"), std::string::npos) << error_of(found);
+  EXPECT_NE(error_of("y ~ a*b*c*d*e*f*g*h*i*j*k + (1|s)").find("(2^11 - 1 terms)"), std::string::npos);
+  EXPECT_EQ(parse_formula("y ~ a*b*c*d*e*f*g*h*i*j + (1|s)").fixed.size(), 1023u);
 }
 
 }  // namespace armed

@@ -22,6 +22,18 @@ TEST(ModelConfig, JsonRoundTripAndUnknownKeys) {
   EXPECT_THROW(c.validate(), Error);
 }
 
+// Found by make fuzz (fuzz_model_dir): 1e300 for an integer field was cast to it, undefined behaviour.
+TEST(ModelConfig, JsonNumbersMustFitTheirFields) {
+  for (const auto& bad : {nlohmann::json{{"epochs", 1e300}}, nlohmann::json{{"epochs", 3.5}}, nlohmann::json{{"seed", -1}},
+                          nlohmann::json{{"hidden", {4, 2.5}}}, nlohmann::json{{"epochs", 18446744073709551615ull}},
+                          nlohmann::json{{"elbo", 1}}})
+    EXPECT_THROW(config_from_json(bad, "test"), Error) << bad.dump();
+  const auto fine = config_from_json({{"epochs", 7}, {"lr", 1}, {"seed", 3}, {"hidden", {8, 4}}}, "test");
+  EXPECT_EQ(fine.epochs, 7);
+  EXPECT_EQ(fine.lr, 1.0);
+  EXPECT_EQ(fine.hidden, (std::vector<int64_t>{8, 4}));
+}
+
 TEST(ModelConfig, RandomEffectUpdatesAreSparseFromManyClustersOrOnRequest) {
   ModelConfig c = quick("armed");
   EXPECT_FALSE(c.sparse_random_effects(ModelConfig::sparse_from_clusters - 1));

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "armed/error.h"
 #include "armed/model.h"
@@ -48,6 +49,35 @@ TEST(ModelFile, LoadRejectsCorruptFiles) {
 
 // Model directories written before the membership predictor was judged on held-out rows have no
 // record of it: they load, and serve unseen clusters with the fixed effects.
+TEST(ModelFile, DamagedWeightsOfTheRightSizeAreRefusedByTheirHash) {
+  TempDir dir;
+  MixedEffectsModel::fit(quick("conventional"), small_spiral()).save(dir.file("m"));
+  const auto weights = dir.file("m/weights.pt");
+  std::fstream file(weights, std::ios::in | std::ios::out | std::ios::binary);
+  file.seekg(static_cast<std::streamoff>(std::filesystem::file_size(weights) / 2));
+  const char byte = static_cast<char>(file.get());
+  file.seekp(static_cast<std::streamoff>(std::filesystem::file_size(weights) / 2));
+  file.put(static_cast<char>(byte ^ 1));
+  file.close();
+  try {
+    MixedEffectsModel::load(dir.file("m"));
+    FAIL() << "loaded damaged weights";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("corrupt model file (its hash differs"), std::string::npos) << e.what();
+  }
+}
+
+// Found by make fuzz (fuzz_model_dir): one byte of weights.pt's TorchScript changed, in a model
+// file without a hash (as before checkpoints), made LibTorch's parser throw std::runtime_error.
+TEST(ModelFile, FuzzFoundParserErrorIsACorruptModel) {
+  try {
+    MixedEffectsModel::load(std::string(ARMED_TEST_DATA) + "/fuzz/model_dir_parser_error");
+    FAIL() << "loaded a damaged model";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("weights.pt: corrupt model file"), std::string::npos) << e.what();
+  }
+}
+
 TEST(ModelFile, OlderModelsWithoutAMembershipRecordServeUnseenClustersFixed) {
   TempDir dir;
   auto data = small_spiral();
