@@ -1,6 +1,4 @@
 // armed train: fit a model, with checkpoints to continue a stopped run (--resume).
-#include <unistd.h>
-
 #include <csignal>
 #include <cstring>
 #include <filesystem>
@@ -11,6 +9,7 @@
 #include "armed/formula.h"
 #include "armed/interrupt.h"
 #include "armed/model.h"
+#include "io/atomic_file.h"
 #include "likelihood/likelihood.h"
 #include "commands.h"
 
@@ -131,30 +130,30 @@ class StopOnSignals {
   struct sigaction previous_int_ {}, previous_term_ {};
 };
 
-// Fails before training when `out` cannot be written, rather than after it.
+// Fails before training when `out` cannot be written, rather than after it: the model is
+// written through the staging sibling this creates and removes.
 void check_writable(const std::string& out) {
-  const fs::path parent = fs::path(out).parent_path().empty() ? fs::path(".") : fs::path(out).parent_path();
+  const std::string probe = staging_path(out);
   std::error_code ec;
-  fs::create_directories(parent, ec);
-  const fs::path probe = parent / ("." + fs::path(out).filename().string() + ".probe." + std::to_string(::getpid()));
-  if (!fs::create_directory(probe, ec) || ec)
+  fs::remove_all(probe, ec);
+  if (!fs::create_directories(probe, ec) || ec)
     throw Error("--out " + out + ": cannot write there (" + (ec ? ec.message() : std::string("exists")) + ")");
   fs::remove(probe, ec);
 }
 
 void train(const TrainInputs& inputs, const ModelConfig& config, bool resume, std::ostream* progress) {
   check_writable(inputs.out);
-  const bool images = !inputs.images.npy.empty() || !inputs.images.image_column.empty();
-  const ClusteredData data = images ? load_image_data(inputs.data, inputs.images, inputs.spec) : load_clustered_csv(inputs.data, inputs.spec);
   Checkpointing checkpointing;
   checkpointing.dir = (fs::path(inputs.out) / "checkpoint").string();
   checkpointing.every = inputs.checkpoint_every;
   checkpointing.resume = resume;
   checkpointing.caller_state = inputs_to_json(inputs);
-  const bool checkpoints = !config.linear_mixed_model();
   if (!resume && fs::exists(checkpointing.dir))
     throw Error(checkpointing.dir + ": a checkpoint of an earlier run; continue it with armed train --resume " + inputs.out +
                 ", or remove it to start afresh");
+  const bool checkpoints = !config.linear_mixed_model();
+  const bool images = !inputs.images.npy.empty() || !inputs.images.image_column.empty();
+  const ClusteredData data = images ? load_image_data(inputs.data, inputs.images, inputs.spec) : load_clustered_csv(inputs.data, inputs.spec);
   clear_stop_request();
   StopOnSignals stop_on_signals;
   try {

@@ -12,6 +12,27 @@
 
 namespace armed {
 namespace fs = std::filesystem;
+namespace {
+
+// Replaces directory `dir` by `staged` (a complete sibling directory) with renames only.
+void replace_directory(const std::string& staged, const std::string& dir) {
+  std::error_code ec;
+  const std::string old = staging_path(dir) + ".old";
+  const bool existed = fs::exists(dir);
+  if (existed) {
+    if (!fs::is_directory(dir)) throw Error(dir + ": exists and is not a directory");
+    fs::rename(dir, old, ec);
+    if (ec) throw Error(dir + ": cannot replace (" + ec.message() + ")");
+  }
+  fs::rename(staged, dir, ec);
+  if (ec) {
+    if (existed) fs::rename(old, dir);
+    throw Error(dir + ": cannot write (" + ec.message() + ")");
+  }
+  if (existed) fs::remove_all(old, ec);
+}
+
+}  // namespace
 
 std::string staging_path(const std::string& path) {
   fs::path p(path);
@@ -50,21 +71,22 @@ void write_file_atomic(const std::string& path, const std::function<void(std::os
   }
 }
 
-void replace_directory(const std::string& staged, const std::string& dir) {
+void write_directory_atomic(const std::string& dir, const std::string& what, const std::function<void(const std::string& staged)>& fill) {
+  const std::string staged = staging_path(dir);
   std::error_code ec;
-  const std::string old = staging_path(dir) + ".old";
-  const bool existed = fs::exists(dir);
-  if (existed) {
-    if (!fs::is_directory(dir)) throw Error(dir + ": exists and is not a directory");
-    fs::rename(dir, old, ec);
-    if (ec) throw Error(dir + ": cannot replace (" + ec.message() + ")");
+  fs::remove_all(staged, ec);
+  if (!fs::create_directories(staged, ec) || ec) throw Error(dir + ": cannot write " + what + " (" + ec.message() + ")");
+  try {
+    fill(staged);
+    replace_directory(staged, dir);
+  } catch (const WriteFailed& e) {
+    fs::remove_all(staged, ec);
+    throw Error(dir + ": cannot write " + what + " (" + e.reason() + ")");
+  } catch (...) {
+    fs::remove_all(staged, ec);
+    throw;
   }
-  fs::rename(staged, dir, ec);
-  if (ec) {
-    if (existed) fs::rename(old, dir);
-    throw Error(dir + ": cannot write (" + ec.message() + ")");
-  }
-  if (existed) fs::remove_all(old, ec);
 }
+
 
 }  // namespace armed

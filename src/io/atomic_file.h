@@ -22,8 +22,10 @@ class WriteFailed : public Error {
 // /dev/stdout) is written through instead.
 void write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& writer);
 
-// Replaces directory `dir` by `staged` (a complete sibling directory) with renames only.
-void replace_directory(const std::string& staged, const std::string& dir);
+// Writes directory `dir` whole: `fill` writes its files into the staging sibling it is given, which
+// then replaces `dir` by renames; on any failure the staging directory is removed and `dir` is as
+// it was. A failed write or directory creation becomes "dir: cannot write <what> (reason)".
+void write_directory_atomic(const std::string& dir, const std::string& what, const std::function<void(const std::string& staged)>& fill);
 
 // A sibling path of `path` unique to this process, for staging.
 std::string staging_path(const std::string& path);

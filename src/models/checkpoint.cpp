@@ -51,18 +51,10 @@ std::string data_fingerprint(const ClusteredData& data) {
 }
 
 void write_checkpoint(const Checkpointing& checkpointing, const Trainer& trainer, const ModelConfig& config, const std::string& fingerprint) {
-  const std::string& dir = checkpointing.dir;
-  std::error_code ec;
-  const fs::path parent = fs::path(dir).parent_path();
-  if (!parent.empty()) fs::create_directories(parent, ec);
-  const std::string staged = staging_path(dir);
-  fs::remove_all(staged, ec);
-  if (!fs::create_directories(staged, ec) || ec) throw Error(dir + ": cannot write a checkpoint (" + ec.message() + ")");
-  try {
-    const std::string state = (fs::path(staged) / "trainer.pt").string();
+  write_directory_atomic(checkpointing.dir, "a checkpoint", [&](const std::string& staged) {
     std::ostringstream bytes;  // in memory first, as the model's weights (model_file.cpp)
     trainer.save_state(bytes);
-    write_file_atomic(state, [&](std::ostream& out) { out << bytes.str(); });
+    write_file_atomic((fs::path(staged) / "trainer.pt").string(), [&](std::ostream& out) { out << bytes.str(); });
     const nlohmann::json description = {
         {"format", kCheckpointFormat},
         {"armed_version", ARMED_VERSION},
@@ -75,14 +67,7 @@ void write_checkpoint(const Checkpointing& checkpointing, const Trainer& trainer
         {"caller", checkpointing.caller_state},
     };
     write_file_atomic((fs::path(staged) / "checkpoint.json").string(), [&](std::ostream& out) { out << description.dump(2) << '\n'; });
-    replace_directory(staged, dir);
-  } catch (const WriteFailed& e) {
-    fs::remove_all(staged, ec);
-    throw Error(dir + ": cannot write a checkpoint (" + e.reason() + ")");
-  } catch (...) {
-    fs::remove_all(staged, ec);
-    throw;
-  }
+  });
 }
 
 CheckpointedRun read_checkpoint(const std::string& dir) {

@@ -23,22 +23,17 @@ void MixedEffectsModel::save(const std::string& dir) const {
   if (dir.empty()) throw Error("--out: empty model directory name");
   for (const auto& p : s_->net->parameters())
     if (!torch::isfinite(p).all().item<bool>()) throw Error(dir + ": the model's weights are not finite; nothing was written");
-  const std::string staged = staging_path(dir);
-  std::error_code ec;
-  fs::remove_all(staged, ec);
-  if (!fs::create_directories(staged, ec) || ec) throw Error(dir + ": cannot create model directory (" + ec.message() + ")");
   auto factors_json = [&] {
     nlohmann::json factors = nlohmann::json::array();
     for (size_t f = 0; f < s_->encoders.size(); ++f) factors.push_back({{"name", s_->factor_names[f]}, {"clusters", s_->encoders[f].vocabulary()}});
     return factors;
   };
-  try {
-    const std::string weights = (fs::path(staged) / "weights.pt").string();
+  write_directory_atomic(dir, "the model", [&](const std::string& staged) {
     // Serialized in memory, then written: LibTorch's file writer aborts the process when a write
     // fails (a full disk), throwing from its destructor.
     std::ostringstream bytes;
     torch::save(s_->net, bytes);
-    write_file_atomic(weights, [&](std::ostream& out) { out << bytes.str(); });
+    write_file_atomic((fs::path(staged) / "weights.pt").string(), [&](std::ostream& out) { out << bytes.str(); });
     nlohmann::json j = {
         {"format", kFormat},
         {"armed_version", ARMED_VERSION},
@@ -62,14 +57,7 @@ void MixedEffectsModel::save(const std::string& dir) const {
     };
     if (s_->lmm) j["linear_mixed_model"] = s_->lmm->to_json();
     write_file_atomic((fs::path(staged) / "config.json").string(), [&](std::ostream& out) { out << j.dump(2) << '\n'; });
-    replace_directory(staged, dir);
-  } catch (const WriteFailed& e) {
-    fs::remove_all(staged, ec);
-    throw Error(dir + ": cannot write the model (" + e.reason() + ")");
-  } catch (...) {
-    fs::remove_all(staged, ec);
-    throw;
-  }
+  });
 }
 
 MixedEffectsModel MixedEffectsModel::load(const std::string& dir, const FixedEffectsFactory& custom) {

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <functional>
 #include <thread>
 
 #include "test_util.h"
@@ -100,25 +101,30 @@ class Checkpoints : public ::testing::Test {
   std::string train(const std::string& out, const std::string& extra = "") const {
     return "--threads 1 train --data " + data_ + " --target y --cluster cluster --model armed --epochs 12 --seed 9 --out " + out + " " + extra;
   }
+  // Trains `command(out)` whole, then again with `checkpoints` until the output shows `line`,
+  // kills that run (SIGKILL), resumes it and expects the uninterrupted run's model.
+  void expect_killed_run_resumes(const std::function<std::string(const std::string&)>& command, const std::string& checkpoints,
+                                 const std::string& line) {
+    const std::string whole = dir_.file("whole"), killed = dir_.file("killed");
+    auto r = run_cli(command(whole));
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    Background run(command(killed) + " " + checkpoints, dir_.file("killed.log"));
+    ASSERT_TRUE(run.wait_for(line)) << run.output();
+    ASSERT_TRUE(WIFSIGNALED(run.signal_and_wait(SIGKILL))) << "the run ended before it was killed:\n" << run.output();
+    ASSERT_FALSE(fs::exists(killed + "/config.json"));
+    ASSERT_TRUE(fs::exists(killed + "/checkpoint/trainer.pt"));
+    r = run_cli("--threads 1 train --resume " + killed);
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    EXPECT_NE(r.out.find("resuming from"), std::string::npos) << r.out;
+    EXPECT_FALSE(fs::exists(killed + "/checkpoint"));
+    expect_same_model(whole, killed);
+  }
   TempDir dir_;
   std::string data_;
 };
 
 TEST_F(Checkpoints, RunKilledMidEpochResumesToTheUninterruptedModel) {
-  const std::string whole = dir_.file("whole"), killed = dir_.file("killed");
-  auto r = run_cli(train(whole));
-  ASSERT_EQ(r.exit_code, 0) << r.out;
-  Background run(train(killed, "--checkpoint-every 2"), dir_.file("killed.log"));
-  ASSERT_TRUE(run.wait_for("epoch   5/")) << run.output();
-  const int status = run.signal_and_wait(SIGKILL);
-  ASSERT_TRUE(WIFSIGNALED(status)) << "the run ended before it was killed:\n" << run.output();
-  ASSERT_FALSE(fs::exists(killed + "/config.json"));
-  ASSERT_TRUE(fs::exists(killed + "/checkpoint/trainer.pt"));
-  r = run_cli("--threads 1 train --resume " + killed);
-  ASSERT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.out.find("resuming from"), std::string::npos) << r.out;
-  EXPECT_FALSE(fs::exists(killed + "/checkpoint"));
-  expect_same_model(whole, killed);
+  expect_killed_run_resumes([&](const std::string& out) { return train(out); }, "--checkpoint-every 2", "epoch   5/");
 }
 
 TEST_F(Checkpoints, SigtermCheckpointsAfterTheCurrentStep) {
@@ -145,15 +151,7 @@ TEST_F(Checkpoints, ImageModelResumesToTheUninterruptedModel) {
   ASSERT_EQ(run_cli("--quiet simulate images --clusters 4 --images-per-cluster 150 --size 24 --seed 2 --out " + p).exit_code, 0);
   const std::string args = "--threads 1 train --data " + p + ".csv --images " + p + ".npy --target y --cluster cluster --model cnn-armed "
                            "--filters 4,8 --epochs 10 --seed 3 --out ";
-  const std::string whole = dir_.file("whole"), killed = dir_.file("killed");
-  auto r = run_cli(args + whole);
-  ASSERT_EQ(r.exit_code, 0) << r.out;
-  Background run(args + killed + " --checkpoint-every 1", dir_.file("killed.log"));
-  ASSERT_TRUE(run.wait_for("epoch   4/")) << run.output();
-  ASSERT_TRUE(WIFSIGNALED(run.signal_and_wait(SIGKILL))) << "the run ended before it was killed:\n" << run.output();
-  r = run_cli("--threads 1 --quiet train --resume " + killed);
-  ASSERT_EQ(r.exit_code, 0) << r.out;
-  expect_same_model(whole, killed);
+  expect_killed_run_resumes([&](const std::string& out) { return args + out; }, "--checkpoint-every 1", "epoch   4/");
 }
 
 TEST_F(Checkpoints, SameSeedAndThreadsGiveTheSameFiles) {

@@ -29,6 +29,30 @@ TEST(AtomicFile, AFailedWriteLeavesThePreviousFile) {
   EXPECT_EQ(std::distance(fs::directory_iterator(fs::path(path).parent_path()), fs::directory_iterator{}), 1);
 }
 
+// A directory written whole: a failure inside leaves the previous one and no staging sibling; a
+// failed write names the directory and the reason.
+TEST(AtomicFile, AFailedDirectoryWriteLeavesThePreviousDirectory) {
+  test::TempDir dir;
+  const std::string target = dir.file("model");
+  write_directory_atomic(target, "the model", [](const std::string& staged) {
+    write_file_atomic(staged + "/a.txt", [](std::ostream& os) { os << "old\n"; });
+  });
+  EXPECT_THROW(write_directory_atomic(target, "the model",
+                                      [](const std::string& staged) {
+                                        write_file_atomic(staged + "/a.txt", [](std::ostream& os) { os << "new\n"; });
+                                        throw std::runtime_error("interrupted");
+                                      }),
+               std::runtime_error);
+  try {
+    write_directory_atomic(target, "the model", [](const std::string&) { throw WriteFailed("x", "No space left on device"); });
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), target + ": cannot write the model (No space left on device)");
+  }
+  EXPECT_EQ(test::read_text(target + "/a.txt"), "old\n");
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir.file("")), fs::directory_iterator{}), 1);
+}
+
 // A pipe (as /dev/stdout may be) is written through, not replaced by a regular file. Its reading
 // end is open first (without blocking), so the small output waits in the pipe's buffer.
 TEST(AtomicFile, APipeIsWrittenThrough) {
