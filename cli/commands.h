@@ -4,6 +4,7 @@
 #include <ostream>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "armed/data/clustered_data.h"
 #include "armed/data/images.h"
@@ -37,6 +38,19 @@ void add_glmm_options(CLI::App* cmd, GlmmOptions& options, bool with_seed);
 void add_image_options(CLI::App* cmd, ImageSource& images);
 // Reads `path` as the model expects: a CSV of its features, or images with their CSV.
 ClusteredData load_for_model(const MixedEffectsModel& model, const std::string& path, const ImageSource& images);
+
+// A command that ends with this exit status having said what there was to say (main returns it).
+struct ExitStatus {
+  int code;
+};
+
+// Runs this command line (argv without its --nproc) as `processes` local ranks of one distributed
+// run, each started with torchrun's variables on a free loopback port, in a process group of their
+// own: SIGINT and SIGTERM reach them once, through this process. Rank 0's stderr passes through
+// as it comes; another rank's last line follows only if it failed with a message rank 0 did not
+// give. Once a rank fails, the others get `timeout` and 10 s to follow before they are killed.
+// Returns the first failing rank's exit status (128 + signal when killed), else 0.
+int launch_local_ranks(int processes, int timeout_seconds, const std::vector<std::string>& arguments);
 
 void add_simulate(CLI::App& app, const GlobalOptions& global);
 void add_split(CLI::App& app, const GlobalOptions& global);

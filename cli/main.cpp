@@ -51,6 +51,8 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const ExitStatus& status) {
+    return status.code;
   } catch (const CLI::ParseError& e) {
     std::cerr << "armed: error: " << first_line(e.what()) << " (see armed --help)" << std::endl;
     return 2;

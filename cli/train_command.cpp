@@ -141,14 +141,16 @@ void check_writable(const std::string& out) {
   fs::remove(probe, ec);
 }
 
-void train(const TrainInputs& inputs, const ModelConfig& config, bool resume, std::ostream* progress) {
-  check_writable(inputs.out);
+// Every rank reads the data and trains; rank 0 alone checks and writes the output directory.
+void train(const TrainInputs& inputs, const ModelConfig& config, bool resume, std::ostream* progress, const ProcessGroup& group) {
+  const bool writer = group.rank() == 0;
+  if (writer) check_writable(inputs.out);
   Checkpointing checkpointing;
   checkpointing.dir = (fs::path(inputs.out) / "checkpoint").string();
   checkpointing.every = inputs.checkpoint_every;
   checkpointing.resume = resume;
   checkpointing.caller_state = inputs_to_json(inputs);
-  if (!resume && fs::exists(checkpointing.dir))
+  if (writer && !resume && fs::exists(checkpointing.dir))
     throw Error(checkpointing.dir + ": a checkpoint of an earlier run; continue it with armed train --resume " + inputs.out +
                 ", or remove it to start afresh");
   const bool checkpoints = !config.linear_mixed_model();
@@ -157,14 +159,25 @@ void train(const TrainInputs& inputs, const ModelConfig& config, bool resume, st
   clear_stop_request();
   StopOnSignals stop_on_signals;
   try {
-    const auto model = MixedEffectsModel::fit(config, data, progress, {}, checkpoints ? checkpointing : Checkpointing{});
+    const auto model = MixedEffectsModel::fit(config, data, progress, {}, checkpoints ? checkpointing : Checkpointing{}, group);
+    if (!writer) return;
     model.save(inputs.out);
   } catch (const Interrupted&) {
-    if (!checkpoints || !fs::exists(fs::path(checkpointing.dir) / "checkpoint.json")) throw;
+    if (!writer || !checkpoints || !fs::exists(fs::path(checkpointing.dir) / "checkpoint.json")) throw;
     throw Error("training interrupted; continue from its checkpoint (epoch " + std::to_string(read_checkpoint(checkpointing.dir).epoch) +
                 ") with armed train --resume " + inputs.out);
   }
   if (progress) *progress << "saved " << config.model << " model to " << inputs.out << std::endl;
+}
+
+// The command line a rank runs: this one without --nproc.
+std::vector<std::string> without_nproc(const std::vector<std::string>& arguments) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < arguments.size(); ++i) {
+    if (arguments[i] == "--nproc") ++i;
+    else if (arguments[i].rfind("--nproc=", 0) != 0) out.push_back(arguments[i]);
+  }
+  return out;
 }
 
 }  // namespace
@@ -174,6 +187,7 @@ void add_train(CLI::App& app, const GlobalOptions& global, int argc, char** argv
     ModelConfig config;
     std::string data, target, cluster, features, out, config_file, trials, exposure, categorical, family, resume;
     int64_t checkpoint_every = 0;
+    int nproc = 0, dist_timeout = 300;
     ImageSource images;
     bool config_names_model = false;  // --config FILE sets "model": a formula then names its inputs
   };
@@ -192,6 +206,12 @@ void add_train(CLI::App& app, const GlobalOptions& global, int argc, char** argv
                   "epochs between checkpoints in OUT/checkpoint/ (0: none); SIGINT and SIGTERM also checkpoint, after the current step");
   cmd->add_option("--resume", a->resume, "continue the run whose --out was DIR from DIR/checkpoint/, with its data and options")
       ->option_text("DIR");
+  cmd->add_option("--nproc", a->nproc,
+                  "train data-parallel in N local processes (--threads each); without it, the torchrun variables "
+                  "(RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT) make this process one rank of a run across machines")
+      ->option_text("N");
+  cmd->add_option("--dist-timeout", a->dist_timeout, "seconds a distributed rank waits for the others before failing, naming the rank")
+      ->capture_default_str();
   add_image_options(cmd, a->images);
   cmd->add_option("--config", a->config_file, "JSON file of options (a model's config.json works); flags override it");
   try {
@@ -203,19 +223,24 @@ void add_train(CLI::App& app, const GlobalOptions& global, int argc, char** argv
     return;
   }
   add_config_options(cmd, a->config);
-  cmd->callback([a, cmd, &global] {
+  cmd->callback([a, cmd, &global, arguments = std::vector<std::string>(argv, argv + argc)] {
     global.apply();
     if (a->checkpoint_every < 0) throw Error("--checkpoint-every must be >= 0");
+    if (a->nproc < 0) throw Error("--nproc must be >= 1");
+    if (a->dist_timeout < 1) throw Error("--dist-timeout must be >= 1 (seconds)");
+    if (a->nproc > 1) throw ExitStatus{launch_local_ranks(a->nproc, a->dist_timeout, without_nproc(arguments))};
+    const ProcessGroup group = ProcessGroup::from_environment(std::chrono::seconds(a->dist_timeout));
     if (!a->resume.empty()) {
       for (const auto* option : cmd->get_options())
-        if (option->count() > 0 && option->get_name() != "--resume" && option->get_name() != "--checkpoint-every")
+        if (option->count() > 0 && option->get_name() != "--resume" && option->get_name() != "--checkpoint-every" &&
+            option->get_name() != "--nproc" && option->get_name() != "--dist-timeout")
           throw Error(option->get_name() + ": --resume continues the run with its own data and options; give --resume alone");
       const std::string dir = (fs::path(a->resume) / "checkpoint").string();
       const CheckpointedRun run = read_checkpoint(dir);
       TrainInputs inputs = inputs_from_json(run.caller_state, dir);
       if (cmd->count("--checkpoint-every") > 0) inputs.checkpoint_every = a->checkpoint_every;
       inputs.out = a->resume;  // the run's directory may have moved with its checkpoint
-      train(inputs, run.config, /*resume=*/true, global.progress());
+      train(inputs, run.config, /*resume=*/true, global.progress(), group);
       return;
     }
     if (a->data.empty()) throw Error("--data is required (or --resume DIR)");
@@ -246,7 +271,7 @@ void add_train(CLI::App& app, const GlobalOptions& global, int argc, char** argv
     a->config.validate();
     const bool images = !a->images.npy.empty() || !a->images.image_column.empty();
     if (images && !a->features.empty()) throw Error("--features: image models read the images, not feature columns");
-    train(inputs, a->config, /*resume=*/false, global.progress());
+    train(inputs, a->config, /*resume=*/false, global.progress(), group);
   });
 }
 

@@ -12,6 +12,7 @@
 #include "armed/config.h"
 #include "armed/data/cluster_encoder.h"
 #include "armed/data/clustered_data.h"
+#include "armed/distributed.h"
 #include "armed/fixed_effects.h"
 #include "armed/history.h"
 
@@ -81,9 +82,14 @@ class MixedEffectsModel {
   // Trains on `data` (features on their original scale). Progress lines go to `progress`. With
   // `custom`, the fixed-effects part is the user's network it builds (the config's `fe` becomes
   // "custom" and `hidden` is unused); armed adds the adversary, random effects and membership
-  // predictor the config asks for.
+  // predictor the config asks for. With a distributed `group`, every rank calls fit() with the
+  // same config and data (checked: a rank that differs from rank 0 fails them all) and gets the
+  // same model; rank 0 alone writes progress lines and checkpoints, and resumes from
+  // checkpointing.dir (the others take its state). Linear mixed models and lbfgs fits are fitted
+  // by every rank alike.
   static MixedEffectsModel fit(const ModelConfig& config, const ClusteredData& data, std::ostream* progress = nullptr,
-                               const FixedEffectsFactory& custom = {}, const Checkpointing& checkpointing = {});
+                               const FixedEffectsFactory& custom = {}, const Checkpointing& checkpointing = {},
+                               const ProcessGroup& group = {});
 
   Predictions predict(const ClusteredData& data, PredictMode mode = PredictMode::automatic,
                       UnseenMode unseen = UnseenMode::automatic, double interval = 0) const;

@@ -8,6 +8,7 @@
 #include "models/checkpoint.h"
 #include "models/from_config.h"
 #include "models/model_state.h"
+#include "models/same_run.h"
 
 namespace armed {
 
@@ -45,10 +46,12 @@ const TrainingHistory& MixedEffectsModel::history() const { return s_->history; 
 const DataSpec& MixedEffectsModel::data_spec() const { return s_->spec; }
 
 MixedEffectsModel MixedEffectsModel::fit(const ModelConfig& config_in, const ClusteredData& data, std::ostream* progress,
-                                         const FixedEffectsFactory& custom, const Checkpointing& checkpointing) {
+                                         const FixedEffectsFactory& custom, const Checkpointing& checkpointing, const ProcessGroup& group) {
   ModelConfig config = config_in;
   if (custom) config.fe = "custom";
   config.validate();
+  if (group.rank() != 0) progress = nullptr;
+  if (group.distributed()) check_same_run(*group.collective(), config, data);
   if (checkpointing.resume && checkpointing.dir.empty()) throw Error("--resume: no checkpoint directory given");
   if (!checkpointing.dir.empty() && config.linear_mixed_model())
     throw Error("--checkpoint-every, --resume: a linear mixed model is fitted exactly in one go and takes no checkpoints");
@@ -115,7 +118,8 @@ MixedEffectsModel MixedEffectsModel::fit(const ModelConfig& config_in, const Clu
   const TrainingTensors train_t = m.s_->tensors(train);
   const TrainingTensors valid_t = valid.x.defined() ? m.s_->tensors(valid) : TrainingTensors{};
   Trainer trainer(m.s_->net, trainer_options(m.s_->config));
-  if (!checkpointing.dir.empty()) {
+  trainer.set_group(group.collective());
+  if (!checkpointing.dir.empty() && group.rank() == 0) {
     const std::string fingerprint = data_fingerprint(data);
     if (checkpointing.resume) resume_from_checkpoint(checkpointing, trainer, config, fingerprint, progress);
     trainer.set_checkpoints(

@@ -10,6 +10,15 @@ namespace {
 
 constexpr double kMinScale = 1e-5;
 
+// Standard normal noise shaped as `like` ([rows, units]) for z's rows: drawn for z's whole batch
+// when z is a rank's share of it (ClusterDesign::batch_rows), the share's rows kept.
+torch::Tensor batch_noise(const torch::Tensor& like, const ClusterDesign& z) {
+  if (z.batch_rows == 0) return torch::randn_like(like);
+  auto shape = like.sizes().vec();
+  shape[0] = z.batch_rows;
+  return torch::randn(shape, like.options()).narrow(0, z.batch_offset, like.size(0));
+}
+
 torch::Tensor to_scale(const torch::Tensor& raw) { return kMinScale + torch::nn::functional::softplus(raw); }
 
 torch::Tensor per_unit(const std::vector<double>& values, int64_t units, const char* what) {
@@ -294,13 +303,13 @@ torch::Tensor RandomEffectsImpl::forward(const ClusterDesign& z) {
     auto mean = z.soft.matmul(loc);
     if (!is_training()) return mean;
     auto sd = (z.soft.square().matmul(posterior_scale().square()) + 1e-12).sqrt();
-    return mean + sd * torch::randn_like(mean);
+    return mean + sd * batch_noise(mean, z);
   }
   // One-hot Z: gather the rows' clusters; cost grows with the batch, not with the clusters.
   if (is_training()) {
     // Training rows all have a cluster (an id of -1 fails the gather): no mask to build.
     auto out = rows(loc, z.ids);
-    auto eps = torch::randn_like(out);
+    auto eps = batch_noise(out, z);
     return out + (full() ? cholesky_rows(z.ids).matmul(eps.unsqueeze(-1)).squeeze(-1) : to_scale(rows(raw_scale, z.ids)) * eps);
   }
   auto known = (z.ids >= 0).to(loc.scalar_type()).unsqueeze(1);
@@ -315,7 +324,7 @@ torch::Tensor RandomEffectsImpl::design(const torch::Tensor& slopes, int64_t row
 torch::Tensor RandomEffectsImpl::linear_term(const ClusterDesign& z, const torch::Tensor& slopes) {
   if (is_training() && !z.soft.defined() && !full()) {
     auto loc_rows = rows(loc, z.ids);
-    return SampledLinearTerm::apply(loc_rows, rows(raw_scale, z.ids), torch::randn_like(loc_rows),
+    return SampledLinearTerm::apply(loc_rows, rows(raw_scale, z.ids), batch_noise(loc_rows, z),
                                     slopes.defined() ? c10::optional<torch::Tensor>(slopes) : c10::nullopt);
   }
   const auto u = forward(z);

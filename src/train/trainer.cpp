@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "armed/interrupt.h"
+#include "dist/collective.h"
 
 namespace armed {
 namespace {
@@ -202,6 +203,7 @@ StepTerms Trainer::step(const torch::Tensor& x, const torch::Tensor& y, const st
       loss = f == 0 ? factor_loss : loss + factor_loss;
       accuracy = f == 0 ? factor_accuracy : accuracy + factor_accuracy;
     }
+    if (group_) reduce_gradients(adversary_flat_->optimized(), "summing the adversary's gradients");
     if (checking_) {
       check_finite({loss}, "loss term 'adversary'");
       check_finite({adversary_flat_->optimized()[0].grad()}, "the adversary's gradient");
@@ -236,6 +238,10 @@ StepTerms Trainer::step(const torch::Tensor& x, const torch::Tensor& y, const st
   else main_optimizer_.zero_grad();
   if (sparse_optimizer_) sparse_optimizer_->zero_grad();
   loss.backward();
+  if (group_) {
+    stop_agreed_ = reduce_gradients(main_flat_->optimized(), "summing the gradients");
+    if (sparse_optimizer_) reduce_sparse_gradients();
+  }
   if (checking_) {
     std::vector<torch::Tensor> gradients;
     for (const auto& p : main_flat_ ? main_flat_->optimized() : net_->main_parameters())
@@ -357,13 +363,14 @@ MembershipRecord Trainer::fit_membership(const TrainingTensors& train, const Tra
     membership->train();
     auto order = torch::randperm(n, torch::kInt64);
     for (int64_t b = 0; b < n && rows_trained < budget_rows; b += cfg.batch_size) {
-      throw_if_stop_requested();
-      auto index = order.narrow(0, b, std::min(cfg.batch_size, n - b));
+      if (group_ ? stop_agreed_ : stop_requested()) throw Interrupted();
+      const auto index = order.narrow(0, b, std::min(cfg.batch_size, n - b));
       rows_trained += index.size(0);
-      auto loss = torch::cross_entropy_loss(membership->logits(train.x.index_select(0, index)),
-                                            train_ids.index_select(0, index));
+      const TrainingTensors batch = share_of_batch(train, index);
+      auto loss = torch::cross_entropy_loss(membership->logits(batch.x), batch.z[factor].ids);
       optimizer.zero_grad();
       loss.backward();
+      if (group_) stop_agreed_ = reduce_gradients(membership->parameters(), "summing the membership predictor's gradients");
       optimizer.step();
     }
     record.epochs = epoch;
@@ -409,8 +416,12 @@ MembershipRecord Trainer::fit_membership(const TrainingTensors& train, const Tra
 }
 
 void Trainer::check_finite(const std::vector<torch::Tensor>& tensors, const std::string& what) const {
+  // 0: finite, 1: infinite, 2: nan; with a group, the worst over the ranks, so that all agree.
+  auto found = torch::zeros({1}, torch::kInt32);
   for (const auto& t : tensors)
-    if (!torch::isfinite(t).all().item<bool>()) throw NonFinite{what + " is " + non_finite_kind(t)};
+    if (!torch::isfinite(t).all().item<bool>()) found.fill_(std::max(found.item<int>(), std::string(non_finite_kind(t)) == "nan" ? 2 : 1));
+  if (group_) group_->max(found, "checking where training diverged");
+  if (found.item<int>() > 0) throw NonFinite{what + " is " + (found.item<int>() == 2 ? "nan" : "infinite")};
 }
 
 std::vector<torch::Tensor> Trainer::state_tensors() const {
@@ -444,14 +455,16 @@ void Trainer::run_epoch_steps(const TrainingTensors& train) {
   FitProgress& s = progress_;
   const int64_t n = train.x.size(0);
   while (s.next_row < n) {
-    if (stop_requested() && !checking_) {
+    if ((group_ ? stop_agreed_ : stop_requested()) && !checking_) {
+      // The epoch's loss terms so far: each rank holds its shares' part.
+      if (group_ && s.sums.defined()) group_->sum(s.sums, "summing the epoch's losses for a checkpoint");
       if (checkpoints_.write) checkpoints_.write();
       throw Interrupted();
     }
-    auto index = s.order.narrow(0, s.next_row, std::min(options_.batch_size, n - s.next_row));
-    const TrainingTensors batch = train.subset(index);
+    const auto index = s.order.narrow(0, s.next_row, std::min(options_.batch_size, n - s.next_row));
+    const TrainingTensors batch = share_of_batch(train, index);
     auto terms = step(batch.x, batch.y, batch.z, batch.trials, batch.offset);
-    const double w = static_cast<double>(index.size(0)) / static_cast<double>(n);
+    const double w = share_ * static_cast<double>(index.size(0)) / static_cast<double>(n);
     const auto values = terms.stacked();
     if (!s.sums.defined()) {
       s.sums = torch::zeros({values.size(0)}, torch::kFloat64);
@@ -459,6 +472,118 @@ void Trainer::run_epoch_steps(const TrainingTensors& train) {
     }
     s.sums.add_(values, w);
     s.next_row += index.size(0);
+  }
+}
+
+TrainingTensors Trainer::share_of_batch(const TrainingTensors& train, const torch::Tensor& batch) {
+  if (!group_) return train.subset(batch);
+  const int64_t rows = batch.size(0);
+  auto [begin, end] = share_of(rows, group_->rank, group_->size);
+  share_ = static_cast<double>(end - begin) / static_cast<double>(rows);
+  // A batch with fewer rows than ranks leaves some without: they step through a stand-in row at
+  // weight 0, making the same collectives as the others.
+  if (end == begin) ++end;
+  max_share_rows_ = (rows + group_->size - 1) / group_->size;
+  TrainingTensors mine = train.subset(batch.narrow(0, begin, end - begin));
+  for (auto& design : mine.z) {
+    design.batch_offset = begin;
+    design.batch_rows = rows;
+  }
+  return mine;
+}
+
+bool Trainer::reduce_gradients(const std::vector<torch::Tensor>& parameters, const char* during) {
+  if (!group_) return stop_requested();
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> parts;
+  for (const auto& p : parameters) parts.push_back(p.grad().reshape(-1) * share_);
+  parts.push_back(torch::full({1}, stop_requested() ? 1.0f : 0.0f));
+  auto all = torch::cat(parts);
+  group_->sum(all, during);
+  int64_t offset = 0;
+  for (const auto& p : parameters) {
+    p.grad().copy_(all.narrow(0, offset, p.numel()).view_as(p));
+    offset += p.numel();
+  }
+  return all[offset].item<float>() > 0;
+}
+
+void Trainer::reduce_sparse_gradients() {
+  // Each rank's rows of each table's gradient, as (cluster, values) rows in a block of
+  // max_share_rows_ + 1 rows whose first holds the count; every rank gathers every block.
+  // Doubles hold cluster ids exactly and float values unchanged.
+  torch::NoGradGuard no_grad;
+  const auto tables = net_->sparse_cluster_tables();
+  std::vector<torch::Tensor> blocks;
+  for (const auto& table : tables) {
+    auto block = torch::zeros({max_share_rows_ + 1, table.size(1) + 1}, torch::kFloat64);
+    if (table.grad().defined()) {
+      const auto grad = table.grad().coalesce();
+      const int64_t rows = grad.indices().size(1);
+      block[0][0] = static_cast<double>(rows);
+      block.narrow(0, 1, rows).select(1, 0).copy_(grad.indices()[0]);
+      block.narrow(0, 1, rows).narrow(1, 1, table.size(1)).copy_(grad.values() * share_);
+    }
+    blocks.push_back(block.reshape(-1));
+  }
+  const auto gathered = group_->gather(torch::cat(blocks), "gathering the random effects' gradients");
+  int64_t offset = 0;
+  for (const auto& table : tables) {
+    const int64_t width = table.size(1) + 1, length = (max_share_rows_ + 1) * width;
+    std::vector<torch::Tensor> ids, values;
+    for (int r = 0; r < group_->size; ++r) {
+      const auto block = gathered[r].narrow(0, offset, length).view({max_share_rows_ + 1, width});
+      const auto rows = static_cast<int64_t>(block[0][0].item<double>());
+      ids.push_back(block.narrow(0, 1, rows).select(1, 0).to(torch::kInt64));
+      values.push_back(block.narrow(0, 1, rows).narrow(1, 1, width - 1).to(table.scalar_type()));
+    }
+    table.mutable_grad() = torch::sparse_coo_tensor(torch::cat(ids).unsqueeze(0), torch::cat(values), table.sizes());
+    offset += length;
+  }
+}
+
+torch::Tensor Trainer::outputs(const TrainingTensors& data, bool fixed) {
+  const auto evaluate = [&](const TrainingTensors& rows) {
+    return plus_offset(fixed ? network_outputs(net_, rows.x, rows.z).fixed : network_output(net_, rows.x, rows.z), rows.offset);
+  };
+  if (!group_) return evaluate(data);
+  const int64_t n = data.rows(), most = (n + group_->size - 1) / group_->size;
+  const auto [begin, end] = share_of(n, group_->rank, group_->size);
+  const auto mine = evaluate(data.subset(torch::arange(begin, end, torch::kInt64)));
+  auto padded_shape = mine.sizes().vec();
+  padded_shape[0] = most;
+  auto padded = torch::zeros(padded_shape, mine.options());
+  padded.narrow(0, 0, end - begin).copy_(mine);
+  const auto gathered = group_->gather(padded, "gathering evaluation outputs");
+  std::vector<torch::Tensor> parts;
+  for (int r = 0; r < group_->size; ++r) {
+    const auto [b, e] = share_of(n, r, group_->size);
+    parts.push_back(gathered[r].narrow(0, 0, e - b));
+  }
+  return torch::cat(parts);
+}
+
+void Trainer::start_from_rank_zero() {
+  std::ostringstream mine;
+  if (group_->rank == 0) save_state(mine);
+  const std::string state = group_->broadcast(mine.str(), "taking rank 0's starting state");
+  if (group_->rank == 0) return;
+  std::istringstream in(state);
+  load_state(in, "rank 0's starting state");
+  // The epoch's loss terms so far count once, on rank 0.
+  if (progress_.sums.defined()) progress_.sums.zero_();
+}
+
+void Trainer::average_running_statistics() {
+  torch::NoGradGuard no_grad;
+  for (auto& item : net_->named_buffers()) {
+    const std::string& name = item.key();
+    auto& buffer = item.value();
+    const auto dot = name.rfind('.');
+    const std::string leaf = dot == std::string::npos ? name : name.substr(dot + 1);
+    if (leaf != "running_mean" && leaf != "running_var") continue;
+    group_->sum(buffer, "averaging batch-normalization statistics");
+    buffer.div_(group_->size);
   }
 }
 
@@ -472,8 +597,14 @@ TrainingHistory Trainer::fit(const TrainingTensors& train, const TrainingTensors
     for (const auto& design : train.z) ids.push_back(design.ids);
     set_training_clusters(ids);
   }
-  if (cfg.optimizer == Optimizer::lbfgs) return fit_full_batch(train, target_scale, progress);
+  if (cfg.optimizer == Optimizer::lbfgs) return fit_full_batch(train, target_scale, progress);  // every rank alike
   const char* metric_name = cfg.likelihood->metric_name();
+  if (group_) {
+    if (cfg.batch_size < group_->size)
+      throw Error("--batch-size " + std::to_string(cfg.batch_size) + ": a global batch needs at least a row for each of the " +
+                  std::to_string(group_->size) + " ranks");
+    start_from_rank_zero();
+  }
 
   FitProgress& s = progress_;
   while (!s.finished && s.epoch <= cfg.epochs) {
@@ -485,6 +616,10 @@ TrainingHistory Trainer::fit(const TrainingTensors& train, const TrainingTensors
     save_state(epoch_start, /*with_history=*/false);
     net_->train();
     run_epoch_steps(train);
+    if (group_) {
+      group_->sum(s.sums, "summing the epoch's losses");
+      average_running_statistics();
+    }
     EpochRecord rec;
     rec.epoch = s.epoch;
     const auto sums = s.sums.contiguous();
@@ -498,12 +633,11 @@ TrainingHistory Trainer::fit(const TrainingTensors& train, const TrainingTensors
     }
     if (!finite) locate_divergence(train, epoch_start.str());
     // The training metric is measured after the epoch, in evaluation mode, like the validation one.
-    rec.metric = cfg.likelihood->metric(plus_offset(network_output(net_, train.x, train.z), train.offset), train.y, train.trials, target_scale);
+    rec.metric = cfg.likelihood->metric(outputs(train, /*fixed=*/false), train.y, train.trials, target_scale);
     s.epoch_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     rec.samples_per_second = static_cast<double>(n) / s.epoch_seconds;
     if (valid) {
-      auto out = plus_offset(cfg.stop_on_fixed ? network_outputs(net_, valid->x, valid->z).fixed : network_output(net_, valid->x, valid->z),
-                             valid->offset);
+      const auto out = outputs(*valid, cfg.stop_on_fixed);
       rec.val_loss = cfg.likelihood->nll(out, valid->y, valid->trials, net_->log_residual_sd).item<double>();
       rec.val_metric = cfg.likelihood->metric(out, valid->y, valid->trials, target_scale);
     }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "armed/distributed.h"
 #include "armed/history.h"
 #include "likelihood/likelihood.h"
 #include "nn/network.h"
@@ -123,6 +124,14 @@ class Trainer {
   // over `train` at their parameters per row, in rows at its own (with many clusters its output
   // layer outweighs them), keeping the best weights. `name` labels its progress line (empty: a
   // model with one factor).
+  // Trains data-parallel with the other ranks of `group` (null: alone). Each rank steps through
+  // its share of every batch, scaled by the share, and gradients are summed across ranks before
+  // every update; fit() starts from rank 0's state (weights, optimizers, random number
+  // generator, progress), so every rank holds the same model throughout. A stop request on any
+  // rank stops all of them after the same step. Batch normalization normalizes each rank's share,
+  // as DistributedDataParallel without SyncBatchNorm does; its running statistics are averaged
+  // over the ranks after every epoch.
+  void set_group(ProcessGroup::Collective* group) { group_ = group; }
   // Checkpoints for fit() (see CheckpointSchedule); without them a stop request throws Interrupted.
   void set_checkpoints(CheckpointSchedule schedule) { checkpoints_ = std::move(schedule); }
   // The state fit() continues from: weights, optimizers, the random number generator, progress.
@@ -145,6 +154,17 @@ class Trainer {
   // In a replay (checking_), throws NonFinite when a tensor of `what` holds a non-finite value.
   void check_finite(const std::vector<torch::Tensor>& tensors, const std::string& what) const;
   std::vector<torch::Tensor> state_tensors() const;  // parameters and buffers, in the modules' order
+  // The rows of `batch` (a global batch of `rows`) this rank steps through; sets share_. Alone: all.
+  TrainingTensors share_of_batch(const TrainingTensors& train, const torch::Tensor& batch);
+  // With a group: sums each rank's gradients of `parameters`, scaled by share_, in place, and
+  // returns whether any rank asked to stop. Alone: whether a stop was asked for.
+  bool reduce_gradients(const std::vector<torch::Tensor>& parameters, const char* during);
+  void reduce_sparse_gradients();  // the random effects' sparse table gradients, likewise
+  // Evaluation outputs for every row of `data` (the fixed-effects ones with `fixed`), each rank
+  // computing its share of the rows.
+  torch::Tensor outputs(const TrainingTensors& data, bool fixed);
+  void start_from_rank_zero();  // every rank takes rank 0's state
+  void average_running_statistics();
   TrainingHistory fit_full_batch(const TrainingTensors& train, double target_scale, std::ostream* progress);
   torch::Tensor objective_terms(const NetworkOutput& out, const TrainingTensors& batch, bool expected, StepTerms& terms);
 
@@ -161,6 +181,10 @@ class Trainer {
   FitProgress progress_;
   CheckpointSchedule checkpoints_;
   bool checking_ = false;  // replaying an epoch to find where it diverged
+  ProcessGroup::Collective* group_ = nullptr;
+  double share_ = 1.0;          // this rank's share of the current batch's rows (0: a stand-in row)
+  int64_t max_share_rows_ = 0;  // the largest rank's share of the current batch
+  bool stop_agreed_ = false;    // a rank asked to stop in the last step
 };
 
 }  // namespace armed

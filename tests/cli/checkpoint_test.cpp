@@ -11,6 +11,7 @@
 #include <functional>
 #include <thread>
 
+#include "cli/process_util.h"
 #include "test_util.h"
 
 namespace armed {
@@ -18,79 +19,8 @@ namespace fs = std::filesystem;
 using test::read_text;
 using test::run_cli;
 using test::TempDir;
-
-namespace {
-
-// The armed executable started in the background, its output going to `log`.
-class Background {
- public:
-  Background(const std::string& args, const std::string& log) : log_(log) {
-    const std::string cmd = "exec " + std::string(ARMED_CLI) + " " + args + " > " + log + " 2>&1";
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-  }
-  ~Background() {
-    if (pid_ > 0 && !done_) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  // Waits until the output holds `text`; false if the process ended first.
-  bool wait_for(const std::string& text) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (read_text(log_).find(text) != std::string::npos) return true;
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        done_ = true;
-        status_ = status;
-        return read_text(log_).find(text) != std::string::npos;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    return false;
-  }
-  int signal_and_wait(int signal) {
-    if (!done_) {
-      ::kill(pid_, signal);
-      ::waitpid(pid_, &status_, 0);
-      done_ = true;
-    }
-    return status_;
-  }
-  std::string output() const { return read_text(log_); }
-
- private:
-  std::string log_;
-  pid_t pid_ = -1;
-  bool done_ = false;
-  int status_ = 0;
-};
-
-std::string bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// The same model: the same files, weights.pt byte for byte, config.json but for its timings.
-void expect_same_model(const std::string& a, const std::string& b) {
-  std::set<std::string> files_a, files_b;
-  for (const auto& e : fs::directory_iterator(a)) files_a.insert(e.path().filename().string());
-  for (const auto& e : fs::directory_iterator(b)) files_b.insert(e.path().filename().string());
-  EXPECT_EQ(files_a, files_b);
-  EXPECT_TRUE(bytes(a + "/weights.pt") == bytes(b + "/weights.pt")) << a << " and " << b << ": weights.pt differ";
-  auto untimed = [](const std::string& dir) {
-    auto j = nlohmann::json::parse(read_text(dir + "/config.json"));
-    for (auto& epoch : j["training"]["epochs"]) epoch.erase("samples_per_second");
-    return j;
-  };
-  EXPECT_EQ(untimed(a), untimed(b));
-}
-
-}  // namespace
+using test::Background;
+using test::expect_same_model;
 
 class Checkpoints : public ::testing::Test {
  protected:
@@ -186,14 +116,14 @@ TEST_F(Checkpoints, DivergenceNamesTheStepAndWritesNoModel) {
 TEST_F(Checkpoints, FullDiskLeavesThePreviousModel) {
   const std::string out = dir_.file("model");
   ASSERT_EQ(run_cli("--quiet " + train(out, "--epochs 1")).exit_code, 0);
-  const std::string before = bytes(out + "/weights.pt");
+  const std::string before = test::file_bytes(out + "/weights.pt");
   // A file size limit makes writes fail as a full disk does (SIGXFSZ ignored: write returns an error).
   const std::string limited = "-c \"trap '' XFSZ; ulimit -f 8; exec " + std::string(ARMED_CLI) + " --quiet " + train(out, "--epochs 2 --seed 1") + "\"";
   auto r = test::run_command("/bin/sh " + limited);
   EXPECT_NE(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find(out + ": cannot write the model"), std::string::npos) << r.out;
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
-  EXPECT_TRUE(bytes(out + "/weights.pt") == before);
+  EXPECT_TRUE(test::file_bytes(out + "/weights.pt") == before);
   EXPECT_EQ(run_cli("--quiet predict --model " + out + " --data " + data_ + " --out " + dir_.file("p.csv")).exit_code, 0);
 }
 
