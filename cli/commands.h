@@ -49,7 +49,7 @@ struct ExitStatus {
 // own: SIGINT and SIGTERM reach them once, through this process. Rank 0's stderr passes through
 // as it comes; another rank's last line follows only if it failed with a message rank 0 did not
 // give. Once a rank fails, the others get `timeout` and 10 s to follow before they are killed.
-// Returns the first failing rank's exit status (128 + signal when killed), else 0.
+// Returns the lowest failing rank's exit status (128 + signal when killed), else 0.
 int launch_local_ranks(int processes, int timeout_seconds, const std::vector<std::string>& arguments);
 
 void add_simulate(CLI::App& app, const GlobalOptions& global);

@@ -168,12 +168,13 @@ int launch_local_ranks(int processes, int timeout_seconds, const std::vector<std
   sigaction(SIGTERM, &previous_term, nullptr);
 
   const Rank& zero = ranks.front();
+  const bool zero_said = zero.status != 0 && !zero.last_line.empty();
+  bool said = zero_said;
   int code = 0;
-  bool said = !zero.last_line.empty() && zero.status != 0;
   for (size_t r = 0; r < ranks.size(); ++r) {
     if (ranks[r].status == 0) continue;
     if (code == 0) code = ranks[r].status;
-    if (r > 0 && !(zero.status != 0 && !zero.last_line.empty()) && !ranks[r].last_line.empty() && ranks[r].last_line != zero.last_line) {
+    if (r > 0 && !zero_said && !ranks[r].last_line.empty() && ranks[r].last_line != zero.last_line) {
       std::fprintf(stderr, "%s\n", ranks[r].last_line.c_str());
       said = true;
     }

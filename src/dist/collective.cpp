@@ -6,17 +6,12 @@
 #include <thread>
 
 namespace armed {
-namespace {
 
-// The first line of a c10 or Gloo message (c10's carry a backtrace after it).
 std::string first_line(const std::exception& e) {
   const auto* c10_error = dynamic_cast<const c10::Error*>(&e);
-  std::string text = c10_error ? c10_error->what_without_backtrace() : e.what();
-  const auto end = text.find('\n');
-  return end == std::string::npos ? text : text.substr(0, end);
+  const std::string text = c10_error ? c10_error->what_without_backtrace() : e.what();
+  return text.substr(0, text.find('\n'));
 }
-
-}  // namespace
 
 ProcessGroup::Collective::Collective(int rank_in, int size_in, c10::intrusive_ptr<c10d::Store> store,
                                      c10::intrusive_ptr<c10d::ProcessGroup> group, std::chrono::seconds timeout)

@@ -38,6 +38,9 @@ struct ProcessGroup::Collective {
   std::chrono::seconds timeout_;
 };
 
+// The first line of a c10 or Gloo exception's message (c10's carry a backtrace after it).
+std::string first_line(const std::exception& e);
+
 // Rows [begin, end) of `rows` that rank `rank` of `size` takes: contiguous shares whose sizes
 // differ by at most one.
 std::pair<int64_t, int64_t> share_of(int64_t rows, int rank, int size);

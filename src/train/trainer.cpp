@@ -417,11 +417,16 @@ MembershipRecord Trainer::fit_membership(const TrainingTensors& train, const Tra
 
 void Trainer::check_finite(const std::vector<torch::Tensor>& tensors, const std::string& what) const {
   // 0: finite, 1: infinite, 2: nan; with a group, the worst over the ranks, so that all agree.
-  auto found = torch::zeros({1}, torch::kInt32);
+  static const char* const kinds[] = {"finite", "infinite", "nan"};
+  int worst = 0;
   for (const auto& t : tensors)
-    if (!torch::isfinite(t).all().item<bool>()) found.fill_(std::max(found.item<int>(), std::string(non_finite_kind(t)) == "nan" ? 2 : 1));
-  if (group_) group_->max(found, "checking where training diverged");
-  if (found.item<int>() > 0) throw NonFinite{what + " is " + (found.item<int>() == 2 ? "nan" : "infinite")};
+    if (!torch::isfinite(t).all().item<bool>()) worst = std::max(worst, torch::isnan(t).any().item<bool>() ? 2 : 1);
+  if (group_) {
+    auto found = torch::full({1}, worst, torch::kInt32);
+    group_->max(found, "checking where training diverged");
+    worst = found.item<int>();
+  }
+  if (worst > 0) throw NonFinite{what + " is " + kinds[worst]};
 }
 
 std::vector<torch::Tensor> Trainer::state_tensors() const {
