@@ -10,9 +10,9 @@ SANITIZE_DIR ?= build-sanitize
 FUZZ_DIR ?= build-fuzz
 FUZZ_RUNS ?= 1000000
 FUZZ_SECONDS ?= 1200
-FUZZ_TARGETS = fuzz_csv fuzz_npy fuzz_png_manifest fuzz_model_dir fuzz_formula
+FUZZ_TARGETS = fuzz_csv fuzz_npy fuzz_idx fuzz_png_manifest fuzz_model_dir fuzz_formula
 
-.PHONY: setup build demo test bench sanitize fuzz install clean
+.PHONY: setup build demo test bench fashion sanitize fuzz install clean
 
 setup:
 	@scripts/setup.sh $(DEB_PACKAGES)
@@ -33,11 +33,17 @@ bench: build
 	cmake -S . -B $(BUILD_DIR) > /dev/null && cmake --build $(BUILD_DIR) --target armed_factorization
 	bench/run.sh $(BUILD_DIR)
 	bench/scale.sh $(BUILD_DIR)
+	bench/distributed.sh $(BUILD_DIR)
 	bench/lmm.sh $(BUILD_DIR)
 	bench/glmm_quadrature.sh $(BUILD_DIR)
 	bench/glmm_fixed_part.sh $(BUILD_DIR)
 	PYTHONPATH=$(BUILD_DIR)/python /usr/bin/python3 bench/python_fit.py $(BUILD_DIR) 5
 	$(BUILD_DIR)/armed benchmark glmm --quiet
+
+# The image models on real pictures: Fashion-MNIST spread over imaging sites (README, "Image models").
+fashion: build
+	@scripts/setup.sh dataset-fashion-mnist
+	$(BUILD_DIR)/armed benchmark fashion --json $(BUILD_DIR)/fashion.json
 
 # The unit tests built with AddressSanitizer and UndefinedBehaviorSanitizer (clang).
 sanitize: setup

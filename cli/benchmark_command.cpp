@@ -1,7 +1,8 @@
-// armed benchmark spiral, armed benchmark images, armed benchmark crossed, armed benchmark glmm.
+// armed benchmark spiral, images, fashion, crossed, glmm.
 #include <iostream>
 
 #include "armed/eval/crossed_benchmark.h"
+#include "armed/eval/fashion_benchmark.h"
 #include "armed/eval/glmm_benchmark.h"
 #include "armed/eval/image_benchmark.h"
 #include "armed/eval/report.h"
@@ -45,19 +46,30 @@ void add_benchmark(CLI::App& app, const GlobalOptions& global) {
   auto b = std::make_shared<ImageArgs>();
   auto* images = bench->add_subcommand("images", "image models (cnn*, aec*) on simulated clustered images, seen and unseen clusters");
   add_image_sim_options(images, b->options.images, /*with_seed=*/false);
-  add_config_options(images, b->options.config, {"model", "formula"});
-  images->add_option("--models", b->options.models, "models to compare")->delimiter(',')->capture_default_str();
-  images->add_option("--test-fraction", b->options.test_fraction, "share of every training cluster's images held out (seen-cluster test)")
-      ->capture_default_str();
-  images->add_option("--folds", b->options.folds, "the clusters are partitioned into this many groups")->capture_default_str();
-  images->add_option("--runs", b->options.runs, "how many of the folds to run, each holding one group out as unseen clusters")
-      ->capture_default_str();
+  add_image_comparison_options(images, b->options.comparison);
   images->add_option("--json", b->json, "also write the results as JSON to this file");
   images->callback([b, &global] {
     global.apply();
     const auto results = run_image_benchmark(b->options, global.progress());
     if (!b->json.empty()) write_file_atomic(b->json, [&](std::ostream& os) { os << results.dump(2) << '\n'; });
     std::cout << image_benchmark_table(results);
+  });
+
+  struct FashionArgs {
+    FashionBenchmarkOptions options;
+    std::string json;
+  };
+  auto fa = std::make_shared<FashionArgs>();
+  auto* fashion = bench->add_subcommand(
+      "fashion", "image models (cnn*, aec*) on Fashion-MNIST pictures spread over sites with acquisition effects and a confounding marker");
+  add_fashion_sites_options(fashion, fa->options.sites, /*with_seed=*/false);
+  add_image_comparison_options(fashion, fa->options.comparison);
+  fashion->add_option("--json", fa->json, "also write the results as JSON to this file");
+  fashion->callback([fa, &global] {
+    global.apply();
+    const auto results = run_fashion_benchmark(fa->options, global.progress());
+    if (!fa->json.empty()) write_file_atomic(fa->json, [&](std::ostream& os) { os << results.dump(2) << '\n'; });
+    std::cout << fashion_benchmark_table(results);
   });
 
   struct CrossedArgs {

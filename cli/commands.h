@@ -9,6 +9,8 @@
 #include "armed/data/clustered_data.h"
 #include "armed/data/images.h"
 #include "armed/config.h"
+#include "armed/eval/image_benchmark.h"
+#include "armed/sim/fashion.h"
 #include "armed/sim/glmm.h"
 #include "armed/sim/images.h"
 #include "armed/sim/spiral.h"
@@ -33,6 +35,9 @@ void add_config_options(CLI::App* cmd, ModelConfig& config, const std::set<std::
 void add_spiral_options(CLI::App* cmd, SpiralOptions& options, bool with_seed);
 void add_image_sim_options(CLI::App* cmd, ImageSimOptions& options, bool with_seed);
 void add_glmm_options(CLI::App* cmd, GlmmOptions& options, bool with_seed);
+void add_fashion_sites_options(CLI::App* cmd, FashionSitesOptions& options, bool with_seed);
+// The image benchmarks' shared flags: the models' configuration, --models, --test-fraction, --folds, --runs.
+void add_image_comparison_options(CLI::App* cmd, ImageComparisonOptions& options);
 
 // --images / --image-column: where an image model's images come from.
 void add_image_options(CLI::App* cmd, ImageSource& images);

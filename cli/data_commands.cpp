@@ -1,4 +1,4 @@
-// armed simulate spiral, armed simulate images, armed split.
+// armed simulate spiral, images, fashion, glmm; armed split.
 #include <filesystem>
 #include <fstream>
 
@@ -48,6 +48,28 @@ void add_simulate(CLI::App& app, const GlobalOptions& global) {
     if (global.progress())
       *global.progress() << "wrote " << sim.data.rows() << " images in " << image_opts->clusters << " clusters to " << *prefix
                          << ".npy and " << *prefix << ".csv" << std::endl;
+  });
+
+  auto* fashion = simulate->add_subcommand(
+      "fashion", "Fashion-MNIST pictures spread over imaging sites with their own acquisition, class prevalence and a confounding marker");
+  auto fashion_opts = std::make_shared<FashionSitesOptions>();
+  auto fashion_prefix = std::make_shared<std::string>();
+  add_fashion_sites_options(fashion, *fashion_opts, /*with_seed=*/true);
+  fashion->add_option("--out", *fashion_prefix,
+                      "writes PREFIX.npy (uint8, N x 32 x 32), PREFIX.csv (y, site), PREFIX.swapped.npy (the artifact swapped) and PREFIX.truth.json")
+      ->required();
+  fashion->callback([fashion_opts, fashion_prefix, &global] {
+    global.apply();
+    const FashionSitesData sim = simulate_fashion_sites(*fashion_opts);
+    const auto bytes = [](const torch::Tensor& x) { return (x.squeeze(1) * 255).round().to(torch::kUInt8); };
+    write_npy(*fashion_prefix + ".npy", bytes(sim.data.x));
+    write_npy(*fashion_prefix + ".swapped.npy", bytes(sim.swapped_x));
+    write_clustered_csv(*fashion_prefix + ".csv", sim.data);
+    write_file_atomic(*fashion_prefix + ".truth.json",
+                      [&](std::ostream& os) { os << fashion_truth_to_json(*fashion_opts, sim.sites).dump(2) << '\n'; });
+    if (global.progress())
+      *global.progress() << "wrote " << sim.data.rows() << " pictures in " << fashion_opts->sites << " sites to " << *fashion_prefix
+                         << ".npy and " << *fashion_prefix << ".csv" << std::endl;
   });
 
   auto* glmm = simulate->add_subcommand(

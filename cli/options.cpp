@@ -68,4 +68,30 @@ void add_image_sim_options(CLI::App* cmd, ImageSimOptions& o, bool with_seed) {
   if (with_seed) cmd->add_option("--seed", o.seed, "random seed")->capture_default_str();
 }
 
+void add_fashion_sites_options(CLI::App* cmd, FashionSitesOptions& o, bool with_seed) {
+  cmd->add_option("--fashion-dir", o.source, "directory of Fashion-MNIST's four .gz files (Debian's dataset-fashion-mnist)")->capture_default_str();
+  cmd->add_option("--sites", o.sites, "imaging sites (the clusters)")->capture_default_str();
+  cmd->add_option("--images-per-site", o.images_per_site, "pictures per site, drawn without replacement")->capture_default_str();
+  cmd->add_option("--artifact-sites", o.artifact_sites, "sites stamping a marker on most pictures of one class")->capture_default_str();
+  cmd->add_flag("--multiclass", o.multiclass, "target: the 10 classes (default: upper-body garment or not)");
+  cmd->add_option("--prevalence-sd", o.prevalence_sd, "SD of a site's log weight of each class")->capture_default_str();
+  cmd->add_option("--rotation-sd", o.rotation_sd, "SD of a site's rotation, degrees")->capture_default_str();
+  cmd->add_option("--contrast-sd", o.contrast_sd, "SD of a site's log contrast")->capture_default_str();
+  cmd->add_option("--brightness-sd", o.brightness_sd, "a site's brightness offset ~ |N(0, SD)|")->capture_default_str();
+  cmd->add_option("--max-blur", o.max_blur, "blurring sites: Gaussian SD ~ U(0, MAX) pixels")->capture_default_str();
+  cmd->add_option("--max-noise", o.max_noise, "noisy sites: pixel noise SD ~ U(0.02, MAX)")->capture_default_str();
+  cmd->add_option("--max-vignette", o.max_vignette, "a site's corner darkening ~ U(0, MAX)")->capture_default_str();
+  cmd->add_option("--marker-rate", o.marker_rate, "artifact sites: share of the marked class's pictures with the marker")->capture_default_str();
+  cmd->add_option("--marker-false-rate", o.marker_false_rate, "artifact sites: share of the other pictures with the marker")->capture_default_str();
+  if (with_seed) cmd->add_option("--seed", o.seed, "random seed")->capture_default_str();
+}
+
+void add_image_comparison_options(CLI::App* cmd, ImageComparisonOptions& o) {
+  add_config_options(cmd, o.config, {"model", "formula"});
+  cmd->add_option("--models", o.models, "models to compare")->delimiter(',')->capture_default_str();
+  cmd->add_option("--test-fraction", o.test_fraction, "share of every training cluster's images held out (seen-cluster test)")->capture_default_str();
+  cmd->add_option("--folds", o.folds, "the clusters are partitioned into this many groups")->capture_default_str();
+  cmd->add_option("--runs", o.runs, "how many of the folds to run, each holding one group out as unseen clusters")->capture_default_str();
+}
+
 }  // namespace armed::cli

@@ -17,11 +17,12 @@ export UBSAN_OPTIONS=suppressions=$here/scripts/sanitize/ubsan.supp:print_stackt
 # Seeds: valid inputs of each kind, made by the armed executable.
 armed=$BUILD/armed
 seeds=$work/seeds
-mkdir -p "$seeds"/{csv,npy,png_manifest,model_dir,formula}
+mkdir -p "$seeds"/{csv,npy,idx,png_manifest,model_dir,formula}
 "$armed" --quiet simulate spiral --clusters 3 --points-per-cluster 5 --seed 1 --out "$work/s.csv"
 { printf '\003'; head -8 "$work/s.csv" | sed '1s/cluster/g/'; } > "$seeds/csv/spiral"  # first byte: classification, one factor g
 "$armed" --quiet simulate images --clusters 2 --images-per-cluster 4 --size 16 --seed 1 --out "$work/img"
 cp "$work/img.npy" "$seeds/npy/images"
+cp "$here/tests/data/fashion-mnist-sample/t10k-labels-idx1-ubyte.gz" "$seeds/idx/labels"
 /usr/bin/python3 - "$seeds/png_manifest/gray" <<'PY'
 import struct, sys, zlib
 def chunk(kind, data):
@@ -46,7 +47,7 @@ run_target() {
   (cd "$work/$target" && "$BUILD/fuzz/fuzz_$target" -runs="$RUNS" -max_total_time="$SECONDS_EACH" -max_len=$max_len \
      -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 corpus "$seeds/$target") > "$work/$target.log" 2>&1
 }
-targets="csv npy png_manifest model_dir formula"
+targets="csv npy idx png_manifest model_dir formula"
 for target in $targets; do run_target "$target" & done
 wait || true
 for target in $targets; do

@@ -579,6 +579,29 @@ void Trainer::start_from_rank_zero() {
   if (progress_.sums.defined()) progress_.sums.zero_();
 }
 
+std::string Trainer::communication_per_step() {
+  const auto bytes = [](const std::vector<torch::Tensor>& tensors) {
+    int64_t sum = 0;
+    for (const auto& t : tensors) sum += t.numel() * static_cast<int64_t>(t.element_size());
+    return sum;
+  };
+  const int64_t flag = 4;  // the stop flag travelling with each gradient buffer
+  const int64_t main = bytes(main_flat_->optimized()) + flag;
+  const int64_t adversary = adversary_flat_ ? bytes(adversary_flat_->optimized()) + flag : 0;
+  const int64_t share = (options_.batch_size + group_->size - 1) / group_->size;
+  int64_t rows = 0;
+  for (const auto& table : net_->sparse_cluster_tables()) rows += (share + 1) * (table.size(1) + 1) * 8;
+  char line[256];
+  std::snprintf(line, sizeof line, "data parallel over %d ranks, per step: all-reduce of %.1f KiB (main %.1f, adversary %.1f)",
+                group_->size, (main + adversary) / 1024.0, main / 1024.0, adversary / 1024.0);
+  std::string text = line;
+  if (rows > 0) {
+    std::snprintf(line, sizeof line, ", all-gather of %.1f KiB of random-effect rows from each rank", rows / 1024.0);
+    text += line;
+  }
+  return text;
+}
+
 void Trainer::average_running_statistics() {
   torch::NoGradGuard no_grad;
   for (auto& item : net_->named_buffers()) {
@@ -609,6 +632,7 @@ TrainingHistory Trainer::fit(const TrainingTensors& train, const TrainingTensors
       throw Error("--batch-size " + std::to_string(cfg.batch_size) + ": a global batch needs at least a row for each of the " +
                   std::to_string(group_->size) + " ranks");
     start_from_rank_zero();
+    if (progress) *progress << communication_per_step() << std::endl;
   }
 
   FitProgress& s = progress_;

@@ -164,6 +164,8 @@ class Trainer {
   // computing its share of the rows.
   torch::Tensor outputs(const TrainingTensors& data, bool fixed);
   void start_from_rank_zero();  // every rank takes rank 0's state
+  // What a step of a full batch sends: the all-reduced and gathered bytes, as a progress line.
+  std::string communication_per_step();
   void average_running_statistics();
   TrainingHistory fit_full_batch(const TrainingTensors& train, double target_scale, std::ostream* progress);
   torch::Tensor objective_terms(const NetworkOutput& out, const TrainingTensors& batch, bool expected, StepTerms& terms);

@@ -79,6 +79,9 @@ TEST_F(Distributed, TwoProcessesFollowTheSingleProcessRun) {
   size_t lines = 0;
   for (size_t at = r.out.find("epoch  10/10"); at != std::string::npos; at = r.out.find("epoch  10/10", at + 1)) ++lines;
   EXPECT_EQ(lines, 1u) << r.out;
+  // What a step sends, with the random effects' rows gathered rather than all-reduced.
+  EXPECT_NE(r.out.find("data parallel over 2 ranks, per step: all-reduce of "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" KiB of random-effect rows from each rank"), std::string::npos) << r.out;
   // The 110 steps' loss terms, summed per epoch, as one process's to 1e-5.
   const auto a = epochs_of(alone), b = epochs_of(two);
   ASSERT_EQ(a.size(), 10u);

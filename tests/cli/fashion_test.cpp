@@ -1,0 +1,69 @@
+// armed simulate fashion and armed benchmark fashion, on the 600 Fashion-MNIST pictures of tests/data.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+#include "armed/data/csv.h"
+#include "test_util.h"
+
+namespace armed {
+namespace {
+
+using test::read_text;
+using test::run_cli;
+
+const std::string kSample = std::string(ARMED_TEST_DATA) + "/fashion-mnist-sample";
+
+}  // namespace
+
+TEST(FashionCli, SimulateWritesPicturesRowsAndTruthThatTrain) {
+  test::TempDir dir;
+  const std::string prefix = dir.file("sites");
+  auto r = run_cli("--quiet simulate fashion --fashion-dir " + kSample + " --sites 4 --images-per-site 30 --artifact-sites 1 --out " + prefix);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const CsvTable rows = read_csv(prefix + ".csv");
+  EXPECT_EQ(rows.header, (std::vector<std::string>{"y", "site"}));
+  EXPECT_EQ(rows.rows.size(), 120u);
+  const auto truth = nlohmann::json::parse(read_text(prefix + ".truth.json"));
+  ASSERT_EQ(truth["sites"].size(), 4u);
+  const auto& sites = truth["sites"];
+  EXPECT_EQ(std::count_if(sites.begin(), sites.end(), [](const nlohmann::json& s) { return s["artifact"].get<bool>(); }), 1);
+  EXPECT_NE(read_text(prefix + ".npy"), read_text(prefix + ".swapped.npy"));
+  r = run_cli("--quiet train --model cnn --data " + prefix + ".csv --images " + prefix + ".npy --target y --cluster site --epochs 1 --out " +
+              dir.file("model"));
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+}
+
+TEST(FashionCli, BenchmarkRunsASmallVersion) {
+  test::TempDir dir;
+  const std::string json = dir.file("results.json");
+  const auto r = run_cli("--quiet benchmark fashion --fashion-dir " + kSample +
+                         " --sites 6 --images-per-site 30 --artifact-sites 3 --folds 3 --runs 1 --epochs 2"
+                         " --models cnn,cnn-armed,aec-armed --json " + json);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  for (const char* column : {"seen AUC", "unseen acc", "swapped", "latent probe", "DB", "CH", "cnn-armed-fixed", "aec-armed-fixed"})
+    EXPECT_NE(r.out.find(column), std::string::npos) << column << "\n" << r.out;
+  const auto results = nlohmann::json::parse(read_text(json));
+  EXPECT_EQ(results["data"]["sites"].size(), 6u);
+  for (const char* model : {"cnn", "cnn-armed", "cnn-armed-fixed", "aec-armed", "aec-armed-fixed"}) {
+    const auto& m = results["models"][model];
+    for (const char* path : {"/seen/auroc", "/unseen/accuracy", "/artifact/accuracy", "/artifact/swapped_accuracy"}) {
+      const double value = m[nlohmann::json::json_pointer(std::string(path) + "/mean")].get<double>();
+      EXPECT_TRUE(value >= 0 && value <= 1) << model << path << ": " << value;
+    }
+  }
+  const auto& latent = results["models"]["aec-armed"]["autoencoder"];
+  EXPECT_GT(latent["davies_bouldin"]["mean"].get<double>(), 0);
+  EXPECT_GT(latent["calinski_harabasz"]["mean"].get<double>(), 0);
+}
+
+TEST(FashionCli, AMissingDataSetSaysHowToGetIt) {
+  const auto r = run_cli("--quiet benchmark fashion --fashion-dir /nonexistent --runs 1");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("--fashion-dir /nonexistent: no train-images-idx3-ubyte.gz; install Debian's dataset-fashion-mnist"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+}
+
+}  // namespace armed

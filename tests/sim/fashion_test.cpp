@@ -1,0 +1,105 @@
+#include "armed/sim/fashion.h"
+
+#include <gtest/gtest.h>
+
+#include "armed/error.h"
+
+namespace armed {
+namespace {
+
+FashionSitesOptions sample() {
+  FashionSitesOptions o;
+  o.source = std::string(ARMED_TEST_DATA) + "/fashion-mnist-sample";
+  o.sites = 5;
+  o.images_per_site = 40;
+  o.artifact_sites = 2;
+  return o;
+}
+
+std::string message_of(const FashionSitesOptions& o) {
+  try {
+    simulate_fashion_sites(o);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(FashionSites, SameSeedSamePicturesInRange) {
+  FashionSitesOptions o = sample();
+  const auto a = simulate_fashion_sites(o), b = simulate_fashion_sites(o);
+  EXPECT_EQ(a.data.x.sizes(), (std::vector<int64_t>{200, 1, 32, 32}));
+  EXPECT_TRUE(torch::equal(a.data.x, b.data.x));
+  EXPECT_TRUE(torch::equal(a.swapped_x, b.swapped_x));
+  EXPECT_GE(a.data.x.min().item<float>(), 0.0f);
+  EXPECT_LE(a.data.x.max().item<float>(), 1.0f);
+  EXPECT_EQ(a.data.clusters().front(), "site01");
+  EXPECT_EQ(a.data.clusters().back(), "site05");
+  o.seed = 49;
+  EXPECT_FALSE(torch::equal(simulate_fashion_sites(o).data.x, a.data.x));
+}
+
+TEST(FashionSites, TheBinaryTargetIsAnUpperBodyGarment) {
+  const auto sim = simulate_fashion_sites(sample());
+  for (int64_t i = 0; i < sim.data.rows(); ++i) {
+    const int64_t c = sim.fashion_class[i].item<int64_t>();
+    EXPECT_EQ(sim.data.y[i].item<float>(), (c == 0 || c == 2 || c == 4 || c == 6) ? 1.0f : 0.0f) << i;
+  }
+  FashionSitesOptions o = sample();
+  o.multiclass = true;
+  const auto ten = simulate_fashion_sites(o);
+  EXPECT_TRUE(torch::equal(ten.data.y.to(torch::kInt64), ten.fashion_class));
+}
+
+TEST(FashionSites, OnlyArtifactSitesMarkAndSwappingMovesTheMarker) {
+  const auto sim = simulate_fashion_sites(sample());
+  int artifact_sites = 0;
+  for (size_t k = 0; k < sim.sites.size(); ++k) {
+    const auto& site = sim.sites[k];
+    artifact_sites += site.artifact;
+    const auto rows = torch::arange(static_cast<int64_t>(k) * 40, static_cast<int64_t>(k + 1) * 40);
+    const auto marked = sim.marked.index_select(0, rows);
+    const auto changed = (sim.data.x.index_select(0, rows) != sim.swapped_x.index_select(0, rows)).flatten(1).any(1);
+    if (!site.artifact) {
+      EXPECT_FALSE(marked.any().item<bool>()) << site.label;
+      EXPECT_FALSE(changed.any().item<bool>()) << site.label;
+      continue;
+    }
+    // Most of the marked class's pictures carry the marker, few others; the swap changes every picture.
+    const auto of_class = sim.data.y.index_select(0, rows).eq(site.marked_class);
+    const double in_class = marked.logical_and(of_class).sum().item<double>() / of_class.sum().item<double>();
+    const double outside = marked.logical_and(of_class.logical_not()).sum().item<double>() / of_class.logical_not().sum().item<double>();
+    EXPECT_GT(in_class, 0.7) << site.label;
+    EXPECT_LT(outside, 0.2) << site.label;
+    EXPECT_TRUE(changed.all().item<bool>()) << site.label;
+    // The marker is a 4x4 square one pixel from the site's corner: white before the site's pixel noise.
+    const int64_t top = site.marker_corner >= 2 ? 27 : 1, left = site.marker_corner % 2 == 1 ? 27 : 1;
+    for (int64_t i = 0; i < 40; ++i) {
+      const auto& picture = marked[i].item<bool>() ? sim.data.x : sim.swapped_x;
+      const auto square = picture[k * 40 + i][0].narrow(0, top, 4).narrow(1, left, 4);
+      EXPECT_GT(square.min().item<float>(), 0.4f) << site.label << " picture " << i;
+    }
+  }
+  EXPECT_EQ(artifact_sites, 2);
+}
+
+TEST(FashionSites, BadOptionsAreNamed) {
+  FashionSitesOptions o = sample();
+  o.source = "/nonexistent";
+  EXPECT_NE(message_of(o).find("--fashion-dir /nonexistent: no train-images-idx3-ubyte.gz; install Debian's dataset-fashion-mnist"),
+            std::string::npos)
+      << message_of(o);
+  o = sample();
+  o.images_per_site = 150;  // 750 pictures of the sample's 600
+  EXPECT_NE(message_of(o).find("than Fashion-MNIST has"), std::string::npos) << message_of(o);
+  o = sample();
+  o.artifact_sites = 6;
+  EXPECT_NE(message_of(o).find("--artifact-sites"), std::string::npos);
+  o = sample();
+  o.marker_rate = 1.5;
+  EXPECT_NE(message_of(o).find("--marker-rate"), std::string::npos);
+}
+
+}  // namespace armed
