@@ -2,7 +2,7 @@
 # so a fresh Debian machine (as root) needs nothing else.
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
-DEB_PACKAGES = g++ make cmake libtorch-dev libopenblas0-openmp libcli11-dev nlohmann-json3-dev libpng-dev libsuitesparse-dev libgloo-dev \
+DEB_PACKAGES = g++ make cmake libtorch-dev libopenblas0-openmp libcli11-dev nlohmann-json3-dev libpng-dev zlib1g-dev libsuitesparse-dev libgloo-dev \
                libgtest-dev libbenchmark-dev chromium pybind11-dev python3-dev python3-numpy python3-pandas python3-sklearn python3-pytest
 
 PREFIX ?= /usr/local

@@ -13,6 +13,12 @@
 #include "commands.h"
 
 namespace armed::cli {
+namespace {
+
+// Pictures [N, 1, H, W] in [0, 1] as the uint8 N x H x W array the .npy files hold.
+torch::Tensor as_bytes(const torch::Tensor& images) { return (images.squeeze(1) * 255).round().to(torch::kUInt8); }
+
+}  // namespace
 
 void add_simulate(CLI::App& app, const GlobalOptions& global) {
   auto* simulate = app.add_subcommand("simulate", "generate synthetic clustered data");
@@ -42,7 +48,7 @@ void add_simulate(CLI::App& app, const GlobalOptions& global) {
   images->callback([image_opts, prefix, &global] {
     global.apply();
     const ImageSimData sim = simulate_images(*image_opts);
-    write_npy(*prefix + ".npy", (sim.data.x.squeeze(1) * 255).round().to(torch::kUInt8));
+    write_npy(*prefix + ".npy", as_bytes(sim.data.x));
     write_clustered_csv(*prefix + ".csv", sim.data);
     write_file_atomic(*prefix + ".truth.json", [&](std::ostream& os) { os << truth_to_json(*image_opts, sim.truth).dump(2) << '\n'; });
     if (global.progress())
@@ -61,9 +67,8 @@ void add_simulate(CLI::App& app, const GlobalOptions& global) {
   fashion->callback([fashion_opts, fashion_prefix, &global] {
     global.apply();
     const FashionSitesData sim = simulate_fashion_sites(*fashion_opts);
-    const auto bytes = [](const torch::Tensor& x) { return (x.squeeze(1) * 255).round().to(torch::kUInt8); };
-    write_npy(*fashion_prefix + ".npy", bytes(sim.data.x));
-    write_npy(*fashion_prefix + ".swapped.npy", bytes(sim.swapped_x));
+    write_npy(*fashion_prefix + ".npy", as_bytes(sim.data.x));
+    write_npy(*fashion_prefix + ".swapped.npy", as_bytes(sim.swapped_x));
     write_clustered_csv(*fashion_prefix + ".csv", sim.data);
     write_file_atomic(*fashion_prefix + ".truth.json",
                       [&](std::ostream& os) { os << fashion_truth_to_json(*fashion_opts, sim.sites).dump(2) << '\n'; });

@@ -98,4 +98,6 @@ std::pair<int64_t, int64_t> share_of(int64_t rows, int rank, int size) {
   return {rows * rank / size, rows * (rank + 1) / size};
 }
 
+int64_t largest_share(int64_t rows, int size) { return (rows + size - 1) / size; }
+
 }  // namespace armed

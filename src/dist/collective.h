@@ -44,5 +44,7 @@ std::string first_line(const std::exception& e);
 // Rows [begin, end) of `rows` that rank `rank` of `size` takes: contiguous shares whose sizes
 // differ by at most one.
 std::pair<int64_t, int64_t> share_of(int64_t rows, int rank, int size);
+// The most rows any rank's share holds: what a rank pads its part to for a gather.
+int64_t largest_share(int64_t rows, int size);
 
 }  // namespace armed

@@ -86,6 +86,10 @@ const char* non_finite_kind(const torch::Tensor& t) {
   return torch::isnan(t).any().item<bool>() ? "nan" : "infinite";
 }
 
+// The block of a sparse table's gradient rows a rank sends (reduce_sparse_gradients): a row of
+// (cluster, values) for each of at most `share_rows` rows, after a first row holding the count.
+std::vector<int64_t> sparse_block_shape(const torch::Tensor& table, int64_t share_rows) { return {share_rows + 1, table.size(1) + 1}; }
+
 std::string lr_hint(double lr) {
   char text[64];
   std::snprintf(text, sizeof text, " (a lower --lr than %g may help)", lr);
@@ -488,7 +492,7 @@ TrainingTensors Trainer::share_of_batch(const TrainingTensors& train, const torc
   // A batch with fewer rows than ranks leaves some without: they step through a stand-in row at
   // weight 0, making the same collectives as the others.
   if (end == begin) ++end;
-  max_share_rows_ = (rows + group_->size - 1) / group_->size;
+  max_share_rows_ = largest_share(rows, group_->size);
   TrainingTensors mine = train.subset(batch.narrow(0, begin, end - begin));
   for (auto& design : mine.z) {
     design.batch_offset = begin;
@@ -521,7 +525,7 @@ void Trainer::reduce_sparse_gradients() {
   const auto tables = net_->sparse_cluster_tables();
   std::vector<torch::Tensor> blocks;
   for (const auto& table : tables) {
-    auto block = torch::zeros({max_share_rows_ + 1, table.size(1) + 1}, torch::kFloat64);
+    auto block = torch::zeros(sparse_block_shape(table, max_share_rows_), torch::kFloat64);
     if (table.grad().defined()) {
       const auto grad = table.grad().coalesce();
       const int64_t rows = grad.indices().size(1);
@@ -534,10 +538,11 @@ void Trainer::reduce_sparse_gradients() {
   const auto gathered = group_->gather(torch::cat(blocks), "gathering the random effects' gradients");
   int64_t offset = 0;
   for (const auto& table : tables) {
-    const int64_t width = table.size(1) + 1, length = (max_share_rows_ + 1) * width;
+    const auto shape = sparse_block_shape(table, max_share_rows_);
+    const int64_t width = shape[1], length = shape[0] * width;
     std::vector<torch::Tensor> ids, values;
     for (int r = 0; r < group_->size; ++r) {
-      const auto block = gathered[r].narrow(0, offset, length).view({max_share_rows_ + 1, width});
+      const auto block = gathered[r].narrow(0, offset, length).view(shape);
       const auto rows = static_cast<int64_t>(block[0][0].item<double>());
       ids.push_back(block.narrow(0, 1, rows).select(1, 0).to(torch::kInt64));
       values.push_back(block.narrow(0, 1, rows).narrow(1, 1, width - 1).to(table.scalar_type()));
@@ -552,11 +557,11 @@ torch::Tensor Trainer::outputs(const TrainingTensors& data, bool fixed) {
     return plus_offset(fixed ? network_outputs(net_, rows.x, rows.z).fixed : network_output(net_, rows.x, rows.z), rows.offset);
   };
   if (!group_) return evaluate(data);
-  const int64_t n = data.rows(), most = (n + group_->size - 1) / group_->size;
+  const int64_t n = data.rows();
   const auto [begin, end] = share_of(n, group_->rank, group_->size);
   const auto mine = evaluate(data.subset(torch::arange(begin, end, torch::kInt64)));
   auto padded_shape = mine.sizes().vec();
-  padded_shape[0] = most;
+  padded_shape[0] = largest_share(n, group_->size);
   auto padded = torch::zeros(padded_shape, mine.options());
   padded.narrow(0, 0, end - begin).copy_(mine);
   const auto gathered = group_->gather(padded, "gathering evaluation outputs");
@@ -588,9 +593,12 @@ std::string Trainer::communication_per_step() {
   const int64_t flag = 4;  // the stop flag travelling with each gradient buffer
   const int64_t main = bytes(main_flat_->optimized()) + flag;
   const int64_t adversary = adversary_flat_ ? bytes(adversary_flat_->optimized()) + flag : 0;
-  const int64_t share = (options_.batch_size + group_->size - 1) / group_->size;
+  const int64_t share = largest_share(options_.batch_size, group_->size);
   int64_t rows = 0;
-  for (const auto& table : net_->sparse_cluster_tables()) rows += (share + 1) * (table.size(1) + 1) * 8;
+  for (const auto& table : net_->sparse_cluster_tables()) {
+    const auto shape = sparse_block_shape(table, share);
+    rows += shape[0] * shape[1] * static_cast<int64_t>(sizeof(double));
+  }
   char line[256];
   std::snprintf(line, sizeof line, "data parallel over %d ranks, per step: all-reduce of %.1f KiB (main %.1f, adversary %.1f)",
                 group_->size, (main + adversary) / 1024.0, main / 1024.0, adversary / 1024.0);
