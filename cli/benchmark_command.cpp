@@ -63,7 +63,7 @@ void add_benchmark(CLI::App& app, const GlobalOptions& global) {
   auto* fashion = bench->add_subcommand(
       "fashion", "image models (cnn*, aec*) on Fashion-MNIST pictures spread over sites with acquisition effects and a confounding marker");
   add_fashion_sites_options(fashion, fa->options.sites, /*with_seed=*/false);
-  add_image_comparison_options(fashion, fa->options.comparison);
+  add_image_comparison_options(fashion, fa->options.comparison, {"model", "formula", "task"});  // the task follows --fashion-target
   fashion->add_option("--json", fa->json, "also write the results as JSON to this file");
   fashion->callback([fa, &global] {
     global.apply();

@@ -37,7 +37,9 @@ void add_image_sim_options(CLI::App* cmd, ImageSimOptions& options, bool with_se
 void add_glmm_options(CLI::App* cmd, GlmmOptions& options, bool with_seed);
 void add_fashion_sites_options(CLI::App* cmd, FashionSitesOptions& options, bool with_seed);
 // The image benchmarks' shared flags: the models' configuration, --models, --test-fraction, --folds, --runs.
-void add_image_comparison_options(CLI::App* cmd, ImageComparisonOptions& options);
+// `skip`: the config fields the benchmark sets itself.
+void add_image_comparison_options(CLI::App* cmd, ImageComparisonOptions& options,
+                                  const std::set<std::string>& skip = {"model", "formula"});
 
 // --images / --image-column: where an image model's images come from.
 void add_image_options(CLI::App* cmd, ImageSource& images);

@@ -73,7 +73,9 @@ void add_fashion_sites_options(CLI::App* cmd, FashionSitesOptions& o, bool with_
   cmd->add_option("--sites", o.sites, "imaging sites (the clusters)")->capture_default_str();
   cmd->add_option("--images-per-site", o.images_per_site, "pictures per site, drawn without replacement")->capture_default_str();
   cmd->add_option("--artifact-sites", o.artifact_sites, "sites stamping a marker on most pictures of one class")->capture_default_str();
-  cmd->add_flag("--multiclass", o.multiclass, "target: the 10 classes (default: upper-body garment or not)");
+  std::string targets;
+  for (const auto& t : fashion_targets()) targets += std::string(targets.empty() ? "" : "; ") + t.name + ": " + t.description;
+  cmd->add_option("--fashion-target", o.target, "what to tell from a picture: " + targets)->capture_default_str();
   cmd->add_option("--prevalence-sd", o.prevalence_sd, "SD of a site's log weight of each class")->capture_default_str();
   cmd->add_option("--rotation-sd", o.rotation_sd, "SD of a site's rotation, degrees")->capture_default_str();
   cmd->add_option("--contrast-sd", o.contrast_sd, "SD of a site's log contrast")->capture_default_str();
@@ -86,8 +88,8 @@ void add_fashion_sites_options(CLI::App* cmd, FashionSitesOptions& o, bool with_
   if (with_seed) cmd->add_option("--seed", o.seed, "random seed")->capture_default_str();
 }
 
-void add_image_comparison_options(CLI::App* cmd, ImageComparisonOptions& o) {
-  add_config_options(cmd, o.config, {"model", "formula"});
+void add_image_comparison_options(CLI::App* cmd, ImageComparisonOptions& o, const std::set<std::string>& skip) {
+  add_config_options(cmd, o.config, skip);
   cmd->add_option("--models", o.models, "models to compare")->delimiter(',')->capture_default_str();
   cmd->add_option("--test-fraction", o.test_fraction, "share of every training cluster's images held out (seen-cluster test)")->capture_default_str();
   cmd->add_option("--folds", o.folds, "the clusters are partitioned into this many groups")->capture_default_str();

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "armed/error.h"
 #include "eval/image_comparison.h"
 
 namespace armed {
@@ -17,9 +16,8 @@ ModelConfig fashion_benchmark_config() {
 nlohmann::json run_fashion_benchmark(const FashionBenchmarkOptions& options, std::ostream* progress) {
   FashionSitesOptions sites = options.sites;
   sites.seed = options.comparison.config.seed;
-  const std::string& task = options.comparison.config.task;
-  if (sites.multiclass != (task == "multiclass"))
-    throw Error(sites.multiclass ? "--multiclass: train with --task multiclass" : "--task " + task + ": the 10 classes need --multiclass");
+  ImageComparisonOptions comparison = options.comparison;
+  comparison.config.task = fashion_target(sites.target).task;
   const FashionSitesData made = simulate_fashion_sites(sites);
   std::vector<bool> artifact_site;
   for (const auto& label : made.data.clusters())
@@ -43,7 +41,7 @@ nlohmann::json run_fashion_benchmark(const FashionBenchmarkOptions& options, std
           {"runs", options.comparison.runs},
           {"test_fraction", options.comparison.test_fraction},
           {"epochs", options.comparison.config.epochs},
-          {"models", compare_image_models(made.data, options.comparison, artifact, progress)}};
+          {"models", compare_image_models(made.data, comparison, artifact, progress)}};
 }
 
 std::string fashion_benchmark_table(const nlohmann::json& results) {

@@ -18,7 +18,6 @@ constexpr int kClasses = 10;
 constexpr const char* kClassNames[kClasses] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                                                 "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
 
-bool upper_body(int fashion_class) { return fashion_class == 0 || fashion_class == 2 || fashion_class == 4 || fashion_class == 6; }
 
 // The 70,000 pictures ([N, 28, 28] uint8) and their classes ([N] uint8), training then test files.
 std::pair<torch::Tensor, torch::Tensor> load_fashion_mnist(const std::string& dir) {
@@ -107,7 +106,43 @@ void finish(const std::vector<double>& img, const std::vector<double>& noise, co
     }
 }
 
+// The class whose share holds u in [0, 1): the cumulative shares' first above u, or, where rounding
+// leaves the total short of u, the last class drawn at all.
+int draw_class(const std::vector<double>& shares, double u) {
+  int last = 0;
+  double cumulative = 0;
+  for (int c = 0; c < kClasses; ++c) {
+    if (shares[c] <= 0) continue;
+    cumulative += shares[c];
+    if (u < cumulative) return c;
+    last = c;
+  }
+  return last;
+}
+
 }  // namespace
+
+int FashionTarget::levels() const { return *std::max_element(code.begin(), code.end()) + 1; }
+
+const std::vector<FashionTarget>& fashion_targets() {
+  static const std::vector<FashionTarget> targets = {
+      {"upper-body", "upper-body garment (T-shirt/top, pullover, coat, shirt) = 1, the other 6 classes 0", "classification",
+       {1, 0, 1, 0, 1, 0, 1, 0, 0, 0}},
+      {"shirt", "among the tops (T-shirt/top, pullover, coat, shirt), shirt = 1: the class Fashion-MNIST's models confuse most",
+       "classification", {0, -1, 0, -1, 0, -1, 1, -1, -1, -1}},
+      {"classes", "the 10 Fashion-MNIST classes", "multiclass", {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}},
+  };
+  return targets;
+}
+
+const FashionTarget& fashion_target(const std::string& name) {
+  std::string names;
+  for (const auto& t : fashion_targets()) {
+    if (name == t.name) return t;
+    names += (names.empty() ? "" : ", ") + std::string(t.name);
+  }
+  throw Error("--fashion-target: unknown target '" + name + "' (" + names + ")");
+}
 
 void FashionSitesOptions::validate() const {
   if (sites < 2) throw Error("--sites must be at least 2");
@@ -118,12 +153,14 @@ void FashionSitesOptions::validate() const {
                              {"--brightness-sd", brightness_sd}, {"--max-blur", max_blur}, {"--max-noise", max_noise}})
     if (!(value >= 0)) throw Error(std::string(flag) + " must be >= 0");
   if (max_noise < 0.02) throw Error("--max-noise must be at least 0.02");
+  fashion_target(target);
   for (auto [flag, value] : {std::pair{"--max-vignette", max_vignette}, {"--marker-rate", marker_rate}, {"--marker-false-rate", marker_false_rate}})
     if (!(value >= 0 && value <= 1)) throw Error(std::string(flag) + " must be between 0 and 1");
 }
 
 FashionSitesData simulate_fashion_sites(const FashionSitesOptions& o) {
   o.validate();
+  const FashionTarget& target = fashion_target(o.target);
   const auto [pictures, classes] = load_fashion_mnist(o.source);
   Rng rng(o.seed);
   std::vector<std::vector<int64_t>> pool(kClasses);  // each class's pictures, shuffled, drawn from the back
@@ -164,32 +201,32 @@ FashionSitesData simulate_fashion_sites(const FashionSitesOptions& o) {
     site.contrast = std::exp(rng.normal(0, o.contrast_sd));
     site.brightness = std::abs(rng.normal(0, o.brightness_sd));
     double total = 0;
-    for (int c = 0; c < kClasses; ++c) total += site.class_shares.emplace_back(std::exp(rng.normal(0, o.prevalence_sd)));
+    for (int c = 0; c < kClasses; ++c) {
+      const double weight = std::exp(rng.normal(0, o.prevalence_sd));  // drawn for every class: each target sees the same sites
+      total += site.class_shares.emplace_back(target.code[c] < 0 ? 0.0 : weight);
+    }
     for (auto& share : site.class_shares) share /= total;
     site.artifact = std::find(order.begin(), order.begin() + o.artifact_sites, k) != order.begin() + o.artifact_sites;
     if (site.artifact) {
       site.marker_corner = static_cast<int>(rng.integer(4));
-      site.marked_class = static_cast<int>(rng.integer(o.multiclass ? kClasses : 2));
+      site.marked_class = static_cast<int>(rng.integer(target.levels()));
     }
     for (int64_t i = 0; i < o.images_per_site; ++i, ++row) {
-      const double u = rng.uniform();
-      int c = 0;
-      for (double cumulative = site.class_shares[0]; c < kClasses - 1 && u >= cumulative; cumulative += site.class_shares[++c]) {
-      }
+      const int c = draw_class(site.class_shares, rng.uniform());
       if (pool[c].empty())
         throw Error("--sites x --images-per-site: the sites draw more pictures of class '" + std::string(kClassNames[c]) +
                     "' than Fashion-MNIST has; ask for fewer");
       const int64_t picture = pool[c].back();
       pool[c].pop_back();
-      const int target = o.multiclass ? c : (upper_body(c) ? 1 : 0);
-      const bool marked = site.artifact && rng.uniform() < (target == site.marked_class ? o.marker_rate : o.marker_false_rate);
+      const int y_row = target.code[c];
+      const bool marked = site.artifact && rng.uniform() < (y_row == site.marked_class ? o.marker_rate : o.marker_false_rate);
       std::vector<double> noise(kSide * kSide, 0.0);
       if (site.noise > 0)
         for (auto& e : noise) e = rng.normal(0, site.noise);
       const auto img = acquire(source + picture * kSource * kSource, site);
       finish(img, noise, site, marked, x + row * kSide * kSide);
       finish(img, noise, site, site.artifact ? !marked : marked, swapped + row * kSide * kSide);
-      y[row] = static_cast<float>(target);
+      y[row] = static_cast<float>(y_row);
       fashion_class[row] = c;
       marked_rows[row] = marked;
       out.data.factors[0].labels.push_back(site.label);
@@ -210,13 +247,14 @@ nlohmann::json fashion_truth_to_json(const FashionSitesOptions& o, const std::ve
     if (s.artifact) {
       static constexpr const char* corners[] = {"top left", "top right", "bottom left", "bottom right"};
       entry["marker_corner"] = corners[s.marker_corner];
-      entry["marked_class"] = o.multiclass ? std::string(kClassNames[s.marked_class]) : std::to_string(s.marked_class);
+      entry["marked_class"] = fashion_target(o.target).levels() == kClasses ? std::string(kClassNames[s.marked_class])
+                                                                            : std::to_string(s.marked_class);
     }
     list.push_back(entry);
   }
   return {{"options",
            {{"source", o.source}, {"sites", o.sites}, {"images_per_site", o.images_per_site}, {"artifact_sites", o.artifact_sites},
-            {"target", o.multiclass ? "the 10 Fashion-MNIST classes" : "upper-body garment (T-shirt/top, pullover, coat, shirt) = 1"},
+            {"target", o.target}, {"target_description", fashion_target(o.target).description},
             {"prevalence_sd", o.prevalence_sd}, {"rotation_sd", o.rotation_sd}, {"contrast_sd", o.contrast_sd},
             {"brightness_sd", o.brightness_sd}, {"max_blur", o.max_blur}, {"max_noise", o.max_noise}, {"max_vignette", o.max_vignette},
             {"marker_rate", o.marker_rate}, {"marker_false_rate", o.marker_false_rate}, {"seed", o.seed}}},

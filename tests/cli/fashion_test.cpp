@@ -58,6 +58,22 @@ TEST(FashionCli, BenchmarkRunsASmallVersion) {
   EXPECT_GT(latent["calinski_harabasz"]["mean"].get<double>(), 0);
 }
 
+TEST(FashionCli, TheTenClassesTrainAsMulticlass) {
+  test::TempDir dir;
+  const std::string json = dir.file("results.json");
+  const std::string run = "--quiet benchmark fashion --fashion-dir " + kSample +
+                          " --fashion-target classes --sites 6 --images-per-site 30 --folds 3 --runs 1 --epochs 1 --models cnn-armed";
+  auto r = run_cli(run);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("--random-slopes: --task multiclass takes random intercepts per class; add --random-slopes none"), std::string::npos) << r.out;
+  r = run_cli(run + " --random-slopes none --json " + json);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto results = nlohmann::json::parse(read_text(json));
+  EXPECT_EQ(results["data"]["options"]["target"], "classes");
+  const double accuracy = results["models"]["cnn-armed"]["seen"]["accuracy"]["mean"].get<double>();
+  EXPECT_TRUE(accuracy >= 0 && accuracy <= 1) << accuracy;
+}
+
 TEST(FashionCli, AMissingDataSetSaysHowToGetIt) {
   const auto r = run_cli("--quiet benchmark fashion --fashion-dir /nonexistent --runs 1");
   EXPECT_NE(r.exit_code, 0);

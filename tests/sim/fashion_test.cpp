@@ -48,9 +48,33 @@ TEST(FashionSites, TheBinaryTargetIsAnUpperBodyGarment) {
     EXPECT_EQ(sim.data.y[i].item<float>(), (c == 0 || c == 2 || c == 4 || c == 6) ? 1.0f : 0.0f) << i;
   }
   FashionSitesOptions o = sample();
-  o.multiclass = true;
+  o.target = "classes";
   const auto ten = simulate_fashion_sites(o);
   EXPECT_TRUE(torch::equal(ten.data.y.to(torch::kInt64), ten.fashion_class));
+}
+
+TEST(FashionSites, TheShirtTargetDrawsOnlyTopsAtTheSameSites) {
+  FashionSitesOptions o = sample();
+  o.images_per_site = 20;  // the sample holds about 60 pictures of each top
+  const auto all = simulate_fashion_sites(o);
+  o.target = "shirt";
+  const auto tops = simulate_fashion_sites(o);
+  int shirts = 0;
+  for (int64_t i = 0; i < tops.data.rows(); ++i) {
+    const int64_t c = tops.fashion_class[i].item<int64_t>();
+    EXPECT_TRUE(c == 0 || c == 2 || c == 4 || c == 6) << i << ": class " << c;
+    EXPECT_EQ(tops.data.y[i].item<float>(), c == 6 ? 1.0f : 0.0f) << i;
+    shirts += c == 6;
+  }
+  EXPECT_GT(shirts, 0);
+  EXPECT_LT(shirts, tops.data.rows());
+  // The acquisition and the weights of the drawn classes are the upper-body target's: only the classes drawn differ.
+  for (size_t k = 0; k < all.sites.size(); ++k) {
+    EXPECT_EQ(tops.sites[k].rotation_degrees, all.sites[k].rotation_degrees);
+    EXPECT_EQ(tops.sites[k].contrast, all.sites[k].contrast);
+    EXPECT_EQ(tops.sites[k].class_shares[1], 0.0);
+    EXPECT_NEAR(tops.sites[k].class_shares[6] / tops.sites[k].class_shares[0], all.sites[k].class_shares[6] / all.sites[k].class_shares[0], 1e-12);
+  }
 }
 
 TEST(FashionSites, OnlyArtifactSitesMarkAndSwappingMovesTheMarker) {
@@ -97,6 +121,9 @@ TEST(FashionSites, BadOptionsAreNamed) {
   o = sample();
   o.artifact_sites = 6;
   EXPECT_NE(message_of(o).find("--artifact-sites"), std::string::npos);
+  o = sample();
+  o.target = "sleeves";
+  EXPECT_NE(message_of(o).find("--fashion-target: unknown target 'sleeves' (upper-body, shirt, classes)"), std::string::npos) << message_of(o);
   o = sample();
   o.marker_rate = 1.5;
   EXPECT_NE(message_of(o).find("--marker-rate"), std::string::npos);

@@ -17,7 +17,7 @@ ModelConfig fashion_benchmark_config();
 // (simulate_fashion_sites), compared as the image benchmark compares them.
 struct FashionBenchmarkOptions {
   FashionSitesOptions sites;  // its seed is replaced by config.seed
-  ImageComparisonOptions comparison{fashion_benchmark_config()};
+  ImageComparisonOptions comparison{fashion_benchmark_config()};  // its config.task is the sites' target's
 };
 
 // As run_image_benchmark's results, and for every model (and "<name>-fixed") "artifact":

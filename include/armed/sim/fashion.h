@@ -1,6 +1,7 @@
 #pragma once
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,18 @@ namespace armed {
 // pictures of clothing in 10 classes, as four gzip-compressed IDX files.
 inline constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
 
+// What a model is asked to tell from a picture: a row of fashion_targets().
+struct FashionTarget {
+  const char* name;         // the --fashion-target value
+  const char* description;  // for the truth JSON and --help
+  const char* task;         // the --task that trains on it
+  // The target of each Fashion-MNIST class; -1: the class is not drawn.
+  std::array<int, 10> code;
+  int levels() const;  // distinct targets
+};
+const std::vector<FashionTarget>& fashion_targets();
+const FashionTarget& fashion_target(const std::string& name);  // throws armed::Error listing the names
+
 // Fashion-MNIST pictures spread over imaging "sites" with realistic site effects. Every site has
 // its own acquisition (rotation, blur or noise, vignette, contrast and brightness) and its own
 // class prevalence; `artifact_sites` of them also stamp a marker in one corner of most images of
@@ -22,10 +35,8 @@ struct FashionSitesOptions {
   int64_t sites = 20;
   int64_t images_per_site = 200;    // drawn without replacement from the 70,000
   int64_t artifact_sites = 6;       // the first sites of a seeded order
-  // The target: false: upper-body garment (T-shirt/top, pullover, coat, shirt) = 1, else 0;
-  // true: the 10 Fashion-MNIST classes.
-  bool multiclass = false;
-  double prevalence_sd = 0.8;       // a site's weight of each of the 10 classes ~ exp(N(0, sd))
+  std::string target = "upper-body";  // a FashionTarget's name
+  double prevalence_sd = 0.8;       // a site's weight of each drawn class ~ exp(N(0, sd))
   double rotation_sd = 10.0;        // degrees
   double contrast_sd = 0.3;         // intensity scaled by exp(N(0, sd))
   double brightness_sd = 0.1;       // offset ~ |N(0, sd)|
@@ -42,7 +53,7 @@ struct FashionSitesOptions {
 struct FashionSite {
   std::string label;
   double rotation_degrees, blur, noise, vignette, contrast, brightness;
-  std::vector<double> class_shares;  // of the 10 Fashion-MNIST classes
+  std::vector<double> class_shares;  // of the 10 Fashion-MNIST classes (0 for those not drawn)
   bool artifact = false;
   int marker_corner = -1;  // 0 top left, 1 top right, 2 bottom left, 3 bottom right
   int marked_class = -1;   // in the target's coding
