@@ -237,6 +237,7 @@ FashionSitesData simulate_fashion_sites(const FashionSitesOptions& o) {
 }
 
 nlohmann::json fashion_truth_to_json(const FashionSitesOptions& o, const std::vector<FashionSite>& sites) {
+  const FashionTarget& target = fashion_target(o.target);
   nlohmann::json list = nlohmann::json::array();
   for (const auto& s : sites) {
     nlohmann::json shares = nlohmann::json::object();
@@ -247,14 +248,13 @@ nlohmann::json fashion_truth_to_json(const FashionSitesOptions& o, const std::ve
     if (s.artifact) {
       static constexpr const char* corners[] = {"top left", "top right", "bottom left", "bottom right"};
       entry["marker_corner"] = corners[s.marker_corner];
-      entry["marked_class"] = fashion_target(o.target).levels() == kClasses ? std::string(kClassNames[s.marked_class])
-                                                                            : std::to_string(s.marked_class);
+      entry["marked_class"] = target.levels() == kClasses ? std::string(kClassNames[s.marked_class]) : std::to_string(s.marked_class);
     }
     list.push_back(entry);
   }
   return {{"options",
            {{"source", o.source}, {"sites", o.sites}, {"images_per_site", o.images_per_site}, {"artifact_sites", o.artifact_sites},
-            {"target", o.target}, {"target_description", fashion_target(o.target).description},
+            {"target", o.target}, {"target_description", target.description},
             {"prevalence_sd", o.prevalence_sd}, {"rotation_sd", o.rotation_sd}, {"contrast_sd", o.contrast_sd},
             {"brightness_sd", o.brightness_sd}, {"max_blur", o.max_blur}, {"max_noise", o.max_noise}, {"max_vignette", o.max_vignette},
             {"marker_rate", o.marker_rate}, {"marker_false_rate", o.marker_false_rate}, {"seed", o.seed}}},
