@@ -77,12 +77,18 @@ std::string fashion_benchmark_table(const nlohmann::json& results) {
                   image_measure(m, "autoencoder", "calinski_harabasz"));
     out += line;
   }
-  out += "(means over " + std::to_string(results.at("runs").get<int64_t>()) +
-         " fold(s) of " + std::to_string(results.at("folds").get<int64_t>()) + " grouped by site; AUC: macro AUROC for 10 classes; artifact: accuracy on the seen-site test pictures\n"
-         " of the artifact sites, swapped: the same pictures with the marker on exactly those that lacked it; recon: MSE of\n"
-         " the fixed-effects reconstruction, recon RE: aec-armed's in each picture's site style; latent probe: accuracy of a\n"
-         " linear probe predicting the site from the latent, chance " + chance + "; DB, CH: Davies-Bouldin and Calinski-Harabasz\n"
-         " of the seen-site test latents grouped by site (high DB, low CH: the latent does not group by site))\n";
+  const int levels = fashion_target(results.at("data").at("options").at("target").get<std::string>()).levels();
+  out += "(means over " + std::to_string(results.at("runs").get<int64_t>()) + " fold(s) of " +
+         std::to_string(results.at("folds").get<int64_t>()) + " grouped by site; " +
+         (levels > 2 ? "AUC: macro AUROC over the " + std::to_string(levels) + " classes; " : std::string()) +
+         "artifact: accuracy on the seen-site test\n"
+         " pictures of the artifact sites, swapped: the same pictures with the marker on exactly those that lacked it";
+  if (!first)
+    out += ";\n recon: MSE of the fixed-effects reconstruction, recon RE: aec-armed's in each picture's site style; latent\n"
+           " probe: accuracy of a linear probe predicting the site from the latent, chance " + chance +
+           "; DB, CH: Davies-Bouldin and\n Calinski-Harabasz of the seen-site test latents grouped by site (high DB, low CH: the latent does\n"
+           " not group by site)";
+  out += ")\n";
   return out;
 }
 

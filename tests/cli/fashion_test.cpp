@@ -44,6 +44,7 @@ TEST(FashionCli, BenchmarkRunsASmallVersion) {
   ASSERT_EQ(r.exit_code, 0) << r.out;
   for (const char* column : {"seen AUC", "unseen acc", "swapped", "latent probe", "DB", "CH", "cnn-armed-fixed", "aec-armed-fixed"})
     EXPECT_NE(r.out.find(column), std::string::npos) << column << "\n" << r.out;
+  EXPECT_EQ(r.out.find("macro AUROC"), std::string::npos) << "a binary target has one AUROC\n" << r.out;
   const auto results = nlohmann::json::parse(read_text(json));
   EXPECT_EQ(results["data"]["sites"].size(), 6u);
   for (const char* model : {"cnn", "cnn-armed", "cnn-armed-fixed", "aec-armed", "aec-armed-fixed"}) {
@@ -68,6 +69,8 @@ TEST(FashionCli, TheTenClassesTrainAsMulticlass) {
   EXPECT_NE(r.out.find("--random-slopes: --task multiclass takes random intercepts per class; add --random-slopes none"), std::string::npos) << r.out;
   r = run_cli(run + " --random-slopes none --json " + json);
   ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("AUC: macro AUROC over the 10 classes"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("latent probe"), std::string::npos) << "no autoencoder, no latent notes\n" << r.out;
   const auto results = nlohmann::json::parse(read_text(json));
   EXPECT_EQ(results["data"]["options"]["target"], "classes");
   const double accuracy = results["models"]["cnn-armed"]["seen"]["accuracy"]["mean"].get<double>();
