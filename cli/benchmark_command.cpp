@@ -64,6 +64,8 @@ void add_benchmark(CLI::App& app, const GlobalOptions& global) {
       "fashion", "image models (cnn*, aec*) on Fashion-MNIST pictures spread over sites with acquisition effects and a confounding marker");
   add_fashion_sites_options(fashion, fa->options.sites, /*with_seed=*/false);
   add_image_comparison_options(fashion, fa->options.comparison, {"model", "formula", "task"});  // the task follows --fashion-target
+  fashion->add_option("--repeats", fa->options.repeats, "draws of the sites with seeds seed, seed+1, ...; their folds pooled")
+      ->capture_default_str();
   fashion->add_option("--json", fa->json, "also write the results as JSON to this file");
   fashion->callback([fa, &global] {
     global.apply();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "armed/error.h"
 #include "eval/image_comparison.h"
 
 namespace armed {
@@ -13,10 +14,14 @@ ModelConfig fashion_benchmark_config() {
   return c;
 }
 
-nlohmann::json run_fashion_benchmark(const FashionBenchmarkOptions& options, std::ostream* progress) {
+namespace {
+
+// One draw of the sites at `seed`: its truth and the models compared on it.
+std::pair<nlohmann::json, nlohmann::json> compare_on_draw(const FashionBenchmarkOptions& options, uint64_t seed, std::ostream* progress) {
   FashionSitesOptions sites = options.sites;
-  sites.seed = options.comparison.config.seed;
+  sites.seed = seed;
   ImageComparisonOptions comparison = options.comparison;
+  comparison.config.seed = seed;
   comparison.config.task = fashion_target(sites.target).task;
   const FashionSitesData made = simulate_fashion_sites(sites);
   std::vector<bool> artifact_site;
@@ -36,12 +41,32 @@ nlohmann::json run_fashion_benchmark(const FashionBenchmarkOptions& options, std
       out[name]["artifact.swapped_accuracy"].push_back(model.evaluate(swapped, mode)["overall"]["accuracy"].get<double>());
     }
   };
-  return {{"data", fashion_truth_to_json(sites, made.sites)},
+  return {fashion_truth_to_json(sites, made.sites), compare_image_models(made.data, comparison, artifact, progress)};
+}
+
+}  // namespace
+
+nlohmann::json run_fashion_benchmark(const FashionBenchmarkOptions& options, std::ostream* progress) {
+  if (options.repeats < 1) throw Error("--repeats must be at least 1");
+  std::vector<uint64_t> seeds;
+  std::vector<nlohmann::json> draws;
+  nlohmann::json first_truth;
+  for (int64_t r = 0; r < options.repeats; ++r) {
+    seeds.push_back(options.comparison.config.seed + static_cast<uint64_t>(r));
+    if (progress && options.repeats > 1) *progress << "== draw " << r + 1 << " of the sites (seed " << seeds.back() << ")" << std::endl;
+    auto [truth, models] = compare_on_draw(options, seeds.back(), progress);
+    if (r == 0) first_truth = std::move(truth);
+    draws.push_back(std::move(models));
+  }
+  nlohmann::json models = pool_image_results(draws);
+  add_paired_differences(models);
+  return {{"data", first_truth},
+          {"seeds", seeds},
           {"folds", options.comparison.folds},
           {"runs", options.comparison.runs},
           {"test_fraction", options.comparison.test_fraction},
           {"epochs", options.comparison.config.epochs},
-          {"models", compare_image_models(made.data, comparison, artifact, progress)}};
+          {"models", models}};
 }
 
 std::string fashion_benchmark_table(const nlohmann::json& results) {
@@ -77,12 +102,46 @@ std::string fashion_benchmark_table(const nlohmann::json& results) {
                   image_measure(m, "autoencoder", "calinski_harabasz"));
     out += line;
   }
+  bool paired = false;
+  for (const auto& item : models.items()) {
+    if (!item.value().contains("paired")) continue;
+    const auto& p = item.value().at("paired");
+    if (!paired) {
+      std::snprintf(line, sizeof line, "\n%-*s %-9s %16s %16s %16s %16s\n", width, "paired", "against", "seen AUC", "unseen AUC", "unseen acc",
+                    "swapped");
+      out += line;
+      paired = true;
+    }
+    const auto cell = [&](const char* part, const char* metric) {
+      if (!p.contains(part) || !p.at(part).contains(metric)) return std::string("nan");
+      const auto& d = p.at(part).at(metric);
+      char text[32];
+      if (d.at("ci").at(0).is_null())
+        std::snprintf(text, sizeof text, "%+.4f", d.at("mean").get<double>());
+      else
+        std::snprintf(text, sizeof text, "%+.4f ±%.4f", d.at("mean").get<double>(),
+                      (d.at("ci").at(1).get<double>() - d.at("ci").at(0).get<double>()) / 2);
+      return std::string(text);
+    };
+    std::snprintf(line, sizeof line, "%-*s %-9s %16s %16s %16s %16s\n", width, item.key().c_str(), p.at("against").get<std::string>().c_str(),
+                  cell("seen", "auroc").c_str(), cell("unseen", "auroc").c_str(), cell("unseen", "accuracy").c_str(),
+                  cell("artifact", "swapped_accuracy").c_str());
+    out += line;
+  }
+  const auto seeds = results.value("seeds", nlohmann::json::array());
   const int levels = fashion_target(results.at("data").at("options").at("target").get<std::string>()).levels();
   out += "(means over " + std::to_string(results.at("runs").get<int64_t>()) + " fold(s) of " +
-         std::to_string(results.at("folds").get<int64_t>()) + " grouped by site; " +
+         std::to_string(results.at("folds").get<int64_t>()) + " grouped by site" +
+         (seeds.size() > 1 ? " in each of " + std::to_string(seeds.size()) + " draws of the sites (seeds " + seeds.front().dump() + " to " +
+                                 seeds.back().dump() + ")"
+                           : std::string()) +
+         "; " +
          (levels > 2 ? "AUC: macro AUROC over the " + std::to_string(levels) + " classes; " : std::string()) +
          "artifact: accuracy on the seen-site test\n"
          " pictures of the artifact sites, swapped: the same pictures with the marker on exactly those that lacked it";
+  if (paired)
+    out += ";\n paired: the model's minus the conventional model's, run by run on the same pictures, mean ± half-width of\n"
+           " its 95% t-interval";
   if (!first)
     out += ";\n recon: MSE of the fixed-effects reconstruction, recon RE: aec-armed's in each picture's site style; latent\n"
            " probe: accuracy of a linear probe predicting the site from the latent, chance " + chance +

@@ -5,6 +5,7 @@
 #include "armed/data/split.h"
 #include "armed/error.h"
 #include "armed/metrics.h"
+#include "armed/model_kind.h"
 #include "eval/probe.h"
 #include "metrics/separation.h"
 
@@ -99,6 +100,49 @@ nlohmann::json compare_image_models(const ClusteredData& data, const ImageCompar
     models[name] = entry;
   }
   return models;
+}
+
+nlohmann::json pool_image_results(const std::vector<nlohmann::json>& draws) {
+  if (draws.size() == 1) return draws.front();
+  nlohmann::json pooled = nlohmann::json::object();
+  for (const auto& [name, parts] : draws.front().items())
+    for (const auto& [part, metrics] : parts.items())
+      for (const auto& [metric, first] : metrics.items()) {
+        std::vector<double> runs;
+        for (const auto& draw : draws)
+          for (const double v : draw.at(name).at(part).at(metric).at("runs")) runs.push_back(v);
+        pooled[name][part][metric] = summary(runs);
+      }
+  return pooled;
+}
+
+void add_paired_differences(nlohmann::json& models) {
+  const auto conventional_of = [&](const std::string& name) -> std::string {
+    for (const auto& kind : model_kinds()) {
+      if (name != kind.name && name != kind.name + "-fixed") continue;
+      for (const auto& other : model_kinds())
+        if (other.backbone == kind.backbone && other.method == Method::conventional && other.name != name) return other.name;
+    }
+    return "";
+  };
+  for (auto& [name, model] : models.items()) {
+    const std::string against = conventional_of(name);
+    if (against.empty() || !models.contains(against)) continue;
+    const auto& reference = models.at(against);
+    nlohmann::json paired = {{"against", against}};
+    for (const auto& [part, metrics] : model.items()) {
+      if (!reference.contains(part)) continue;
+      for (const auto& [metric, values] : metrics.items()) {
+        if (!reference.at(part).contains(metric)) continue;
+        const auto runs = values.at("runs").get<std::vector<double>>();
+        const auto base = reference.at(part).at(metric).at("runs").get<std::vector<double>>();
+        std::vector<double> differences;
+        for (size_t i = 0; i < runs.size(); ++i) differences.push_back(runs[i] - base.at(i));
+        paired[part][metric] = summary(differences);
+      }
+    }
+    model["paired"] = paired;
+  }
 }
 
 double image_measure(const nlohmann::json& model, const char* part, const char* metric) {

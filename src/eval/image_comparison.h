@@ -34,6 +34,16 @@ using ExtraImageMeasures = std::function<void(const MixedEffectsModel& model, co
 nlohmann::json compare_image_models(const ClusteredData& data, const ImageComparisonOptions& options, const ExtraImageMeasures& extra,
                                     std::ostream* progress);
 
+// compare_image_models' results on several draws of the data (the same models), pooled: each
+// metric's runs follow one another draw after draw, and its mean and interval are over them all.
+nlohmann::json pool_image_results(const std::vector<nlohmann::json>& draws);
+
+// Adds to every model whose backbone's conventional model is among `models` (cnn-armed and
+// cnn-armed-fixed beside cnn, say) "paired": {"against": "<conventional>", "<part>": {"<metric>":
+// {"mean", "ci", "runs"}}} of the run-by-run differences, model minus conventional: the same
+// pictures, so the fold-to-fold spread they share cancels.
+void add_paired_differences(nlohmann::json& models);
+
 // The value of results["models"][name][part][metric]["mean"], NaN when absent.
 double image_measure(const nlohmann::json& model, const char* part, const char* metric);
 

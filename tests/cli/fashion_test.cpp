@@ -77,6 +77,32 @@ TEST(FashionCli, TheTenClassesTrainAsMulticlass) {
   EXPECT_TRUE(accuracy >= 0 && accuracy <= 1) << accuracy;
 }
 
+TEST(FashionCli, RepeatsPoolDrawsOfTheSitesAndPairEachModelWithTheConventionalOne) {
+  test::TempDir dir;
+  const std::string json = dir.file("results.json");
+  const std::string run = "--quiet benchmark fashion --fashion-dir " + kSample +
+                          " --sites 6 --images-per-site 30 --artifact-sites 3 --folds 3 --runs 1 --epochs 1 --models cnn,cnn-armed";
+  auto r = run_cli(run + " --repeats 0");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("--repeats must be at least 1"), std::string::npos) << r.out;
+  r = run_cli(run + " --repeats 2 --json " + json);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("in each of 2 draws of the sites (seeds 48 to 49)"), std::string::npos) << r.out;
+  const auto results = nlohmann::json::parse(read_text(json));
+  EXPECT_EQ(results["seeds"], nlohmann::json({48, 49}));
+  const auto& armed = results["models"]["cnn-armed"];
+  ASSERT_EQ(armed["unseen"]["auroc"]["runs"].size(), 2u) << "one fold of each draw";
+  EXPECT_EQ(armed["paired"]["against"], "cnn");
+  const auto own = armed["unseen"]["auroc"]["runs"].get<std::vector<double>>();
+  const auto conventional = results["models"]["cnn"]["unseen"]["auroc"]["runs"].get<std::vector<double>>();
+  EXPECT_NEAR(armed["paired"]["unseen"]["auroc"]["runs"][1].get<double>(), own[1] - conventional[1], 1e-12);
+  // The second draw is the one `--seed 49` draws alone.
+  r = run_cli(run + " --seed 49 --json " + json);
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto alone = nlohmann::json::parse(read_text(json));
+  EXPECT_EQ(alone["models"]["cnn-armed"]["unseen"]["auroc"]["runs"][0].get<double>(), own[1]);
+}
+
 TEST(FashionCli, AMissingDataSetSaysHowToGetIt) {
   const auto r = run_cli("--quiet benchmark fashion --fashion-dir /nonexistent --runs 1");
   EXPECT_NE(r.exit_code, 0);
