@@ -104,15 +104,18 @@ nlohmann::json compare_image_models(const ClusteredData& data, const ImageCompar
 
 nlohmann::json pool_image_results(const std::vector<nlohmann::json>& draws) {
   if (draws.size() == 1) return draws.front();
+  // A measure can be missing from a draw (no artifact site among its seen test pictures, say): it
+  // pools the draws that have it.
+  std::map<std::string, std::map<std::string, std::map<std::string, std::vector<double>>>> runs;
+  for (const auto& draw : draws)
+    for (const auto& [name, parts] : draw.items())
+      for (const auto& [part, metrics] : parts.items())
+        for (const auto& [metric, values] : metrics.items())
+          for (const double v : values.at("runs")) runs[name][part][metric].push_back(v);
   nlohmann::json pooled = nlohmann::json::object();
-  for (const auto& [name, parts] : draws.front().items())
-    for (const auto& [part, metrics] : parts.items())
-      for (const auto& [metric, first] : metrics.items()) {
-        std::vector<double> runs;
-        for (const auto& draw : draws)
-          for (const double v : draw.at(name).at(part).at(metric).at("runs")) runs.push_back(v);
-        pooled[name][part][metric] = summary(runs);
-      }
+  for (const auto& [name, parts] : runs)
+    for (const auto& [part, metrics] : parts)
+      for (const auto& [metric, values] : metrics) pooled[name][part][metric] = summary(values);
   return pooled;
 }
 

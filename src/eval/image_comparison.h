@@ -36,6 +36,7 @@ nlohmann::json compare_image_models(const ClusteredData& data, const ImageCompar
 
 // compare_image_models' results on several draws of the data (the same models), pooled: each
 // metric's runs follow one another draw after draw, and its mean and interval are over them all.
+// Paired differences need every model measured on the same draws, as one comparison's models are.
 nlohmann::json pool_image_results(const std::vector<nlohmann::json>& draws);
 
 // Adds to every model whose backbone's conventional model is among `models` (cnn-armed and
