@@ -1,6 +1,7 @@
 #include "armed/eval/fashion_benchmark.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "armed/error.h"
@@ -115,12 +116,13 @@ std::string fashion_benchmark_table(const nlohmann::json& results) {
     const auto cell = [&](const char* part, const char* metric) {
       if (!p.contains(part) || !p.at(part).contains(metric)) return std::string("nan");
       const auto& d = p.at(part).at(metric);
+      // A difference that rounds to zero prints as +0.0000, not -0.0000.
+      const double mean = std::abs(d.at("mean").get<double>()) < 5e-5 ? 0.0 : d.at("mean").get<double>();
       char text[32];
       if (d.at("ci").at(0).is_null())
-        std::snprintf(text, sizeof text, "%+.4f", d.at("mean").get<double>());
+        std::snprintf(text, sizeof text, "%+.4f", mean);
       else
-        std::snprintf(text, sizeof text, "%+.4f ±%.4f", d.at("mean").get<double>(),
-                      (d.at("ci").at(1).get<double>() - d.at("ci").at(0).get<double>()) / 2);
+        std::snprintf(text, sizeof text, "%+.4f ±%.4f", mean, (d.at("ci").at(1).get<double>() - d.at("ci").at(0).get<double>()) / 2);
       return std::string(text);
     };
     std::snprintf(line, sizeof line, "%-*s %-9s %16s %16s %16s %16s\n", width, item.key().c_str(), p.at("against").get<std::string>().c_str(),
