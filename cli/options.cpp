@@ -49,7 +49,7 @@ void add_glmm_options(CLI::App* cmd, GlmmOptions& o, bool with_seed) {
   cmd->add_option("--variances", o.variances, "random-intercept variance of each factor, or one for all")
       ->delimiter(',')
       ->capture_default_str();
-  cmd->add_option("--task", o.task, "classification (Bernoulli, logit link) | regression (Gaussian) | multiclass (softmax)")->capture_default_str();
+  cmd->add_option("--task", o.task, "classification (Bernoulli, logit link) | regression (Gaussian) | count (Poisson, log link) | multiclass (softmax)")->capture_default_str();
   cmd->add_option("--classes", o.classes, "multiclass: classes K, each with its own random intercepts")->capture_default_str();
   cmd->add_option("--noise", o.noise, "regression: residual SD")->capture_default_str();
   if (with_seed) cmd->add_option("--seed", o.seed, "random seed")->capture_default_str();

@@ -20,6 +20,20 @@ double Rng::normal(double mean, double sd) {
   return mean + sd * r * std::cos(2.0 * M_PI * u2);
 }
 
+int64_t Rng::poisson(double mean) {
+  // Knuth's product of uniforms for small means (the simulators' usual case, and their seeded
+  // streams); its cost grows with the mean and exp(-mean) underflows, so the library's draw above.
+  if (mean >= 30) return std::poisson_distribution<int64_t>(mean)(engine_);
+  const double limit = std::exp(-mean);
+  double product = uniform();
+  int64_t k = 0;
+  while (product > limit) {
+    product *= uniform();
+    ++k;
+  }
+  return k;
+}
+
 int64_t Rng::integer(int64_t n) { return static_cast<int64_t>(uniform() * static_cast<double>(n)); }
 
 }  // namespace armed

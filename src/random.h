@@ -13,6 +13,7 @@ class Rng {
   double uniform();                       // [0, 1)
   double normal(double mean = 0.0, double sd = 1.0);
   int64_t integer(int64_t n);             // uniform in [0, n)
+  int64_t poisson(double mean);
   template <typename T>
   void shuffle(std::vector<T>& v) {
     for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[integer(static_cast<int64_t>(i))]);

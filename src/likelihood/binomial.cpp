@@ -5,6 +5,7 @@
 #include "armed/metrics.h"
 #include "likelihood/gauss_hermite.h"
 #include "likelihood/nll.h"
+#include "random.h"
 
 namespace armed {
 
@@ -67,6 +68,10 @@ double BinomialLikelihood::metric(const torch::Tensor& eta, const torch::Tensor&
 
 nlohmann::json BinomialLikelihood::metrics(const std::vector<double>& prediction, const std::vector<double>& target) const {
   return binary_metrics(prediction, target);
+}
+
+double BinomialLikelihood::draw(const std::vector<double>& eta, double, Rng& rng) const {
+  return rng.uniform() < 1 / (1 + std::exp(-eta[0])) ? 1.0 : 0.0;
 }
 
 }  // namespace armed

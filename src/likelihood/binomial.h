@@ -27,6 +27,7 @@ class BinomialLikelihood : public Likelihood {
   std::vector<std::pair<std::string, std::string>> headline_metrics() const override { return {{"accuracy", "accuracy"}, {"auroc", "AUROC"}}; }
   double score(const nlohmann::json& metrics) const override { return metrics.value("auroc", NAN); }
   const char* score_label() const override { return "AUROC"; }
+  double draw(const std::vector<double>& eta, double noise, Rng& rng) const override;
   bool predicts_probability() const override { return true; }
 };
 

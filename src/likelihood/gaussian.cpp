@@ -5,6 +5,7 @@
 #include "armed/error.h"
 #include "armed/metrics.h"
 #include "likelihood/nll.h"
+#include "random.h"
 
 namespace armed {
 
@@ -34,5 +35,7 @@ double GaussianLikelihood::metric(const torch::Tensor& eta, const torch::Tensor&
 nlohmann::json GaussianLikelihood::metrics(const std::vector<double>& prediction, const std::vector<double>& target) const {
   return regression_metrics(prediction, target);
 }
+
+double GaussianLikelihood::draw(const std::vector<double>& eta, double noise, Rng& rng) const { return eta[0] + rng.normal(0.0, noise); }
 
 }  // namespace armed

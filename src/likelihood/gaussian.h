@@ -27,6 +27,7 @@ class GaussianLikelihood : public Likelihood {
   std::vector<std::pair<std::string, std::string>> headline_metrics() const override { return {{"rmse", "RMSE"}, {"r2", "R2"}}; }
   double score(const nlohmann::json& metrics) const override { return -metrics.value("rmse", NAN); }
   const char* score_label() const override { return "-RMSE"; }
+  double draw(const std::vector<double>& eta, double noise, Rng& rng) const override;
   bool predicts_probability() const override { return false; }
 };
 

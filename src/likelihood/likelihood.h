@@ -7,6 +7,8 @@
 
 namespace armed {
 
+class Rng;
+
 // Per row, a family's log-density of y given eta and its first and negative second derivatives in
 // eta: what penalized iteratively reweighted least squares and the Laplace approximation take.
 struct LogDensity {
@@ -69,6 +71,9 @@ class Likelihood {
   // One number from metrics() where higher is better (permutation importance is its drop), and its label.
   virtual double score(const nlohmann::json& metrics) const = 0;
   virtual const char* score_label() const = 0;
+  // A target drawn given one row's eta (one value, or one per class): what the simulators draw.
+  // `noise` is the residual SD of a family that has one.
+  virtual double draw(const std::vector<double>& eta, double noise, Rng& rng) const = 0;
   // mean(eta) is a class probability (reports draw decision boundaries).
   virtual bool predicts_probability() const = 0;
 

@@ -1,7 +1,11 @@
 #include "likelihood/multinomial.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "armed/error.h"
 #include "armed/metrics.h"
+#include "random.h"
 
 namespace armed {
 
@@ -51,6 +55,18 @@ double MultinomialLikelihood::metric(const torch::Tensor& eta, const torch::Tens
 
 nlohmann::json MultinomialLikelihood::metrics(const std::vector<double>& prediction, const std::vector<double>& target) const {
   return multiclass_metrics(prediction, target);
+}
+
+double MultinomialLikelihood::draw(const std::vector<double>& eta, double, Rng& rng) const {
+  // Inverse-CDF draw from the softmax.
+  const double top = *std::max_element(eta.begin(), eta.end());
+  std::vector<double> weight(eta.size());
+  double total = 0;
+  for (size_t k = 0; k < eta.size(); ++k) total += (weight[k] = std::exp(eta[k] - top));
+  double u = rng.uniform() * total;
+  size_t k = 0;
+  while (k + 1 < weight.size() && (u -= weight[k]) >= 0) ++k;
+  return static_cast<double>(k);
 }
 
 }  // namespace armed

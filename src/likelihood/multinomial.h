@@ -32,6 +32,7 @@ class MultinomialLikelihood : public Likelihood {
   }
   double score(const nlohmann::json& metrics) const override { return metrics.value("macro_auroc", NAN); }
   const char* score_label() const override { return "macro AUROC"; }
+  double draw(const std::vector<double>& eta, double noise, Rng& rng) const override;
   bool predicts_probability() const override { return true; }
 };
 

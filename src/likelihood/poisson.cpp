@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "armed/metrics.h"
+#include "random.h"
 
 namespace armed {
 namespace {
@@ -54,6 +55,10 @@ nlohmann::json PoissonLikelihood::metrics(const std::vector<double>& prediction,
   auto m = regression_metrics(prediction, target);
   m["deviance"] = mean_deviance(prediction, target);
   return m;
+}
+
+double PoissonLikelihood::draw(const std::vector<double>& eta, double, Rng& rng) const {
+  return static_cast<double>(rng.poisson(std::exp(eta[0])));
 }
 
 }  // namespace armed

@@ -28,6 +28,7 @@ class PoissonLikelihood : public Likelihood {
   std::vector<std::pair<std::string, std::string>> headline_metrics() const override { return {{"rmse", "RMSE"}, {"deviance", "mean deviance"}}; }
   double score(const nlohmann::json& metrics) const override { return -metrics.value("deviance", NAN); }
   const char* score_label() const override { return "-mean Poisson deviance"; }
+  double draw(const std::vector<double>& eta, double noise, Rng& rng) const override;
   bool predicts_probability() const override { return false; }
 };
 

@@ -5,22 +5,11 @@
 
 #include "armed/data/csv.h"
 #include "armed/error.h"
+#include "likelihood/likelihood.h"
 #include "random.h"
 
 namespace armed {
 namespace {
-
-// Knuth's method: fine for the small mean the generator uses.
-int64_t poisson(Rng& rng, double mean) {
-  const double limit = std::exp(-mean);
-  double product = rng.uniform();
-  int64_t k = 0;
-  while (product > limit) {
-    product *= rng.uniform();
-    ++k;
-  }
-  return k;
-}
 
 double variance_of(const GlmmOptions& o, size_t factor) { return o.variances.size() == 1 ? o.variances[0] : o.variances[factor]; }
 
@@ -36,9 +25,7 @@ void GlmmOptions::validate() const {
     throw Error("--variances: give one variance, or one per grouping factor (" + std::to_string(clusters.size()) + ")");
   for (double v : variances)
     if (!(v >= 0)) throw Error("--variances must be >= 0");
-  if (task != "classification" && task != "regression" && task != "multiclass")
-    throw Error("--task must be classification, regression or multiclass, not '" + task + "'");
-  if (task == "multiclass" && classes < 2) throw Error("--classes must be at least 2");
+  if (likelihood(task).one_column_per_class() && classes < 2) throw Error("--classes must be at least 2");  // throws for an unknown task
   if (!(noise >= 0)) throw Error("--noise must be >= 0");
 }
 
@@ -47,7 +34,8 @@ GlmmData simulate_glmm(const GlmmOptions& o) {
   Rng rng(o.seed);
   const int64_t n = o.rows, p = o.features;
   const size_t factors = o.clusters.size();
-  const int64_t classes = o.task == "multiclass" ? o.classes : 1;  // intercepts per level
+  const Likelihood& family = likelihood(o.task);
+  const int64_t classes = family.one_column_per_class() ? o.classes : 1;  // intercepts per level
   GlmmData sim;
   // Each factor: level weights Poisson(3) + 1, and the levels' intercepts.
   std::vector<std::vector<double>> cumulative(factors);
@@ -55,7 +43,7 @@ GlmmData simulate_glmm(const GlmmOptions& o) {
   for (size_t f = 0; f < factors; ++f) {
     double total = 0;
     for (int64_t k = 0; k < o.clusters[f]; ++k) {
-      total += static_cast<double>(poisson(rng, 3.0) + 1);
+      total += static_cast<double>(rng.poisson(3.0) + 1);
       cumulative[f].push_back(total);
     }
     for (auto& c : cumulative[f]) c /= total;
@@ -64,12 +52,12 @@ GlmmData simulate_glmm(const GlmmOptions& o) {
   }
   auto& d = sim.data;
   d.source = "glmm";
-  for (int64_t k = 0; k < classes && o.task == "multiclass"; ++k) d.target_levels.push_back(std::to_string(k));
+  for (int64_t k = 0; k < classes && family.one_column_per_class(); ++k) d.target_levels.push_back(std::to_string(k));
   for (int64_t j = 1; j <= p; ++j) d.feature_names.push_back("x" + std::to_string(j));
   d.feature_columns = d.feature_names;
   d.x = torch::empty({n, p}, torch::kFloat32);
   d.y = torch::empty({n}, torch::kFloat32);
-  sim.eta = torch::empty(o.task == "multiclass" ? std::vector<int64_t>{n, classes} : std::vector<int64_t>{n}, torch::kFloat64);
+  sim.eta = torch::empty(family.one_column_per_class() ? std::vector<int64_t>{n, classes} : std::vector<int64_t>{n}, torch::kFloat64);
   float* x = d.x.data_ptr<float>();
   float* y = d.y.data_ptr<float>();
   double* true_eta = sim.eta.data_ptr<double>();
@@ -92,32 +80,21 @@ GlmmData simulate_glmm(const GlmmOptions& o) {
       d.factors[f].labels[static_cast<size_t>(i)] = std::to_string(level);
     }
     std::copy(eta.begin(), eta.end(), true_eta + i * classes);
-    if (o.task == "multiclass") {
-      // Inverse-CDF draw from the softmax.
-      const double top = *std::max_element(eta.begin(), eta.end());
-      double total = 0;
-      for (double& v : eta) total += (v = std::exp(v - top));
-      double u = rng.uniform() * total;
-      int64_t k = 0;
-      while (k + 1 < classes && (u -= eta[k]) >= 0) ++k;
-      y[i] = static_cast<float>(k);
-    } else {
-      y[i] = o.task == "classification" ? (rng.uniform() < 1 / (1 + std::exp(-eta[0])) ? 1.0f : 0.0f)
-                                        : static_cast<float>(eta[0] + rng.normal(0.0, o.noise));
-    }
+    y[i] = static_cast<float>(family.draw(eta, o.noise, rng));
   }
   return sim;
 }
 
 nlohmann::json truth_to_json(const GlmmOptions& o, const GlmmData& sim) {
+  const bool multiclass = likelihood(o.task).one_column_per_class();
   nlohmann::json factors = nlohmann::json::array();
   for (size_t f = 0; f < sim.data.factors.size(); ++f)
     factors.push_back({{"name", sim.data.factors[f].name}, {"levels", o.clusters[f]}, {"variance", variance_of(o, f)}, {"effects", sim.effects[f]}});
   return {{"generator", "glmm"},
           {"options",
            {{"rows", o.rows}, {"features", o.features}, {"clusters", o.clusters}, {"variances", o.variances}, {"task", o.task},
-            {"noise", o.noise}, {"classes", o.task == "multiclass" ? o.classes : 1}, {"seed", o.seed}}},
-          {"fixed_effect", o.task == "multiclass" ? "f_k(X) = e cos(e + 2 pi k / K) + 2 x_(k mod p + 1) x_((k + 1) mod p + 1), e = 1 + sum(x), X ~ U(-1, 1)^p"
+            {"noise", o.noise}, {"classes", multiclass ? o.classes : 1}, {"seed", o.seed}}},
+          {"fixed_effect", multiclass ? "f_k(X) = e cos(e + 2 pi k / K) + 2 x_(k mod p + 1) x_((k + 1) mod p + 1), e = 1 + sum(x), X ~ U(-1, 1)^p"
                                                   : "f(X) = e cos(e) + 2 x1 x2, e = 1 + sum(x), X ~ U(-1, 1)^p"},
           {"factors", factors}};
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "armed/error.h"
+#include "random.h"
 
 namespace armed {
 
@@ -94,6 +95,28 @@ TEST(Likelihood, GaussianTakesAnyTargetAndScoresByRmse) {
   EXPECT_FLOAT_EQ(l.score({{"auroc", 0.8}, {"rmse", 0.1}}), -0.1);
   // RMSE on the target's units: standardized errors of 0.5 at scale 10.
   EXPECT_NEAR(l.metric(torch::tensor({1.0, 2.0}), torch::tensor({1.5, 1.5}), {}, 10.0), 5.0, 1e-9);
+}
+
+// What the simulators draw follows each family: draws average to the family's mean(eta), and the
+// multinomial's class shares to the softmax.
+TEST(Likelihood, DrawsFollowTheFamilysMean) {
+  Rng rng(5);
+  const int n = 20000;
+  for (const char* task : {"classification", "regression", "count"}) {
+    for (const double eta : {-0.7, 1.2, 4.0}) {  // a count's mean of e^4 = 54.6 takes the large-mean draw
+      double sum = 0;
+      for (int i = 0; i < n; ++i) sum += likelihood(task).draw({eta}, 0.5, rng);
+      const double mean = likelihood(task).mean(torch::tensor({eta}, torch::kFloat64)).item<double>();
+      EXPECT_NEAR(sum / n, mean, 0.03 * std::max(1.0, std::sqrt(mean))) << task << " at eta " << eta;
+    }
+  }
+  const std::vector<double> eta{0.0, 1.0, -1.0};
+  std::vector<double> share(3, 0.0);
+  for (int i = 0; i < n; ++i) share[static_cast<size_t>(likelihood("multiclass").draw(eta, 0, rng))] += 1.0 / n;
+  const double total = 1 + std::exp(1.0) + std::exp(-1.0);
+  EXPECT_NEAR(share[0], 1 / total, 0.01);
+  EXPECT_NEAR(share[1], std::exp(1.0) / total, 0.01);
+  EXPECT_NEAR(share[2], std::exp(-1.0) / total, 0.01);
 }
 
 }  // namespace armed

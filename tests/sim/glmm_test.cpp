@@ -58,6 +58,13 @@ TEST(Glmm, BinaryTargetsSameSeedSameDataAndBadOptions) {
   EXPECT_TRUE(((a.data.y == 0) | (a.data.y == 1)).all().item<bool>());
   ASSERT_EQ(a.data.factors.size(), 1u);
   EXPECT_EQ(a.data.factors[0].name, "cluster");
+  o.task = "count";
+  const auto counts = simulate_glmm(o);
+  EXPECT_TRUE((counts.data.y >= 0).all().item<bool>() && torch::equal(counts.data.y, counts.data.y.round()));
+  EXPECT_GT(counts.data.y.max().item<float>(), 1);
+  o.task = "poisson";
+  EXPECT_THROW(simulate_glmm(o), Error);
+  o.task = "classification";
   o.clusters = {10, 1};
   EXPECT_THROW(simulate_glmm(o), Error);
   o.clusters = {10, 10};

@@ -22,7 +22,7 @@ struct GlmmOptions {
   int64_t features = 10;
   std::vector<int64_t> clusters = {1000};  // levels of each grouping factor
   std::vector<double> variances = {1.0};   // random-intercept variance of each factor (one value: all)
-  std::string task = "classification";     // classification | regression | multiclass
+  std::string task = "classification";     // a --task: classification | regression | multiclass | count
   double noise = 1.0;                      // regression: residual SD
   uint64_t seed = kDefaultSeed;
   int64_t classes = 3;                     // multiclass: K
