@@ -104,9 +104,7 @@ void add_benchmark(CLI::App& app, const GlobalOptions& global) {
   auto& sim = g->options.glmm;
   glmm->add_option("--rows", sim.rows, "rows per data set")->capture_default_str();
   glmm->add_option("--features", sim.features, "features p")->capture_default_str();
-  glmm->add_option("--task", sim.task, "classification (Bernoulli, logit link) | regression (Gaussian) | count (Poisson, log link) | multiclass (softmax)")->capture_default_str();
-  glmm->add_option("--classes", sim.classes, "multiclass: classes K, each with its own random intercepts")->capture_default_str();
-  glmm->add_option("--noise", sim.noise, "regression: residual SD")->capture_default_str();
+  add_glmm_outcome_options(glmm, sim);
   glmm->add_option("--clusters", g->options.clusters, "the grid's numbers of clusters, comma-separated")->delimiter(',')->capture_default_str();
   glmm->add_option("--variances", g->options.variances, "the grid's random-intercept variances, comma-separated")
       ->delimiter(',')

@@ -35,6 +35,8 @@ void add_config_options(CLI::App* cmd, ModelConfig& config, const std::set<std::
 void add_spiral_options(CLI::App* cmd, SpiralOptions& options, bool with_seed);
 void add_image_sim_options(CLI::App* cmd, ImageSimOptions& options, bool with_seed);
 void add_glmm_options(CLI::App* cmd, GlmmOptions& options, bool with_seed);
+// --task, --classes, --noise: what the GLMM generator draws (part of add_glmm_options).
+void add_glmm_outcome_options(CLI::App* cmd, GlmmOptions& options);
 void add_fashion_sites_options(CLI::App* cmd, FashionSitesOptions& options, bool with_seed);
 // The image benchmarks' shared flags: the models' configuration, --models, --test-fraction, --folds, --runs.
 // `skip`: the config fields the benchmark sets itself.

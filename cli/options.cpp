@@ -40,6 +40,12 @@ void add_spiral_options(CLI::App* cmd, SpiralOptions& o, bool with_seed) {
   if (with_seed) cmd->add_option("--seed", o.seed, "random seed")->capture_default_str();
 }
 
+void add_glmm_outcome_options(CLI::App* cmd, GlmmOptions& o) {
+  cmd->add_option("--task", o.task, "classification (Bernoulli, logit link) | regression (Gaussian) | count (Poisson, log link) | multiclass (softmax)")->capture_default_str();
+  cmd->add_option("--classes", o.classes, "multiclass: classes K, each with its own random intercepts")->capture_default_str();
+  cmd->add_option("--noise", o.noise, "regression: residual SD")->capture_default_str();
+}
+
 void add_glmm_options(CLI::App* cmd, GlmmOptions& o, bool with_seed) {
   cmd->add_option("--rows", o.rows, "rows")->capture_default_str();
   cmd->add_option("--features", o.features, "features p")->capture_default_str();
@@ -49,9 +55,7 @@ void add_glmm_options(CLI::App* cmd, GlmmOptions& o, bool with_seed) {
   cmd->add_option("--variances", o.variances, "random-intercept variance of each factor, or one for all")
       ->delimiter(',')
       ->capture_default_str();
-  cmd->add_option("--task", o.task, "classification (Bernoulli, logit link) | regression (Gaussian) | count (Poisson, log link) | multiclass (softmax)")->capture_default_str();
-  cmd->add_option("--classes", o.classes, "multiclass: classes K, each with its own random intercepts")->capture_default_str();
-  cmd->add_option("--noise", o.noise, "regression: residual SD")->capture_default_str();
+  add_glmm_outcome_options(cmd, o);
   if (with_seed) cmd->add_option("--seed", o.seed, "random seed")->capture_default_str();
 }
 

@@ -22,7 +22,7 @@ double Rng::normal(double mean, double sd) {
 
 int64_t Rng::poisson(double mean) {
   // Knuth's product of uniforms for small means (the simulators' usual case, and their seeded
-  // streams); its cost grows with the mean and exp(-mean) underflows, so the library's draw above.
+  // streams); its cost grows with the mean and exp(-mean) underflows, so the library's draw from 30.
   if (mean >= 30) return std::poisson_distribution<int64_t>(mean)(engine_);
   const double limit = std::exp(-mean);
   double product = uniform();

@@ -18,7 +18,6 @@ constexpr int kClasses = 10;
 constexpr const char* kClassNames[kClasses] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                                                 "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
 
-
 // The 70,000 pictures ([N, 28, 28] uint8) and their classes ([N] uint8), training then test files.
 std::pair<torch::Tensor, torch::Tensor> load_fashion_mnist(const std::string& dir) {
   std::vector<torch::Tensor> images, labels;
