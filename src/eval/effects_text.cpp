@@ -134,6 +134,8 @@ std::string effects_text(const nlohmann::json& e) {
     std::vector<std::vector<std::string>> fixed{{"", "Estimate"}};
     for (const auto& [name, value] : e["fixed_effects"].items()) fixed.push_back({name, number(value.get<double>(), "%.5g")});
     out << table(fixed, 1);
+    if (e.value("network_dropped", false))
+      out << "(the network's output was the same on every training row: the exact stage dropped it, and the fixed part holds the intercepts alone)\n";
   }
   return out.str();
 }

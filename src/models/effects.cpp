@@ -112,6 +112,11 @@ nlohmann::json exact_factor(const FactorTerms& terms, const LmmTermFit& fit) {
   return factor;
 }
 
+// The exact stage found the network's output the same on every row and left it out (scale 0).
+bool network_dropped(const MixedEffectsModel::State& s) {
+  return (s.net->fixed_calibration.view({2, -1})[1] == 0).all().item<bool>();
+}
+
 // lme4's summary of an exact fit: criterion, information criteria, fixed effects with standard
 // errors and t values.
 nlohmann::json exact_summary(const LmmFit& fit) {
@@ -185,7 +190,20 @@ nlohmann::json MixedEffectsModel::effects() const {
       if (!s_->config.no_intercept) fixed["(Intercept)" + suffix] = shift + scale * intercept;
     }
     out["fixed_effects"] = fixed;
+  } else if (s_->net->fixed_calibration.defined()) {
+    // The exact stage's fixed part: an intercept (per class: a shift) and a coefficient on the
+    // network's output, on the scale of the target (Gaussian) or of the link.
+    const auto calibration = s_->net->fixed_calibration.to(torch::kFloat64).view({2, -1});
+    const bool standardized = s_->likelihood().has_residual_sd();
+    const double scale = standardized ? s_->target_sd : 1.0, shift = standardized ? s_->target_mean : 0.0;
+    const bool per_class = s_->likelihood().one_column_per_class();
+    nlohmann::json fixed = nlohmann::json::object();
+    for (int64_t k = 0; k < calibration.size(1); ++k)
+      fixed["(Intercept)" + (per_class ? ":" + s_->spec.target_levels.at(static_cast<size_t>(k)) : "")] = shift + scale * calibration[0][k].item<double>();
+    if (!network_dropped(*s_)) fixed["network"] = scale * calibration[1][0].item<double>();
+    out["fixed_effects"] = fixed;
   }
+  if (s_->net->fixed_calibration.defined()) out["network_dropped"] = network_dropped(*s_);
   if (s_->likelihood().has_residual_sd()) out["residual_sd"] = s_->net->log_residual_sd.exp().item<double>() * s_->target_sd;
   return out;
 }

@@ -111,6 +111,7 @@ MixedEffectsModel MixedEffectsModel::fit(const ModelConfig& config_in, const Clu
 
   torch::manual_seed(config.seed);
   m.s_->build_network(custom);
+  if (config.exact_likelihood()) m.s_->check_exact_stage();
   if (config.linear_mixed_model()) {
     m.s_->fit_linear_mixed_model(train, progress);
     return m;
@@ -129,7 +130,13 @@ MixedEffectsModel MixedEffectsModel::fit(const ModelConfig& config_in, const Clu
   // The exact stage reads every row, the validation rows too: on rows it was trained on the network
   // has partly memorized the targets, cluster effects included, which biases the variance
   // components low when clusters have few rows (bench: armed benchmark glmm, q = 10000).
-  if (config.exact_likelihood()) m.s_->fit_exact_random_effects(valid.x.defined() ? m.s_->tensors(data) : train_t, progress);
+  if (config.exact_likelihood()) {
+    try {
+      m.s_->fit_exact_random_effects(valid.x.defined() ? m.s_->tensors(data) : train_t, progress);
+    } catch (const Error& e) {
+      throw Error(std::string("the exact stage after training: ") + e.what() + "; --likelihood variational skips it and keeps the trained random effects");
+    }
+  }
   if (!m.s_->net->memberships.empty()) {
     // Held-out rows tell whether a predictor learned more than the cluster sizes: the validation
     // rows, or else a share of every training cluster's rows (of the first factor).

@@ -43,8 +43,13 @@ struct MixedEffectsModel::State {
   void fit_linear_mixed_model(const ClusteredData& data, std::ostream* progress);
   // After a network's training, with the exact likelihood (src/models/exact_random_effects.cpp):
   // the random effects and variance components refitted by it, the network's fixed-effects output
-  // (shifted and scaled by the fit) as the fixed part.
+  // (shifted and scaled by the fit) as the fixed part. A network whose output is the same on every
+  // row is left out of it (its calibration's scale is 0), as are random slopes that the intercept
+  // and the other slopes determine (their variance is 0).
   void fit_exact_random_effects(const TrainingTensors& train, std::ostream* progress);
+  // Throws armed::Error, before any training, for what the exact likelihood cannot fit: several
+  // grouping factors of a multiclass model, quadrature beyond one random intercept.
+  void check_exact_stage() const;
   // [rows] the variance of the random effects' part of eta (model scale, float64) for rows served
   // by designs z, whose slope features the network gave (network_outputs): the posterior's for
   // known clusters, the prior's for unknown ones, the mixture's for inferred membership

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <set>
+#include <sstream>
 
 #include "armed/data/csv.h"
 #include "io/npy.h"
@@ -356,6 +357,27 @@ TEST_F(Cli, SeveralGroupingFactorsTrainPredictAndExplain) {
   r = run_cli("predict --model " + dir_.file("pen") + " --data " + penicillin + " --out " + dir_.file("pen.csv"));
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(read_csv(dir_.file("pen.csv")).rows.size(), 144u);
+}
+
+// A network that learned nothing beyond the mean (here its one feature is the same on every row,
+// as happened when early stopping kept a network's first epoch on lme4's InstEval) is a result:
+// the exact stage fits without its output and the model is written.
+TEST_F(Cli, ANetworkThatLearnedNothingBeyondTheMeanStillGivesItsModel) {
+  std::istringstream penicillin(read_text(std::string(ARMED_TEST_DATA) + "/penicillin.csv"));
+  std::string data, line;
+  while (std::getline(penicillin, line)) data += line + (data.empty() ? ",\"constant\"\n" : ",1\n");
+  const std::string file = dir_.write("penicillin.csv", data);
+  auto r = run_cli("train --data " + file + " --formula 'diameter ~ constant + (1|plate) + (1|sample)' --model armed --task regression " +
+                   "--re-prior learned --epochs 6 --validation-fraction 0.2 --patience 2 --out " + dir_.file("m"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("exact stage: the network's output is the same on all 144 rows"), std::string::npos) << r.out;
+  r = run_cli("effects --format text --model " + dir_.file("m"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("the exact stage dropped it"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("network"), r.out.find("network's output")) << r.out;  // no coefficient row for it
+  r = run_cli("predict --model " + dir_.file("m") + " --data " + file + " --out " + dir_.file("p.csv"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(read_csv(dir_.file("p.csv")).rows.size(), 144u);
 }
 
 TEST_F(Cli, SplitFoldsNeverShareACluster) {
