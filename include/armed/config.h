@@ -59,7 +59,12 @@ struct ModelConfig {
   double intercept_posterior_init_scale = 0.1;
   double posterior_scale_init_min = 0.05;
   double posterior_scale_init_range = 0.05;
-  // aec-armed: the random-effects decoder's cluster-specific scale and bias per filter.
+  // Image armed models: random effects inside the convolution blocks (cnn-armed's blocks, aec-armed's
+  // encoder), a cluster-specific scale and bias per filter after each chosen block's normalization,
+  // (1 + gamma) h + beta: "all", "none", or block numbers from 1 (e.g. "1,2").
+  std::string block_effects = "none";
+  // The cluster-specific scale and bias per filter: the block random effects' and aec-armed's
+  // random-effects decoder's prior SD and initial posterior means' SD.
   double scale_bias_prior_scale = 0.25;
   double scale_bias_posterior_init_scale = 0.1;
   bool no_adversary = false;            // ablations of armed
@@ -108,6 +113,7 @@ struct ModelConfig {
   bool linear_mixed_model() const;
   bool exact_likelihood() const;  // likelihood resolved: laplace (or quadrature) rather than variational
   bool sparse_random_effects(int64_t clusters) const;  // re_updates resolved for this many clusters
+  std::vector<int64_t> styled_blocks() const;  // block_effects resolved: the blocks (0-based) with random effects
   double adversary_weight() const;  // weight_adversary, or the model kind's default when negative
   // This configuration for another model of a comparison: adversary and random-effects options
   // are dropped for a model without them, so one set of options serves every model compared.
@@ -146,8 +152,9 @@ void for_each_field(ModelConfig& c, Visitor&& v) {
   v("intercept_posterior_init_scale", c.intercept_posterior_init_scale, "SD of the initial random-intercept posterior means");
   v("posterior_scale_init_min", c.posterior_scale_init_min, "posterior SDs start uniform in [min, min + range]");
   v("posterior_scale_init_range", c.posterior_scale_init_range, "see posterior-scale-init-min");
-  v("scale_bias_prior_scale", c.scale_bias_prior_scale, "aec-armed: prior SD of the cluster-specific filter scales and biases");
-  v("scale_bias_posterior_init_scale", c.scale_bias_posterior_init_scale, "aec-armed: SD of their initial posterior means");
+  v("block_effects", c.block_effects, "image armed models: random effects inside these convolution blocks (cnn-armed's, aec-armed's encoder), a scale and bias per filter and cluster: all | none | block numbers 1,2,...");
+  v("scale_bias_prior_scale", c.scale_bias_prior_scale, "prior SD of the cluster-specific filter scales and biases (--block-effects, aec-armed's decoder)");
+  v("scale_bias_posterior_init_scale", c.scale_bias_posterior_init_scale, "SD of their initial posterior means");
   v("no_adversary", c.no_adversary, "armed/adversarial without the adversary (ablation)");
   v("no_random_effects", c.no_random_effects, "armed without random effects (ablation)");
   v("weight_mixed", c.weight_mixed, "loss weight of the mixed (FE + RE) prediction");

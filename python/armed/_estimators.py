@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
 from . import _armed
-from ._effects import effects_frame, random_effects_sd
+from ._effects import block_effects_frame, effects_frame, random_effects_sd
 from ._inputs import features_and_groups
 
 # (name, default, help) of every ModelConfig field; lists become tuples (immutable defaults).
@@ -79,6 +79,7 @@ class _ARMEDBase(BaseEstimator):
         except _armed.ArmedError:  # a model without random effects (conventional, adversarial)
             effects = {}
         self.effects_ = effects_frame(effects)
+        self.block_effects_ = block_effects_frame(effects)
         self.random_effects_sd_ = random_effects_sd(effects)
 
     def _data(self, X, groups, y=None):

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <sstream>
+#include <utility>
 #include <vector>
 
 namespace armed {
@@ -43,6 +44,32 @@ double factor_sd(const nlohmann::json& factor, const nlohmann::json& effect) {
   const std::string name = effect.at("name").get<std::string>();
   if (factor.contains("random_effects_sd") && factor["random_effects_sd"].contains(name)) return factor["random_effects_sd"][name].get<double>();
   return effect.at("prior_sd").get<double>();
+}
+
+// Per factor and styled block, its filters' scales and biases summarized: the prior SD and the SD
+// across clusters of their posterior means, on average over the block's filters and at its largest.
+std::string block_effects_text(const nlohmann::json& e) {
+  std::vector<std::vector<std::string>> rows{{"Groups", "Block", "Effect", "Filters", "Prior SD", "SD of means", "max"}};
+  for (const auto& factor : e.at("factors")) {
+    if (!factor.contains("block_effects")) continue;
+    const auto& effects = factor["block_effects"];
+    std::string name = factor.at("name").get<std::string>();  // on the factor's first row
+    for (size_t start = 0; start < effects.size();) {
+      size_t end = start;
+      double prior = 0, spread = 0, largest = 0;
+      for (; end < effects.size() && effects[end]["block"] == effects[start]["block"] && effects[end]["effect"] == effects[start]["effect"]; ++end) {
+        prior += effects[end]["prior_sd"].get<double>();
+        spread += effects[end]["sd_of_means"].get<double>();
+        largest = std::max(largest, effects[end]["sd_of_means"].get<double>());
+      }
+      const auto n = static_cast<double>(end - start);
+      rows.push_back({std::exchange(name, ""), std::to_string(effects[start]["block"].get<int64_t>()), effects[start]["effect"].get<std::string>(),
+                      std::to_string(end - start), number(prior / n), number(spread / n), number(largest)});
+      start = end;
+    }
+  }
+  if (rows.size() == 1) return "";
+  return "\nRandom effects in the convolution blocks ((1 + scale) h + bias per filter, after the block's normalization):\n" + table(rows, 3);
 }
 
 }  // namespace
@@ -110,6 +137,7 @@ std::string effects_text(const nlohmann::json& e) {
     for (const auto& effect : factor.at("random_effects"))
       fixed_prior = fixed_prior || (!factor.contains("random_effects_sd") && effect.value("prior", "") == "fixed");
   if (fixed_prior) out << "(with slopes on the hidden layer the SDs shown are the fixed prior's, --re-prior fixed, not estimates)\n";
+  out << block_effects_text(e);
   std::string groups;
   for (const auto& factor : e.at("factors"))
     groups += (groups.empty() ? "" : "; ") + factor.at("name").get<std::string>() + ", " + std::to_string(factor.at("clusters").size());

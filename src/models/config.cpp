@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 #include <set>
+#include <sstream>
 #include <type_traits>
 
 #include "armed/error.h"
@@ -41,6 +42,31 @@ bool ModelConfig::linear_mixed_model() const {
   return fe == "linear" && exact_likelihood() && !armed::likelihood(task).one_column_per_class();
 }
 
+std::vector<int64_t> ModelConfig::styled_blocks() const {
+  std::vector<int64_t> blocks;
+  if (block_effects == "none" || !for_images() || !has_random_effects()) return blocks;
+  if (block_effects == "all") {
+    for (size_t b = 0; b < filters.size(); ++b) blocks.push_back(static_cast<int64_t>(b));
+    return blocks;
+  }
+  const std::string flag = option_flag("block_effects");
+  std::stringstream list(block_effects);
+  for (std::string item; std::getline(list, item, ',');) {
+    size_t used = 0;
+    int64_t number = 0;
+    try {
+      number = std::stoll(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != item.size() || number < 1 || number > static_cast<int64_t>(filters.size()))
+      throw Error(flag + ": '" + item + "' is not a block number from 1 to " + std::to_string(filters.size()) + " (or all, none)");
+    if (!blocks.empty() && number - 1 <= blocks.back()) throw Error(flag + ": list the blocks once each, in ascending order");
+    blocks.push_back(number - 1);
+  }
+  return blocks;
+}
+
 ModelConfig ModelConfig::for_model(const std::string& name) const {
   ModelConfig c = *this;
   c.model = name;
@@ -48,6 +74,7 @@ ModelConfig ModelConfig::for_model(const std::string& name) const {
   if (!c.kind().has_adversary()) c.no_adversary = false;
   if (!c.kind().has_random_effects()) {
     c.no_random_effects = false;
+    c.block_effects = ModelConfig{}.block_effects;
     c.likelihood = "auto";
     c.nagq = 1;
   }
@@ -111,6 +138,14 @@ void ModelConfig::validate() const {
                              {"weight_classification", weight_classification}, {"kl_weight", kl_weight},
                              {"scale_bias_posterior_init_scale", scale_bias_posterior_init_scale}})
     if (!(value >= 0)) throw Error(option_flag(name) + ": must be >= 0");
+  if (block_effects != "none") {
+    if (!for_images() || !has_random_effects())
+      throw Error(option_flag("block_effects") + ": is for image armed models (cnn-armed, aec-armed) with random effects");
+    if (exact_likelihood())
+      throw Error(option_flag("block_effects") + ": the exact likelihood takes random effects on the output only; use --likelihood variational");
+    if (optimizer != "adam") throw Error(option_flag("block_effects") + ": sampled styles need Adam's minibatch steps; use --optimizer adam");
+    styled_blocks();  // throws for a malformed list
+  }
   if (epochs < 1) throw Error(option_flag("epochs") + ": must be at least 1");
   if (batch_size < 1) throw Error(option_flag("batch_size") + ": must be at least 1");
   if (!(lr > 0)) throw Error(option_flag("lr") + ": must be positive");

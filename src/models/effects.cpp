@@ -39,6 +39,33 @@ void add_variance_components(nlohmann::json& factor, const std::vector<std::stri
   if (correlated) factor["random_effects_corr"] = corr;
 }
 
+// A factor's random effects inside the convolution blocks: per styled block, effect (the filter's
+// scale gamma, then its bias beta) and filter, the prior SD, the SD of the clusters' posterior
+// means, and per cluster the posterior mean and SD.
+nlohmann::json block_effects_json(const MixedEffectsModel::State& s, size_t f) {
+  auto& re = *s.net->block_effects.at(f);
+  const auto mean = re.loc.to(torch::kFloat64), sd = re.posterior_scale().to(torch::kFloat64);
+  const auto prior = re.prior_scale().to(torch::kFloat64);
+  const auto& clusters = s.encoders[f].vocabulary();
+  const std::vector<int64_t> blocks = s.config.styled_blocks(), filters = s.net->fixed_effects->styled_filters();
+  nlohmann::json list = nlohmann::json::array();
+  int64_t unit = 0;
+  for (size_t b = 0; b < blocks.size(); ++b)
+    for (const char* effect : {"scale", "bias"})
+      for (int64_t k = 0; k < filters[b]; ++k, ++unit) {
+        nlohmann::json per_cluster = nlohmann::json::object();
+        for (size_t c = 0; c < clusters.size(); ++c)
+          per_cluster[clusters[c]] = {{"mean", mean[static_cast<int64_t>(c)][unit].item<double>()}, {"sd", sd[static_cast<int64_t>(c)][unit].item<double>()}};
+        list.push_back({{"block", blocks[b] + 1},
+                        {"effect", effect},
+                        {"filter", k + 1},
+                        {"prior_sd", prior[unit].item<double>()},
+                        {"sd_of_means", mean.select(1, unit).std(/*unbiased=*/false).item<double>()},
+                        {"clusters", per_cluster}});
+      }
+  return list;
+}
+
 // A factor's random effects of a variational fit: posterior means and SDs on the model's scale,
 // the prior, and with slopes on inputs the variance components on the original scale.
 nlohmann::json variational_factor(const MixedEffectsModel::State& s, const FactorTerms& terms, size_t f) {
@@ -77,6 +104,7 @@ nlohmann::json variational_factor(const MixedEffectsModel::State& s, const Facto
                     {"clusters", per_cluster}});
   }
   nlohmann::json factor = {{"name", s.factor_names[f]}, {"random_slopes", terms.slopes}, {"clusters", clusters}, {"random_effects", list}};
+  if (f < s.net->block_effects.size()) factor["block_effects"] = block_effects_json(s, f);
   if (f < s.history.membership.size()) factor["membership_predictor"] = membership_json(s.history.membership[f]);
   if (terms.slopes != "hidden") {
     // Variance components on the original scale of the features and the target.

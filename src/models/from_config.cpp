@@ -24,8 +24,9 @@ std::shared_ptr<FixedEffectsModule> mlp(int64_t inputs, const Shape& hidden, int
   return MLP(MLPOptions(inputs, hidden, outputs).output_bias(output_bias)).ptr();
 }
 
-std::shared_ptr<FixedEffectsModule> conv_net(const Shape& input_shape, const Shape& filters, const Shape& head, int64_t outputs) {
-  return ConvNet(ConvNetOptions(input_shape, filters, head, outputs)).ptr();
+std::shared_ptr<FixedEffectsModule> conv_net(const Shape& input_shape, const Shape& filters, const Shape& head, int64_t outputs,
+                                             const Shape& styled_blocks = {}) {
+  return ConvNet(ConvNetOptions(input_shape, filters, head, outputs).styled_blocks(styled_blocks)).ptr();
 }
 
 const BackboneFactories& factories(Backbone backbone) {
@@ -41,7 +42,7 @@ const BackboneFactories& factories(Backbone backbone) {
       nullptr};
   static const BackboneFactories cnn_backbone{
       [](const ModelConfig& c, const Shape& input_shape, int64_t outputs) -> FixedEffectsFactory {
-        return [c, input_shape, outputs](int64_t) { return conv_net(input_shape, c.filters, c.head_hidden, outputs); };
+        return [c, input_shape, outputs](int64_t) { return conv_net(input_shape, c.filters, c.head_hidden, outputs, c.styled_blocks()); };
       },
       [](const ModelConfig& c, const Shape& input_shape, int64_t clusters) {
         return conv_net(input_shape, c.filters, c.membership_hidden, clusters);
@@ -52,7 +53,8 @@ const BackboneFactories& factories(Backbone backbone) {
         return [c, input_shape, outputs](int64_t) -> std::shared_ptr<FixedEffectsModule> {
           return AutoencoderClassifier(AutoencoderOptions(input_shape, c.filters, c.latent, c.head_hidden)
                                            .outputs(outputs)
-                                           .population_decoder(c.has_random_effects()))
+                                           .population_decoder(c.has_random_effects())
+                                           .styled_blocks(c.styled_blocks()))
               .ptr();
         };
       },
@@ -121,6 +123,11 @@ Network build_network(const ModelConfig& config, const Shape& input_shape, const
     }
     o.factors.push_back(std::move(factor));
   }
+  o.block_effects.prior_scale = config.scale_bias_prior_scale;
+  o.block_effects.posterior_loc_init_scale = config.scale_bias_posterior_init_scale;
+  o.block_effects.posterior_scale_init_min = config.posterior_scale_init_min;
+  o.block_effects.posterior_scale_init_range = config.posterior_scale_init_range;
+  o.block_effects.learn_prior_scale = config.re_prior == "learned";
   if (o.random_effects && backbone.cluster_decoder && !factors.empty()) {
     const int64_t clusters = factors.front().clusters;
     o.cluster_decoder = [config, input_shape, clusters, &backbone] { return backbone.cluster_decoder(config, input_shape, clusters); };

@@ -159,6 +159,8 @@ Predictions MixedEffectsModel::predict(const ClusteredData& data, PredictMode mo
   const Likelihood& family = s_->likelihood();
   if (interval != 0 && family.one_column_per_class())
     throw Error("--interval: not available for --task " + s_->config.task + "; its class probabilities come without intervals");
+  if (interval != 0 && !s_->net->block_effects.empty())
+    throw Error("--interval: not available with --block-effects: those random effects act inside the network, not on its output");
   const torch::Tensor x = s_->model_input(data);
   const bool can_infer = !s_->net->memberships.empty();
   if (mode == PredictMode::mixed && !s_->net->uses_clusters())

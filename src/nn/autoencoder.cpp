@@ -79,26 +79,33 @@ void AutoencoderClassifierImpl::reset() {
   const auto& shape = options.input_shape();
   check_autoencoder_shape(shape, options.filters().size());
   if (options.latent() < 1) throw Error("--latent: must be at least 1");
-  const int64_t channels = register_conv_blocks(*this, shape[0], options.filters(), /*stride=*/2, convs, norms);
+  encoder = register_conv_blocks(*this, shape[0], options.filters(), /*stride=*/2, /*pool=*/false, options.styled_blocks());
   const int64_t blocks = static_cast<int64_t>(options.filters().size());
-  to_latent = register_module("to_latent", torch::nn::Linear(channels * (shape[1] >> blocks) * (shape[2] >> blocks), options.latent()));
+  to_latent = register_module("to_latent", torch::nn::Linear(options.filters().back() * (shape[1] >> blocks) * (shape[2] >> blocks), options.latent()));
   decoder = register_module("decoder", Decoder(DecoderOptions(shape, options.filters(), options.latent())));
   classifier = register_module("classifier", MLP(MLPOptions(options.latent(), options.classifier_hidden(), options.outputs())));
 }
 
-FixedEffectsOutput AutoencoderClassifierImpl::forward(const torch::Tensor& x) {
+FixedEffectsOutput AutoencoderClassifierImpl::forward(const torch::Tensor& x) { return forward_styled(x, BlockStyles{}).first; }
+
+std::pair<FixedEffectsOutput, FixedEffectsOutput> AutoencoderClassifierImpl::forward_styled(const torch::Tensor& x,
+                                                                                            const BlockStyles& styles) {
+  const bool styled = !styles.gamma.empty();
+  const ConvBlocks::Passes p = encoder.forward(x, styled ? &styles : nullptr);
   FixedEffectsOutput out;
-  torch::Tensor h = x;
-  for (size_t i = 0; i < convs.size(); ++i) {
-    h = torch::relu(norms[i]->forward(convs[i]->forward(h)));
-  }
-  out.latent = to_latent->forward(h.flatten(1));
+  out.latent = to_latent->forward(p.fixed.flatten(1));
   out.hidden.push_back(out.latent);
   out.reconstruction = decoder->forward(options.population_decoder() ? out.latent.detach() : out.latent);
-  FixedEffectsOutput cls = classifier->forward(out.latent);
-  out.output = cls.output;
-  if (!cls.hidden.empty()) out.slope_features = cls.hidden.back();
-  return out;
+  const auto classify = [this](FixedEffectsOutput& o, const torch::Tensor& latent) {
+    FixedEffectsOutput cls = classifier->forward(latent);
+    o.output = cls.output;
+    if (!cls.hidden.empty()) o.slope_features = cls.hidden.back();
+  };
+  classify(out, out.latent);
+  if (!styled) return {out, out};
+  FixedEffectsOutput in_styles = out;
+  classify(in_styles, to_latent->forward(p.styled.flatten(1)));
+  return {out, in_styles};
 }
 
 }  // namespace armed

@@ -5,6 +5,7 @@
 
 #include "data/cluster_design.h"
 #include "armed/fixed_effects.h"
+#include "nn/conv_net.h"
 #include "nn/mlp.h"
 #include "nn/random_effects.h"
 
@@ -64,6 +65,7 @@ struct AutoencoderOptions {
   // The decoder learns the reconstruction from the latent without shaping the latent (aec-armed:
   // a cluster-specific decoder owns reconstruction, so the latent need not carry cluster style).
   TORCH_ARG(bool, population_decoder) = false;
+  TORCH_ARG(std::vector<int64_t>, styled_blocks) = {};  // encoder blocks (0-based) that take a style in forward_styled
 };
 
 // Autoencoder with an auxiliary classifier on its latent: the fixed-effects network of the aec
@@ -76,10 +78,13 @@ class AutoencoderClassifierImpl : public FixedEffectsModule {
   explicit AutoencoderClassifierImpl(AutoencoderOptions options);
   void reset();
   FixedEffectsOutput forward(const torch::Tensor& x) override;
+  std::vector<int64_t> styled_filters() const override { return encoder.styled_filters(); }
+  // The styled pass encodes in the styles and classifies that latent; reconstruction, latent and
+  // what the adversary sees stay the fixed pass's.
+  std::pair<FixedEffectsOutput, FixedEffectsOutput> forward_styled(const torch::Tensor& x, const BlockStyles& styles) override;
 
   AutoencoderOptions options;
-  std::vector<torch::nn::Conv2d> convs;
-  std::vector<torch::nn::BatchNorm2d> norms;
+  ConvBlocks encoder;
   torch::nn::Linear to_latent{nullptr};
   Decoder decoder{nullptr};
   MLP classifier{nullptr};

@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <string>
+#include <tuple>
 
 #include "armed/error.h"
 
@@ -76,6 +77,18 @@ NetworkImpl::NetworkImpl(NetworkOptions options_) : options(std::move(options_))
       if (factor.membership) memberships.push_back(register_module(factor_module("membership", f), MembershipPredictor(factor.membership())));
       slope_index_.push_back(torch::tensor(plan.slope_columns, torch::kInt64));
     }
+    const std::vector<int64_t> styled = fixed_effects->styled_filters();
+    int64_t style_units = 0;
+    for (int64_t filters : styled) style_units += 2 * filters;
+    const BlockEffectsPlan& plan = options.block_effects;
+    for (size_t f = 0; f < factors() && style_units > 0; ++f)
+      block_effects.push_back(register_module(factor_module("block_effects", f),
+                                              RandomEffects(RandomEffectsOptions(options.factors[f].clusters, style_units)
+                                                                .posterior_loc_init_scale({plan.posterior_loc_init_scale})
+                                                                .posterior_scale_init_min(plan.posterior_scale_init_min)
+                                                                .posterior_scale_init_range(plan.posterior_scale_init_range)
+                                                                .prior_scale({plan.prior_scale})
+                                                                .learn_prior_scale(plan.learn_prior_scale))));
     if (options.cluster_decoder) mixed_decoder = register_module("mixed_decoder", options.cluster_decoder());
   }
   if (options.sparse_random_effects)
@@ -107,20 +120,39 @@ NetworkOutput NetworkImpl::forward(const torch::Tensor& x, const std::vector<Clu
     for (size_t f = 0; f < z.size(); ++f) parts.push_back(z[f].one_hot(options.factors[f].clusters));
     input = torch::cat(parts, 1);
   }
-  FixedEffectsOutput fe = fixed_effects->forward(input);
+  // With block random effects the mixed prediction starts from the pass in the clusters' styles.
+  FixedEffectsOutput fe, styled;
+  if (block_effects.empty()) fe = styled = fixed_effects->forward(input);
+  else std::tie(fe, styled) = fixed_effects->forward_styled(input, block_styles(z));
+  const auto calibrated = [&](const torch::Tensor& output) {
+    const auto o = options.outputs == 1 ? output.squeeze(1) : output;
+    return fixed_calibration.defined() ? fixed_calibration[0] + fixed_calibration[1] * o : o;
+  };
   NetworkOutput out;
-  out.fixed = options.outputs == 1 ? fe.output.squeeze(1) : fe.output;
-  if (fixed_calibration.defined()) out.fixed = fixed_calibration[0] + fixed_calibration[1] * out.fixed;
+  out.fixed = calibrated(fe.output);
   if (!adversaries.empty() && !fe.hidden.empty()) out.hidden = fe.hidden.size() == 1 ? fe.hidden[0] : torch::cat(fe.hidden, 1);
-  out.output = out.fixed;
+  out.output = block_effects.empty() ? out.fixed : calibrated(styled.output);
   out.latent = fe.latent;
   out.reconstruction = fe.reconstruction;
   if (mixed_decoder) out.mixed_reconstruction = mixed_decoder->forward(fe.latent, &z.front());
   for (size_t f = 0; f < random_effects.size(); ++f) {
-    out.re_slopes.push_back(slope_features(fe, x, f));
+    out.re_slopes.push_back(slope_features(styled, x, f));
     out.output = out.output + (options.outputs == 1 ? random_effects[f]->linear_term(z[f], out.re_slopes.back()) : random_effects[f]->forward(z[f]));
   }
   return out;
+}
+
+BlockStyles NetworkImpl::block_styles(const std::vector<ClusterDesign>& z) {
+  torch::Tensor u;
+  for (size_t f = 0; f < block_effects.size(); ++f) u = u.defined() ? u + block_effects[f]->forward(z[f]) : block_effects[f]->forward(z[f]);
+  BlockStyles styles;
+  int64_t offset = 0;
+  for (int64_t filters : fixed_effects->styled_filters()) {
+    styles.gamma.push_back(u.narrow(1, offset, filters));
+    styles.beta.push_back(u.narrow(1, offset + filters, filters));
+    offset += 2 * filters;
+  }
+  return styles;
 }
 
 torch::Tensor NetworkImpl::adversary_input(const torch::Tensor& hidden, const torch::Tensor& target) const {
@@ -154,6 +186,7 @@ torch::Tensor NetworkImpl::kl_divergence(const std::vector<torch::Tensor>& ids, 
   torch::Tensor sum;
   auto add = [&](const torch::Tensor& term) { sum = sum.defined() ? sum + term : term; };
   for (size_t f = 0; f < random_effects.size(); ++f) add(random_effects[f]->kl_divergence(ids[f], weights[f]));
+  for (size_t f = 0; f < block_effects.size(); ++f) add(block_effects[f]->kl_divergence(ids[f], weights[f]));
   if (mixed_decoder && mixed_decoder->scale_bias) add(mixed_decoder->scale_bias->kl_divergence(ids.front(), weights.front()));
   return sum.defined() ? sum : torch::zeros({});
 }
@@ -166,6 +199,7 @@ torch::Tensor NetworkImpl::sum_over_parts(const std::function<torch::Tensor(Rand
 
 std::vector<RandomEffects> NetworkImpl::random_effects_parts() {
   std::vector<RandomEffects> parts = random_effects;
+  parts.insert(parts.end(), block_effects.begin(), block_effects.end());
   if (mixed_decoder && mixed_decoder->scale_bias) parts.push_back(mixed_decoder->scale_bias);
   return parts;
 }

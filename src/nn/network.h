@@ -41,6 +41,14 @@ struct RandomEffectsPlan {
   Covariance covariance = Covariance::diagonal;
 };
 
+// The block random effects: with random effects and a fixed-effects network whose convolution
+// blocks take styles, per factor and cluster a scale and a bias for each styled filter.
+struct BlockEffectsPlan {
+  double prior_scale = 0, posterior_loc_init_scale = 0;
+  double posterior_scale_init_min = 0, posterior_scale_init_range = 0;
+  bool learn_prior_scale = false;
+};
+
 // One grouping factor's part of a Network.
 struct GroupingFactorOptions {
   int64_t clusters = 0;                // its levels seen in training
@@ -69,6 +77,7 @@ struct NetworkOptions {
   // membership predictor that infers soft Z for unseen clusters; for autoencoders, a cluster
   // decoder styled by the first factor.
   bool random_effects = false;
+  BlockEffectsPlan block_effects;            // where the fixed-effects network has styled blocks
   std::function<Decoder()> cluster_decoder;  // may be empty
   bool sparse_random_effects = false;  // their tables get sparse row gradients (for SparseAdam)
   bool residual_sd = false;            // a Gaussian residual SD is learned with the network
@@ -82,7 +91,9 @@ struct NetworkOptions {
 // activations, and random effects combined on the link scale: mixed = fixed + sum over factors f
 // of u_f(Z_f) . [1, s_f], with a random intercept and random slopes on s_f (hidden activations or
 // input columns). With random effects, a cluster-membership predictor per factor supplies a soft
-// Z_f for clusters not seen in training. z holds one ClusterDesign per factor.
+// Z_f for clusters not seen in training. Where the fixed-effects network's convolution blocks take
+// styles, each factor also has block random effects, and the mixed prediction comes from the pass
+// in the rows' clusters' styles (their sum over factors). z holds one ClusterDesign per factor.
 class NetworkImpl : public torch::nn::Module {
  public:
   explicit NetworkImpl(NetworkOptions options);
@@ -117,13 +128,17 @@ class NetworkImpl : public torch::nn::Module {
   std::vector<MLP> adversaries;
   std::vector<MembershipPredictor> memberships;
   std::vector<RandomEffects> random_effects;  // unit 0: intercept; units 1..: slopes
+  // Per factor where the fixed-effects network has styled blocks: per styled block its filters'
+  // scales, then their biases.
+  std::vector<RandomEffects> block_effects;
   Decoder mixed_decoder{nullptr};             // aec-armed
   torch::Tensor log_residual_sd;          // Gaussian outcomes only, on the standardized target's scale
   torch::Tensor fixed_calibration;        // [2] shift and scale of the fixed-effects output, [2, outputs] per output (options.fixed_calibration)
 
  private:
   std::vector<torch::Tensor> slope_index_;  // each factor's slope_columns as a tensor
-  std::vector<RandomEffects> random_effects_parts();  // random_effects and the mixed decoder's, those present
+  std::vector<RandomEffects> random_effects_parts();  // random_effects, block_effects and the mixed decoder's, those present
+  BlockStyles block_styles(const std::vector<ClusterDesign>& z);  // the rows' clusters' styles, summed over factors
   torch::Tensor slope_features(const FixedEffectsOutput& fe, const torch::Tensor& x, size_t factor) const;
   torch::Tensor sum_over_parts(const std::function<torch::Tensor(RandomEffectsImpl&)>& term);  // 0 without parts
 };

@@ -80,7 +80,7 @@ TEST_F(Checkpoints, ImageModelResumesToTheUninterruptedModel) {
   const std::string p = dir_.file("img");
   ASSERT_EQ(run_cli("--quiet simulate images --clusters 4 --images-per-cluster 150 --size 24 --seed 2 --out " + p).exit_code, 0);
   const std::string args = "--threads 1 train --data " + p + ".csv --images " + p + ".npy --target y --cluster cluster --model cnn-armed "
-                           "--filters 4,8 --epochs 10 --seed 3 --out ";
+                           "--filters 4,8 --block-effects all --epochs 10 --seed 3 --out ";
   expect_killed_run_resumes([&](const std::string& out) { return args + out; }, "--checkpoint-every 1", "epoch   4/");
 }
 

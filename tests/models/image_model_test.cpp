@@ -4,6 +4,7 @@
 
 #include "armed/error.h"
 #include "armed/model.h"
+#include "eval/effects_text.h"
 #include "test_util.h"
 
 namespace armed {
@@ -121,6 +122,65 @@ TEST(ImageModels, ArmedReconstructionsCarryTheClusterBrightness) {
       EXPECT_GT(styled * truth, 0) << a << " vs " << b;
       EXPECT_NEAR(styled, truth, 0.5 * std::abs(truth)) << a << " vs " << b;
     }
+}
+
+// Random effects inside the convolution blocks (each cluster's brightness can be a bias of the first
+// block's filters): they are in effects() per cluster and filter, survive save and load, and leave
+// the fixed-effects prediction a complete model.
+TEST(ImageModels, BlockRandomEffectsStyleEachClustersPictures) {
+  const auto train = toy_images(4, 60, 6), test = toy_images(4, 30, 7);
+  auto config = image_config("cnn-armed");
+  config.block_effects = "all";
+  config.epochs = 12;
+  const auto model = MixedEffectsModel::fit(config, train);
+  const auto e = model.effects();
+  ASSERT_TRUE(e.contains("block_effects"));
+  const auto& blocks = e["block_effects"];
+  ASSERT_EQ(blocks.size(), 2u * (4 + 8));
+  EXPECT_EQ(blocks[0]["block"], 1);
+  EXPECT_EQ(blocks[0]["effect"], "scale");
+  EXPECT_EQ(blocks[4]["effect"], "bias");
+  EXPECT_EQ(blocks[8]["block"], 2);
+  EXPECT_EQ(blocks[0]["clusters"].size(), 4u);
+  EXPECT_NE(effects_text(e).find("Random effects in the convolution blocks"), std::string::npos);
+  EXPECT_GT(accuracy(model.predict(test, PredictMode::fixed), test), 0.9);
+  EXPECT_GT(accuracy(model.predict(test), test), 0.9);
+  test::TempDir dir;
+  model.save(dir.file("m"));
+  const auto loaded = MixedEffectsModel::load(dir.file("m"));
+  EXPECT_EQ(loaded.predict(test).value, model.predict(test).value);
+  EXPECT_EQ(loaded.effects()["block_effects"], blocks);
+  EXPECT_THROW(model.predict(test, PredictMode::automatic, UnseenMode::automatic, 0.9), Error);  // no intervals
+  // The autoencoder's encoder takes them too.
+  auto aec = image_config("aec-armed");
+  aec.block_effects = "1";
+  aec.weight_classification = 1.0;
+  const auto encoder_styled = MixedEffectsModel::fit(aec, train);
+  EXPECT_EQ(encoder_styled.effects()["block_effects"].size(), 2u * 4);
+  EXPECT_GT(accuracy(encoder_styled.predict(test, PredictMode::fixed), test), 0.8);
+}
+
+TEST(ImageModels, BlockRandomEffectsOptionsItCannotTakeAreRefused) {
+  const auto data = toy_images(2, 10, 8);
+  const auto refused = [&](ModelConfig c, const std::string& needle) {
+    try {
+      MixedEffectsModel::fit(c, data);
+      ADD_FAILURE() << "fitted: " << needle;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  };
+  auto c = image_config("cnn");
+  c.block_effects = "all";
+  refused(c, "--block-effects: is for image armed models");
+  c = image_config("cnn-armed");
+  c.block_effects = "3";
+  refused(c, "--block-effects: '3' is not a block number from 1 to 2");
+  c.block_effects = "2,1";
+  refused(c, "ascending");
+  c.block_effects = "all";
+  c.re_prior = "learned";
+  refused(c, "--likelihood variational");
 }
 
 TEST(ImageModels, WrongDataIsAnErrorNamingWhatDiffers) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "armed/error.h"
+#include "nn/conv_net.h"
 
 namespace armed {
 namespace {
@@ -116,6 +117,50 @@ TEST(Network, RefusesAFixedEffectsNetworkWithoutHiddenLayersForAnAdversary) {
   o.adversary = true;
   o.adversary_hidden = {4};
   EXPECT_THROW(Network{o}, Error);
+}
+
+}  // namespace armed
+
+namespace armed {
+
+// A CNN whose blocks take styles: per factor block random effects, a scale and bias for each styled
+// filter. They move a seen cluster's mixed prediction, vanish for an unknown cluster (the fixed
+// pass, a complete model), enter the KL, and add over crossed factors.
+TEST(Network, BlockRandomEffectsStyleTheMixedPassAlone) {
+  torch::manual_seed(6);
+  NetworkOptions o;
+  o.input_shape = {1, 8, 8};
+  o.factors = {{3, {}, {}}, {2, {}, {}}};
+  o.fixed_effects = [](int64_t) { return ConvNet(ConvNetOptions({1, 8, 8}, {3, 4}, {4}, 1).styled_blocks({0, 1})).ptr(); };
+  o.random_effects = true;
+  for (auto& factor : o.factors) {
+    factor.random_effects.intercept_posterior_init_scale = factor.random_effects.intercept_prior_scale = 0.1;
+    factor.random_effects.posterior_scale_init_min = factor.random_effects.posterior_scale_init_range = 0.05;
+  }
+  o.block_effects = {0.25, 0.3, 0.05, 0.05, false};
+  Network net(o);
+  ASSERT_EQ(net->block_effects.size(), 2u);
+  EXPECT_EQ(net->block_effects[0]->options.units(), 2 * (3 + 4));
+  const auto x = torch::randn({4, 1, 8, 8});
+  const std::vector<ClusterDesign> seen{{torch::tensor({0, 1, 2, 0}), {}}, {torch::tensor({1, 0, 1, 1}), {}}};
+  net->eval();
+  const auto mixed = net->forward(x, seen);
+  const auto unknown = net->forward(x, {ClusterDesign::unknown(4), ClusterDesign::unknown(4)});
+  EXPECT_TRUE(torch::allclose(unknown.output, unknown.fixed, 1e-5, 1e-5));
+  EXPECT_TRUE(torch::allclose(mixed.fixed, unknown.fixed));
+  // The seen rows' mixed output minus their intercepts is the pass in their clusters' styles, the two factors' summed.
+  BlockStyles styles;
+  const auto u = net->block_effects[0]->forward(seen[0]) + net->block_effects[1]->forward(seen[1]);
+  styles.gamma = {u.narrow(1, 0, 3), u.narrow(1, 6, 4)};
+  styles.beta = {u.narrow(1, 3, 3), u.narrow(1, 10, 4)};
+  const auto styled = net->fixed_effects->forward_styled(x, styles).second.output.squeeze(1);
+  const auto intercepts = net->random_effects[0]->forward(seen[0]).squeeze(1) + net->random_effects[1]->forward(seen[1]).squeeze(1);
+  EXPECT_TRUE(torch::allclose(mixed.output, styled + intercepts, 1e-5, 1e-5));
+  EXPECT_FALSE(torch::allclose(styled, mixed.fixed, 1e-3, 1e-3));
+  // Their KL is part of the network's.
+  const double with_blocks = net->kl_divergence().item<double>();
+  const double heads = (net->random_effects[0]->kl_divergence() + net->random_effects[1]->kl_divergence()).item<double>();
+  EXPECT_NEAR(with_blocks - heads, (net->block_effects[0]->kl_divergence() + net->block_effects[1]->kl_divergence()).item<double>(), 1e-3);
 }
 
 }  // namespace armed

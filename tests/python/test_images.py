@@ -26,3 +26,15 @@ def test_cnn_armed_learns_toy_images():
     assert proba.shape == (len(y), 2)
     assert model.score(x, y, cluster) > 0.85
     assert model.n_features_in_ == 0 and model.n_clusters_ == 4
+
+
+def test_block_random_effects_per_cluster_and_filter():
+    x, y, cluster = toy_images()
+    model = armed.ARMEDClassifier(model="cnn-armed", filters=(4, 8), head_hidden=(8,), block_effects="all", epochs=10, seed=1)
+    model.fit(x, y, groups=cluster)
+    blocks = model.block_effects_
+    assert len(blocks) == 4 * 2 * (4 + 8)  # clusters x (scale, bias) x filters of both blocks
+    assert set(blocks["effect"]) == {"scale", "bias"} and set(blocks["block"]) == {1, 2}
+    assert model.score(x, y, cluster) > 0.85
+    plain = armed.ARMEDClassifier(model="cnn-armed", filters=(4, 8), head_hidden=(8,), epochs=1, seed=1).fit(x, y, groups=cluster)
+    assert plain.block_effects_.empty
