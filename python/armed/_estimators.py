@@ -167,7 +167,7 @@ class ARMEDClassifier(ClassifierMixin, _ARMEDBase):
 
     def predict_proba(self, X, groups=None, mode="auto"):
         """[rows, classes] class probabilities; groups: each row's cluster (None: fixed effects, or
-        inferred membership where the model's predictor beat chance)."""
+        inferred membership where it served training clusters held out of a second predictor better)."""
         p = self._predict(X, groups, mode)
         if "probabilities" in p:
             return p["probabilities"]

@@ -142,11 +142,14 @@ void cluster_metrics(HtmlReport& report, const MixedEffectsModel& model, const C
   if (model.config().has_random_effects()) {
     const auto& records = model.history().membership;
     const MembershipRecord m = records.empty() ? MembershipRecord{} : records.front();
-    unseen = m.beats_chance ? "inferred membership for new ones: the membership predictor's held-out accuracy " +
-                                  fmt(m.held_out_accuracy) + " beat chance (" + fmt(m.chance) + ")"
-             : m.held_out_rows > 0 ? "the fixed effects for new ones: the membership predictor's held-out accuracy " +
-                                         fmt(m.held_out_accuracy) + " did not beat chance (" + fmt(m.chance) + ")"
-                                   : "the fixed effects for new ones: the membership predictor had no held-out rows";
+    const std::string choice = m.infer_unseen ? "inferred membership for new ones" : "the fixed effects for new ones";
+    unseen = m.held_out_clusters > 0
+                 ? choice + ": on " + std::to_string(m.held_out_clusters) + " training clusters held out of a second membership " +
+                       "predictor's training, the task's loss was " + fmt(m.unseen_loss_inferred) + " with inferred membership and " +
+                       fmt(m.unseen_loss_fixed) + " with the fixed effects"
+             : m.infer_unseen  // a model written before the judgement on held-out clusters
+                 ? choice + ": the membership predictor's held-out accuracy " + fmt(m.held_out_accuracy) + " beat chance (" + fmt(m.chance) + ")"
+                 : choice + ": inferred membership was not judged on held-out clusters (it takes three or more)";
   }
   report.paragraph("Per cluster" + (model.factor_names().size() > 1 ? " of " + model.cluster_name() : std::string()) +
                    ", as predict serves each row by default (mixed for clusters seen in training, " + unseen + ").");

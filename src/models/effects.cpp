@@ -17,7 +17,11 @@ nlohmann::json membership_json(const MembershipRecord& m) {
           {"held_out_accuracy", finite_or_null(m.held_out_accuracy)},
           {"chance", finite_or_null(m.chance)},
           {"beats_chance", m.beats_chance},
-          {"unseen_clusters_by_default", m.beats_chance ? "inferred" : "fixed"}};
+          {"held_out_clusters", m.held_out_clusters},
+          {"unseen_rows", m.unseen_rows},
+          {"unseen_loss_fixed", finite_or_null(m.unseen_loss_fixed)},
+          {"unseen_loss_inferred", finite_or_null(m.unseen_loss_inferred)},
+          {"unseen_clusters_by_default", m.infer_unseen ? "inferred" : "fixed"}};
 }
 
 }  // namespace

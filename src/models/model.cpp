@@ -1,6 +1,7 @@
 #include "armed/model.h"
 
 #include <map>
+#include <sstream>
 
 #include "armed/data/split.h"
 #include "armed/error.h"
@@ -32,6 +33,22 @@ std::string Predictions::combined_mode(size_t row) const {
   for (const auto& factor : mode) combination += (combination.empty() ? "" : "+") + factor.at(row);
   return combination;
 }
+
+namespace {
+
+std::string unseen_choice_line(const MembershipRecord& r, const std::string& factor) {
+  std::ostringstream line;
+  line << "unseen clusters" << (factor.empty() ? "" : " of '" + factor + "'") << " (--unseen auto): "
+       << (r.infer_unseen ? "inferred membership" : "the fixed effects");
+  if (r.held_out_clusters == 0)
+    line << " (too few clusters to hold some out of a second predictor and judge)";
+  else
+    line << " (on " << r.held_out_clusters << " clusters held out of a second predictor's training, " << r.unseen_rows
+         << " rows: loss " << r.unseen_loss_inferred << " inferred, " << r.unseen_loss_fixed << " fixed)";
+  return line.str();
+}
+
+}  // namespace
 
 MixedEffectsModel::MixedEffectsModel() : s_(std::make_shared<State>()) {}
 
@@ -147,9 +164,14 @@ MixedEffectsModel MixedEffectsModel::fit(const ModelConfig& config_in, const Clu
       held_out = train_t.subset(torch::tensor(split.test, torch::kInt64));
     }
     const size_t factors = m.s_->factor_names.size();
-    for (size_t f = 0; f < factors; ++f)
-      m.s_->history.membership.push_back(trainer.fit_membership(fit_rows, held_out, f, static_cast<int64_t>(m.s_->history.epochs.size()),
-                                                                factors == 1 ? "" : m.s_->factor_names[f], progress));
+    const auto epochs = static_cast<int64_t>(m.s_->history.epochs.size());
+    for (size_t f = 0; f < factors; ++f) {
+      const std::string name = factors == 1 ? "" : m.s_->factor_names[f];
+      MembershipRecord record = trainer.fit_membership(*m.s_->net->memberships[f], fit_rows, held_out, f, epochs, name, progress);
+      m.s_->judge_inferred_membership(trainer, train.factors[f].labels, train_t, f, epochs, record);
+      if (progress) *progress << unseen_choice_line(record, name) << std::endl;
+      m.s_->history.membership.push_back(record);
+    }
   }
   return m;
 }
@@ -179,8 +201,8 @@ Predictions MixedEffectsModel::predict(const ClusteredData& data, PredictMode mo
       throw Error(data.source + ": --mode mixed needs the cluster column '" + s_->factor_names[f] + "'");
     ids[f] = factor ? s_->encoders[f].encode(factor->labels) : torch::full({n}, -1, torch::kInt64);
     const auto id = ids[f].accessor<int64_t, 1>();
-    const bool beats_chance = f < s_->history.membership.size() && s_->history.membership[f].beats_chance;
-    const bool infer_unseen = can_infer && (unseen == UnseenMode::inferred || (unseen == UnseenMode::automatic && beats_chance));
+    const bool judged_better = f < s_->history.membership.size() && s_->history.membership[f].infer_unseen;
+    const bool infer_unseen = can_infer && (unseen == UnseenMode::inferred || (unseen == UnseenMode::automatic && judged_better));
     const std::string for_unseen = infer_unseen ? "inferred" : "fixed";
     auto& modes = p.mode[f];
     for (int64_t i = 0; i < n; ++i) {

@@ -334,13 +334,12 @@ std::pair<double, double> membership_scores(MembershipPredictorImpl& membership,
 
 }  // namespace
 
-MembershipRecord Trainer::fit_membership(const TrainingTensors& train, const TrainingTensors& held_out, size_t factor,
-                                         int64_t max_epochs, const std::string& name, std::ostream* progress) {
-  TORCH_CHECK(factor < net_->memberships.size(), "this model has no cluster-membership predictor");
-  auto& membership = net_->memberships[factor];
+MembershipRecord Trainer::fit_membership(MembershipPredictorImpl& membership, const TrainingTensors& train, const TrainingTensors& held_out,
+                                         size_t factor, int64_t max_epochs, const std::string& name, std::ostream* progress) {
+  TORCH_CHECK(factor < net_->factors(), "fit_membership: no grouping factor ", factor);
   const torch::Tensor& train_ids = train.z[factor].ids;
   const TrainerOptions& cfg = options_;
-  torch::optim::Adam optimizer(membership->parameters(), torch::optim::AdamOptions(cfg.lr));
+  torch::optim::Adam optimizer(membership.parameters(), torch::optim::AdamOptions(cfg.lr));
   const int64_t n = train.rows(), chunk = prediction_chunk(*net_, /*soft=*/true);
   MembershipRecord record;
   record.held_out_rows = held_out.rows();
@@ -361,32 +360,32 @@ MembershipRecord Trainer::fit_membership(const TrainingTensors& train, const Tra
   for (auto& adversary : net_->adversaries) main_per_row += parameter_count(adversary->parameters());
   const auto budget_rows = static_cast<int64_t>(std::ceil(static_cast<double>(max_epochs) * static_cast<double>(n) *
                                                           static_cast<double>(main_per_row) /
-                                                          static_cast<double>(parameter_count(membership->parameters()))));
+                                                          static_cast<double>(parameter_count(membership.parameters()))));
   int64_t rows_trained = 0;
   for (int64_t epoch = 1; epoch <= max_epochs && rows_trained < budget_rows; ++epoch) {
-    membership->train();
+    membership.train();
     auto order = torch::randperm(n, torch::kInt64);
     for (int64_t b = 0; b < n && rows_trained < budget_rows; b += cfg.batch_size) {
       if (group_ ? stop_agreed_ : stop_requested()) throw Interrupted();
       const auto index = order.narrow(0, b, std::min(cfg.batch_size, n - b));
       rows_trained += index.size(0);
       const TrainingTensors batch = share_of_batch(train, index);
-      auto loss = torch::cross_entropy_loss(membership->logits(batch.x), batch.z[factor].ids);
+      auto loss = torch::cross_entropy_loss(membership.logits(batch.x), batch.z[factor].ids);
       optimizer.zero_grad();
       loss.backward();
-      if (group_) stop_agreed_ = reduce_gradients(membership->parameters(), "summing the membership predictor's gradients");
+      if (group_) stop_agreed_ = reduce_gradients(membership.parameters(), "summing the membership predictor's gradients");
       optimizer.step();
     }
     record.epochs = epoch;
-    for (const auto& p : membership->parameters())
+    for (const auto& p : membership.parameters())
       if (!torch::isfinite(p).all().item<bool>())
         throw Error("training the cluster-membership predictor diverged in its epoch " + std::to_string(epoch) + ": its weights are " +
                     non_finite_kind(p) + lr_hint(cfg.lr));
     if (record.held_out_rows == 0) continue;
-    const auto [loss, accuracy] = membership_scores(*membership, held_out, factor, chunk);
+    const auto [loss, accuracy] = membership_scores(membership, held_out, factor, chunk);
     if (loss < best_loss) {
       best_loss = loss;
-      best_weights = snapshot(*membership);
+      best_weights = snapshot(membership);
       record.best_epoch = epoch;
       record.held_out_accuracy = accuracy;
       since_best = 0;
@@ -395,8 +394,8 @@ MembershipRecord Trainer::fit_membership(const TrainingTensors& train, const Tra
     }
     if (best_loss >= sizes_only) break;
   }
-  if (!best_weights.empty()) restore(*membership, best_weights);
-  membership->eval();
+  if (!best_weights.empty()) restore(membership, best_weights);
+  membership.eval();
   if (record.held_out_rows > 0) {
     const auto held = static_cast<double>(record.held_out_rows);
     record.chance = torch::bincount(held_out.z[factor].ids, {}, net_->options.factors[factor].clusters).max().item<double>() / held;
@@ -406,14 +405,11 @@ MembershipRecord Trainer::fit_membership(const TrainingTensors& train, const Tra
     *progress << "cluster-membership predictor" << (name.empty() ? "" : " for '" + name + "'") << ": " << record.epochs << " epochs";
     if (rows_trained >= budget_rows && rows_trained < record.epochs * n)
       *progress << " (stopped after " << rows_trained << " rows: the main networks' compute)";
-    if (record.held_out_rows == 0) {
-      *progress << ", no held-out rows to assess it: unseen clusters get the fixed effects (--unseen auto)";
-    } else {
-      *progress << " (best " << record.best_epoch << "), held-out accuracy " << record.held_out_accuracy << " (chance "
-                << record.chance << ", " << record.held_out_rows << " rows): "
-                << (record.beats_chance ? "unseen clusters get inferred membership (--unseen auto)"
-                                        : "does not beat chance; unseen clusters get the fixed effects (--unseen auto)");
-    }
+    if (record.held_out_rows == 0)
+      *progress << ", no held-out rows to assess it";
+    else
+      *progress << " (best " << record.best_epoch << "), held-out accuracy " << record.held_out_accuracy << " (chance " << record.chance
+                << ", " << record.held_out_rows << " rows" << (record.beats_chance ? "" : ": does not beat it") << ")";
     *progress << std::endl;
   }
   return record;

@@ -141,8 +141,10 @@ class Trainer {
   void load_state(std::istream& in, const std::string& source);
   const FitProgress& progress() const { return progress_; }
 
-  MembershipRecord fit_membership(const TrainingTensors& train, const TrainingTensors& held_out, size_t factor,
-                                  int64_t max_epochs, const std::string& name, std::ostream* progress);
+  // `membership`: the network's predictor for the factor, or another of its shape (one trained
+  // without some clusters, to judge inferred membership on them).
+  MembershipRecord fit_membership(MembershipPredictorImpl& membership, const TrainingTensors& train, const TrainingTensors& held_out,
+                                  size_t factor, int64_t max_epochs, const std::string& name, std::ostream* progress);
 
  private:
   // Rows [progress_.next_row, n) of the epoch under way, one step per batch, summed into progress_.

@@ -111,6 +111,7 @@ TEST(ModelFile, OneFactorModelsOfTheEarlierFormatLoad) {
   EXPECT_EQ(loaded.clusters().vocabulary(), model.clusters().vocabulary());
   EXPECT_EQ(loaded.history().membership.size(), 1u);
   EXPECT_EQ(loaded.history().membership[0].beats_chance, model.history().membership[0].beats_chance);
+  EXPECT_EQ(loaded.history().membership[0].infer_unseen, model.history().membership[0].infer_unseen);
   EXPECT_EQ(loaded.predict(data).value, model.predict(data).value);
   config["clusters"] = nlohmann::json::array({"only-one-level-list-of-a-factor-that-is-not-there"});
   config["data"]["cluster"] = "cluster,other";

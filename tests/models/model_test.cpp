@@ -8,6 +8,7 @@
 #include "armed/data/split.h"
 #include "armed/sim/spiral.h"
 #include "models/model_fixtures.h"
+#include "nn/mlp.h"
 #include "test_util.h"
 
 namespace armed {
@@ -203,23 +204,70 @@ TEST(Armed, MembershipPredictorCostsNoMoreThanTheMainNetwork) {
   EXPECT_EQ(model.history().membership.at(0).epochs, 1);
 }
 
-TEST(Armed, UnseenClustersGetInferredMembershipOnlyWhereThePredictorBeatsChance) {
-  for (const double separation : {0.0, 3.0}) {
-    auto data = clusters_in_features(separation);
+// Nine clusters told apart by where they lie in x2, each with an intercept of +-1.5. Shared: clusters
+// lie in threes at one place with the same intercept, so an unseen cluster's rows go to clusters
+// with its effect. Alone: each at its own place, its neighbours' intercepts the opposite of its own.
+ClusteredData clusters_by_place(bool shared) {
+  torch::manual_seed(12);
+  ClusteredData data;
+  const int64_t clusters = 9, per = 120;
+  data.feature_names = data.feature_columns = {"x1", "x2"};
+  const auto cluster = torch::arange(clusters * per, torch::kInt64).div(per, "floor");
+  const auto place = shared ? cluster.div(3, "floor") : cluster;
+  const auto intercept = 3.0 * place.remainder(2).to(torch::kFloat32) - 1.5;
+  data.x = torch::stack({torch::randn({clusters * per}), 4.0 * place.to(torch::kFloat32) + 0.3 * torch::randn({clusters * per})}, 1);
+  data.y = torch::bernoulli(torch::sigmoid(data.x.select(1, 0) + intercept));
+  data.factors = {{"cluster", {}}};
+  for (int64_t r = 0; r < clusters * per; ++r) data.factors[0].labels.push_back("c" + std::to_string(r / per));
+  return data;
+}
+
+// A fixed-effects network that reads x1 alone: the places' intercepts are the random effects'.
+struct FirstInputNetworkImpl : FixedEffectsModule {
+  explicit FirstInputNetworkImpl(int64_t) { mlp = register_module("mlp", MLP(MLPOptions(1, {32, 32}, 1))); }
+  FixedEffectsOutput forward(const torch::Tensor& x) override { return mlp->forward(x.narrow(1, 0, 1)); }
+  MLP mlp{nullptr};
+};
+
+// --unseen auto infers membership where it served clusters held out of a second predictor better
+// than the fixed effects, not where the predictor merely tells seen clusters apart: alone, the
+// predictor beats chance by far and an unseen cluster still gets the fixed effects.
+TEST(Armed, UnseenClustersGetInferredMembershipWhereItServedHeldOutClustersBetter) {
+  const auto first_input = [](int64_t inputs) { return std::make_shared<FirstInputNetworkImpl>(inputs); };
+  for (const bool shared : {true, false}) {
+    auto data = clusters_by_place(shared);
     auto config = quick("armed");
-    config.epochs = 10;
-    const auto model = MixedEffectsModel::fit(config, data);
+    config.no_adversary = true;
+    config.random_slopes = "none";
+    config.intercept_prior_scale = 1.0;
+    config.epochs = 20;
+    config.lr = 0.01;
+    const auto model = MixedEffectsModel::fit(config, data, nullptr, first_input);
     const MembershipRecord& m = model.history().membership.at(0);
-    EXPECT_EQ(m.held_out_rows, 80);  // 10% of every cluster's rows
-    EXPECT_NEAR(m.chance, 1.0 / 8, 1e-9);
-    EXPECT_EQ(m.beats_chance, separation > 0) << "separation " << separation << ": accuracy " << m.held_out_accuracy;
+    EXPECT_TRUE(m.beats_chance) << shared;
+    EXPECT_EQ(m.held_out_clusters, 2);  // a fifth of nine
+    EXPECT_EQ(m.unseen_rows, 240);
+    EXPECT_EQ(m.infer_unseen, shared) << "inferred " << m.unseen_loss_inferred << ", fixed " << m.unseen_loss_fixed << ", accuracy "
+                                      << m.held_out_accuracy;
     data.factors[0].labels.assign(data.clusters().size(), "never-seen");
-    const std::string expected = separation > 0 ? "inferred" : "fixed";
+    const std::string expected = shared ? "inferred" : "fixed";
     EXPECT_EQ(model.predict(data).mode[0][0], expected);
     EXPECT_EQ(model.effects()["membership_predictor"]["unseen_clusters_by_default"], expected);
     EXPECT_EQ(model.predict(data, PredictMode::automatic, UnseenMode::inferred).mode[0][0], "inferred");
     EXPECT_EQ(model.predict(data, PredictMode::automatic, UnseenMode::fixed).mode[0][0], "fixed");
   }
+}
+
+TEST(Armed, TwoClustersAreTooFewToJudgeInferredMembership) {
+  auto data = small_spiral();
+  std::vector<std::string> two;
+  for (const auto& label : data.clusters()) two.push_back(label == "0" || label == "1" ? "a" : "b");
+  data.factors[0].labels = two;
+  std::ostringstream log;
+  const auto model = MixedEffectsModel::fit(quick("armed"), data, &log);
+  EXPECT_EQ(model.history().membership.at(0).held_out_clusters, 0);
+  EXPECT_FALSE(model.history().membership.at(0).infer_unseen);
+  EXPECT_NE(log.str().find("unseen clusters (--unseen auto): the fixed effects (too few clusters"), std::string::npos) << log.str();
 }
 
 TEST(Armed, MembershipPredictorTrainsNoLongerThanTheMainNetworks) {
