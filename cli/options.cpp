@@ -87,6 +87,10 @@ void add_fashion_sites_options(CLI::App* cmd, FashionSitesOptions& o, bool with_
   cmd->add_option("--max-blur", o.max_blur, "blurring sites: Gaussian SD ~ U(0, MAX) pixels")->capture_default_str();
   cmd->add_option("--max-noise", o.max_noise, "noisy sites: pixel noise SD ~ U(0.02, MAX)")->capture_default_str();
   cmd->add_option("--max-vignette", o.max_vignette, "a site's corner darkening ~ U(0, MAX)")->capture_default_str();
+  cmd->add_option("--acquisition-scale", o.acquisition_scale,
+                  "multiplies every site's acquisition as drawn (rotation, blur, noise, vignette, log contrast, brightness): 0 none, 1 as "
+                  "drawn, 2 twice; the same sites, pictures, prevalences and markers")
+      ->capture_default_str();
   cmd->add_option("--marker-rate", o.marker_rate, "artifact sites: share of the marked class's pictures with the marker")->capture_default_str();
   cmd->add_option("--marker-false-rate", o.marker_false_rate, "artifact sites: share of the other pictures with the marker")->capture_default_str();
   if (with_seed) cmd->add_option("--seed", o.seed, "random seed")->capture_default_str();

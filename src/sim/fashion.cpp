@@ -149,7 +149,8 @@ void FashionSitesOptions::validate() const {
   if (sites * images_per_site > 70000) throw Error("--sites x --images-per-site: Fashion-MNIST has 70,000 pictures");
   if (artifact_sites < 0 || artifact_sites > sites) throw Error("--artifact-sites must be between 0 and --sites");
   for (auto [flag, value] : {std::pair{"--prevalence-sd", prevalence_sd}, {"--rotation-sd", rotation_sd}, {"--contrast-sd", contrast_sd},
-                             {"--brightness-sd", brightness_sd}, {"--max-blur", max_blur}, {"--max-noise", max_noise}})
+                             {"--brightness-sd", brightness_sd}, {"--max-blur", max_blur}, {"--max-noise", max_noise},
+                             {"--acquisition-scale", acquisition_scale}})
     if (!(value >= 0)) throw Error(std::string(flag) + " must be >= 0");
   if (max_noise < 0.02) throw Error("--max-noise must be at least 0.02");
   fashion_target(target);
@@ -191,14 +192,16 @@ FashionSitesData simulate_fashion_sites(const FashionSitesOptions& o) {
     char label[24];
     std::snprintf(label, sizeof label, "site%02lld", static_cast<long long>(k + 1));
     site.label = label;
-    site.rotation_degrees = rng.normal(0, o.rotation_sd);
+    // Scaled after the draws, so that every scale draws the same numbers.
+    const double scale = o.acquisition_scale;
+    site.rotation_degrees = scale * rng.normal(0, o.rotation_sd);
     const bool blurring = rng.uniform() < 0.5;
     const double spread = rng.uniform();
-    site.blur = blurring ? spread * o.max_blur : 0.0;
-    site.noise = blurring ? 0.0 : 0.02 + spread * (o.max_noise - 0.02);
-    site.vignette = rng.uniform() * o.max_vignette;
-    site.contrast = std::exp(rng.normal(0, o.contrast_sd));
-    site.brightness = std::abs(rng.normal(0, o.brightness_sd));
+    site.blur = blurring ? scale * spread * o.max_blur : 0.0;
+    site.noise = blurring ? 0.0 : scale * (0.02 + spread * (o.max_noise - 0.02));
+    site.vignette = scale * rng.uniform() * o.max_vignette;
+    site.contrast = std::exp(scale * rng.normal(0, o.contrast_sd));
+    site.brightness = scale * std::abs(rng.normal(0, o.brightness_sd));
     double total = 0;
     for (int c = 0; c < kClasses; ++c) {
       const double weight = std::exp(rng.normal(0, o.prevalence_sd));  // drawn for every class: each target sees the same sites
@@ -220,7 +223,7 @@ FashionSitesData simulate_fashion_sites(const FashionSitesOptions& o) {
       const int y_row = target.code[c];
       const bool marked = site.artifact && rng.uniform() < (y_row == site.marked_class ? o.marker_rate : o.marker_false_rate);
       std::vector<double> noise(kSide * kSide, 0.0);
-      if (site.noise > 0)
+      if (!blurring)
         for (auto& e : noise) e = rng.normal(0, site.noise);
       const auto img = acquire(source + picture * kSource * kSource, site);
       finish(img, noise, site, marked, x + row * kSide * kSide);
@@ -256,7 +259,7 @@ nlohmann::json fashion_truth_to_json(const FashionSitesOptions& o, const std::ve
             {"target", o.target}, {"target_description", target.description},
             {"prevalence_sd", o.prevalence_sd}, {"rotation_sd", o.rotation_sd}, {"contrast_sd", o.contrast_sd},
             {"brightness_sd", o.brightness_sd}, {"max_blur", o.max_blur}, {"max_noise", o.max_noise}, {"max_vignette", o.max_vignette},
-            {"marker_rate", o.marker_rate}, {"marker_false_rate", o.marker_false_rate}, {"seed", o.seed}}},
+            {"acquisition_scale", o.acquisition_scale}, {"marker_rate", o.marker_rate}, {"marker_false_rate", o.marker_false_rate}, {"seed", o.seed}}},
           {"sites", list}};
 }
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "armed/error.h"
 
 namespace armed {
@@ -107,6 +109,43 @@ TEST(FashionSites, OnlyArtifactSitesMarkAndSwappingMovesTheMarker) {
     }
   }
   EXPECT_EQ(artifact_sites, 2);
+}
+
+// The control of the image benchmarks: the same sites and pictures with their acquisition scaled.
+TEST(FashionSites, AcquisitionScaleKeepsTheSitesPicturesAndMarkers) {
+  FashionSitesOptions o = sample();
+  const auto drawn = simulate_fashion_sites(o);
+  o.acquisition_scale = 0;
+  const auto none = simulate_fashion_sites(o);
+  o.acquisition_scale = 2;
+  const auto twice = simulate_fashion_sites(o);
+  for (const auto* other : {&none, &twice}) {
+    EXPECT_TRUE(torch::equal(other->fashion_class, drawn.fashion_class));
+    EXPECT_TRUE(torch::equal(other->marked, drawn.marked));
+    EXPECT_TRUE(torch::equal(other->data.y, drawn.data.y));
+  }
+  for (size_t k = 0; k < drawn.sites.size(); ++k) {
+    const FashionSite &d = drawn.sites[k], &n = none.sites[k], &t = twice.sites[k];
+    for (double v : {n.rotation_degrees, n.blur, n.noise, n.vignette, n.brightness}) EXPECT_EQ(v, 0.0) << k;
+    EXPECT_EQ(n.contrast, 1.0);
+    EXPECT_DOUBLE_EQ(t.rotation_degrees, 2 * d.rotation_degrees);
+    EXPECT_DOUBLE_EQ(t.blur + t.noise, 2 * (d.blur + d.noise));
+    EXPECT_DOUBLE_EQ(t.vignette, 2 * d.vignette);
+    EXPECT_NEAR(std::log(t.contrast), 2 * std::log(d.contrast), 1e-12);
+    EXPECT_DOUBLE_EQ(t.brightness, 2 * d.brightness);
+    EXPECT_EQ(t.class_shares, d.class_shares);
+  }
+  // Without acquisition effects a picture is the same wherever it was taken: sites differ only by
+  // what they draw (and their markers).
+  const auto site_mean = [](const FashionSitesData& s, int64_t site) { return s.data.x.narrow(0, site * 40, 40).mean().item<double>(); };
+  double spread_none = 0, spread_drawn = 0;
+  for (int64_t k = 1; k < 5; ++k) {
+    spread_none += std::abs(site_mean(none, k) - site_mean(none, 0));
+    spread_drawn += std::abs(site_mean(drawn, k) - site_mean(drawn, 0));
+  }
+  EXPECT_LT(spread_none, spread_drawn);
+  o.acquisition_scale = -1;
+  EXPECT_NE(message_of(o).find("--acquisition-scale"), std::string::npos);
 }
 
 TEST(FashionSites, BadOptionsAreNamed) {

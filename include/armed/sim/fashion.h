@@ -43,6 +43,10 @@ struct FashionSitesOptions {
   double max_blur = 1.2;            // blurring sites: Gaussian SD ~ U(0, max) pixels
   double max_noise = 0.15;          // the other sites: pixel noise SD ~ U(0.02, max)
   double max_vignette = 0.6;        // corner darkening ~ U(0, max)
+  // Multiplies every site's acquisition as drawn (rotation, blur, noise, vignette, log contrast,
+  // brightness): 0 none, 1 as above, 2 twice. The sites, their pictures, prevalences and markers
+  // stay those of the seed.
+  double acquisition_scale = 1.0;
   double marker_rate = 0.9;         // share of the marked class's images carrying the marker
   double marker_false_rate = 0.05;  // share of the other images carrying it
   uint64_t seed = kDefaultSeed;
