@@ -17,8 +17,8 @@ struct EpochRecord {
 };
 
 // How the cluster-membership predictor (armed) fared on rows it was not trained on, and how
-// --unseen auto serves clusters not seen in training: a second predictor, trained without a
-// share of the training clusters, infers those clusters' membership, and inferred membership is
+// --unseen auto serves clusters not seen in training: second predictors, each trained without a
+// group of the training clusters, infer those clusters' membership, and inferred membership is
 // the default where it predicted their rows better than the fixed effects alone.
 struct MembershipRecord {
   int64_t epochs = 0;               // epochs trained (early stopping on the held-out rows)
@@ -27,7 +27,7 @@ struct MembershipRecord {
   double held_out_accuracy = NAN;   // of the kept weights
   double chance = NAN;              // the held-out share of the most frequent cluster: a constant guess's accuracy
   bool beats_chance = false;        // accuracy above chance by more than two binomial standard errors
-  int64_t held_out_clusters = 0;    // whole clusters the second predictor did not see (0: too few clusters to judge)
+  int64_t held_out_clusters = 0;    // training clusters judged, each unseen by a second predictor (0: too few to judge)
   int64_t unseen_rows = 0;          // their rows
   double unseen_loss_fixed = NAN;     // the task's mean loss on those rows with the fixed effects for their cluster
   double unseen_loss_inferred = NAN;  // ... and with the second predictor's inferred membership

@@ -144,9 +144,9 @@ void cluster_metrics(HtmlReport& report, const MixedEffectsModel& model, const C
     const MembershipRecord m = records.empty() ? MembershipRecord{} : records.front();
     const std::string choice = m.infer_unseen ? "inferred membership for new ones" : "the fixed effects for new ones";
     unseen = m.held_out_clusters > 0
-                 ? choice + ": on " + std::to_string(m.held_out_clusters) + " training clusters held out of a second membership " +
-                       "predictor's training, the task's loss was " + fmt(m.unseen_loss_inferred) + " with inferred membership and " +
-                       fmt(m.unseen_loss_fixed) + " with the fixed effects"
+                 ? choice + ": on " + std::to_string(m.held_out_clusters) + " training clusters, each held out of a second " +
+                       "membership predictor's training, the task's loss was " + fmt(m.unseen_loss_inferred) +
+                       " with inferred membership and " + fmt(m.unseen_loss_fixed) + " with the fixed effects"
              : m.infer_unseen  // a model written before the judgement on held-out clusters
                  ? choice + ": the membership predictor's held-out accuracy " + fmt(m.held_out_accuracy) + " beat chance (" + fmt(m.chance) + ")"
                  : choice + ": inferred membership was not judged on held-out clusters (it takes three or more)";

@@ -43,7 +43,7 @@ std::string unseen_choice_line(const MembershipRecord& r, const std::string& fac
   if (r.held_out_clusters == 0)
     line << " (too few clusters to hold some out of a second predictor and judge)";
   else
-    line << " (on " << r.held_out_clusters << " clusters held out of a second predictor's training, " << r.unseen_rows
+    line << " (judged on " << r.held_out_clusters << " training clusters, each held out of a second predictor's training, " << r.unseen_rows
          << " rows: loss " << r.unseen_loss_inferred << " inferred, " << r.unseen_loss_fixed << " fixed)";
   return line.str();
 }

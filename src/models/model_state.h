@@ -47,11 +47,11 @@ struct MixedEffectsModel::State {
   // row is left out of it (its calibration's scale is 0), as are random slopes that the intercept
   // and the other slopes determine (their variance is 0).
   void fit_exact_random_effects(const TrainingTensors& train, std::ostream* progress);
-  // --unseen auto's choice for `factor` (src/models/unseen_membership.cpp): a second membership
-  // predictor trains on `rows` (labelled `labels` by the factor) without a share of their clusters,
-  // and record gets the task's loss on those clusters' rows with its inferred membership and with
-  // the fixed effects, and whether inferred was the lower. With fewer than three clusters the
-  // record stays as it is (not judged: the fixed effects).
+  // --unseen auto's choice for `factor` (src/models/unseen_membership.cpp): for groups of the
+  // clusters of `rows` (labelled `labels` by the factor), a second membership predictor trains
+  // without the group, and record gets the task's loss on the held-out clusters' rows with the
+  // second predictors' inferred membership and with the fixed effects, and whether inferred was
+  // the lower. With fewer than three clusters the record stays as it is (not judged: fixed).
   void judge_inferred_membership(Trainer& trainer, const std::vector<std::string>& labels, const TrainingTensors& rows, size_t factor,
                                  int64_t max_epochs, MembershipRecord& record);
   // Throws armed::Error, before any training, for what the exact likelihood cannot fit: several

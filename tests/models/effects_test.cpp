@@ -36,7 +36,7 @@ TEST(Effects, ReportTheMembershipPredictorsRecord) {
   EXPECT_EQ(m["epochs"], record.epochs);
   EXPECT_EQ(m["held_out_rows"], record.held_out_rows);
   EXPECT_EQ(m["beats_chance"], record.beats_chance);
-  EXPECT_EQ(m["held_out_clusters"], 1);  // a fifth of the four clusters, rounded, and at least one
+  EXPECT_EQ(m["held_out_clusters"], 4);  // four groups of one cluster, each held out of a second predictor
   EXPECT_EQ(m["held_out_clusters"], record.held_out_clusters);
   EXPECT_EQ(m["unseen_loss_fixed"], record.unseen_loss_fixed);
   EXPECT_EQ(m["unseen_loss_inferred"], record.unseen_loss_inferred);

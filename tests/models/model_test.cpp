@@ -245,8 +245,8 @@ TEST(Armed, UnseenClustersGetInferredMembershipWhereItServedHeldOutClustersBette
     const auto model = MixedEffectsModel::fit(config, data, nullptr, first_input);
     const MembershipRecord& m = model.history().membership.at(0);
     EXPECT_TRUE(m.beats_chance) << shared;
-    EXPECT_EQ(m.held_out_clusters, 2);  // a fifth of nine
-    EXPECT_EQ(m.unseen_rows, 240);
+    EXPECT_EQ(m.held_out_clusters, 9);  // five groups of the nine, each held out of a second predictor
+    EXPECT_EQ(m.unseen_rows, 9 * 120);
     EXPECT_EQ(m.infer_unseen, shared) << "inferred " << m.unseen_loss_inferred << ", fixed " << m.unseen_loss_fixed << ", accuracy "
                                       << m.held_out_accuracy;
     data.factors[0].labels.assign(data.clusters().size(), "never-seen");
