@@ -67,7 +67,7 @@ TEST(FashionCli, TheTenClassesTrainAsMulticlass) {
   auto r = run_cli(run);
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.out.find("--random-slopes: --task multiclass takes random intercepts per class; add --random-slopes none"), std::string::npos) << r.out;
-  r = run_cli(run + " --random-slopes none --json " + json);
+  r = run_cli(run + " --random-slopes none --block-effects all --json " + json);  // random effects in the blocks too
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("AUC: macro AUROC over the 10 classes"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("latent probe"), std::string::npos) << "no autoencoder, no latent notes\n" << r.out;
