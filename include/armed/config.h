@@ -100,6 +100,10 @@ struct ModelConfig {
   uint64_t seed = kDefaultSeed;         // weight initialization, shuffling, sampling, validation split
   double validation_fraction = 0.0;     // share of each cluster's rows held out for early stopping
   int64_t patience = 10;                // epochs without validation improvement before stopping
+  // What early stopping follows on the validation rows: the task's loss, or its metric (AUROC,
+  // macro AUROC, RMSE, deviance: what the progress lines show), as the ARMED reference's image
+  // models stop on validation AUROC.
+  std::string early_stopping = "loss";
 
   const ModelKind& kind() const { return model_kind(model); }  // throws for an unknown model
   bool for_images() const { return kind().takes_images(); }
@@ -177,6 +181,7 @@ void for_each_field(ModelConfig& c, Visitor&& v) {
   v("seed", c.seed, "random seed (initialization, shuffling, sampling, validation split)");
   v("validation_fraction", c.validation_fraction, "share of each cluster's rows held out for early stopping (0: none)");
   v("patience", c.patience, "early stopping: epochs without validation improvement");
+  v("early_stopping", c.early_stopping, "early stopping follows the validation rows' loss | metric (AUROC, macro AUROC, RMSE or deviance, as the progress lines show)");
 }
 
 // The command-line flag of a field: "batch_size" -> "--batch-size".

@@ -22,6 +22,7 @@ class BinomialLikelihood : public Likelihood {
   std::string invalid_target(double value, double trials, const std::string& trials_text) const override;
   std::string untrainable(const torch::Tensor& y, const torch::Tensor& trials) const override;
   const char* metric_name() const override { return "auroc"; }
+  bool metric_rises_when_better() const override { return true; }
   double metric(const torch::Tensor& eta, const torch::Tensor& y, const torch::Tensor& trials, double target_scale) const override;
   nlohmann::json metrics(const std::vector<double>& prediction, const std::vector<double>& target) const override;
   std::vector<std::pair<std::string, std::string>> headline_metrics() const override { return {{"accuracy", "accuracy"}, {"auroc", "AUROC"}}; }

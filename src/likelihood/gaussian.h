@@ -22,6 +22,7 @@ class GaussianLikelihood : public Likelihood {
   std::string invalid_target(double, double, const std::string&) const override { return {}; }
   std::string untrainable(const torch::Tensor&, const torch::Tensor&) const override { return {}; }
   const char* metric_name() const override { return "rmse"; }
+  bool metric_rises_when_better() const override { return false; }
   double metric(const torch::Tensor& eta, const torch::Tensor& y, const torch::Tensor& trials, double target_scale) const override;
   nlohmann::json metrics(const std::vector<double>& prediction, const std::vector<double>& target) const override;
   std::vector<std::pair<std::string, std::string>> headline_metrics() const override { return {{"rmse", "RMSE"}, {"r2", "R2"}}; }

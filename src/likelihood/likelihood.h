@@ -62,6 +62,7 @@ class Likelihood {
   // The training metric shown per epoch: its name, and its value for eta against y; `target_scale`
   // converts a standardized target's error back to the target's units.
   virtual const char* metric_name() const = 0;
+  virtual bool metric_rises_when_better() const = 0;  // AUROC does; an error or a deviance falls
   virtual double metric(const torch::Tensor& eta, const torch::Tensor& y, const torch::Tensor& trials,
                         double target_scale) const = 0;
   // {"n", ...}: the metrics of predictions (mean(eta) on the target's scale, row after row) against targets.

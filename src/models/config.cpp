@@ -152,6 +152,8 @@ void ModelConfig::validate() const {
   if (!(validation_fraction >= 0 && validation_fraction < 1))
     throw Error(option_flag("validation_fraction") + ": must be in [0, 1)");
   if (patience < 1) throw Error(option_flag("patience") + ": must be at least 1");
+  if (!one_of<std::string>(early_stopping, {"loss", "metric"}))
+    throw Error(option_flag("early_stopping") + ": '" + early_stopping + "' is not loss or metric");
   if (!one_of<std::string>(likelihood, {"auto", "variational", "laplace"}))
     throw Error(option_flag("likelihood") + ": '" + likelihood + "' is not auto, variational or laplace");
   if (likelihood == "laplace" && !has_random_effects())

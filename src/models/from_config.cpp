@@ -160,6 +160,7 @@ TrainerOptions trainer_options(const ModelConfig& config) {
   o.kl_weight = config.kl_weight;
   o.elbo = config.elbo;
   o.stop_on_fixed = config.exact_likelihood();
+  o.stop_on_metric = config.early_stopping == "metric";
   return o;
 }
 

@@ -678,13 +678,18 @@ TrainingHistory Trainer::fit(const TrainingTensors& train, const TrainingTensors
     if (progress) *progress << progress_line(rec, cfg.epochs, metric_name, valid != nullptr) << std::endl;
     if (!valid) {
       s.history.best_epoch = s.epoch;
-    } else if (rec.val_loss < s.best_val) {
-      s.best_val = rec.val_loss;
+    } else if (const double score = !cfg.stop_on_metric                         ? rec.val_loss
+                                    : cfg.likelihood->metric_rises_when_better() ? -rec.val_metric
+                                                                                 : rec.val_metric;
+               score < s.best_val) {
+      s.best_val = score;
       s.best_weights = snapshot(*net_);
       s.history.best_epoch = s.epoch;
       s.since_best = 0;
     } else if (++s.since_best >= cfg.patience) {
-      if (progress) *progress << "early stopping: best validation loss at epoch " << s.history.best_epoch << std::endl;
+      if (progress)
+        *progress << "early stopping: best validation " << (cfg.stop_on_metric ? metric_name : "loss") << " at epoch " << s.history.best_epoch
+                  << std::endl;
       s.finished = true;
     }
     s.order = s.sums = torch::Tensor();

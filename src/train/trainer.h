@@ -42,6 +42,7 @@ struct TrainerOptions {
   double weight_reconstruction = 0, weight_classification = 0;
   double kl_weight = 0;
   bool elbo = false;  // the KL weight becomes 1/rows
+  bool stop_on_metric = false;  // early stopping follows the validation metric rather than the loss
   // Early stopping follows the fixed-effects prediction's validation loss: the random effects are
   // refitted by an exact stage after training, so the network is what training must get right.
   bool stop_on_fixed = false;
@@ -74,7 +75,7 @@ struct FitProgress {
   std::vector<std::string> term_names;
   double epoch_seconds = 0;  // time spent in this epoch before a checkpoint
   bool finished = false;     // early stopping ended the epochs
-  double best_val = INFINITY;
+  double best_val = INFINITY;  // the best validation score so far: the loss, or the metric signed so that lower is better
   int64_t since_best = 0;
   std::vector<torch::Tensor> best_weights;
   TrainingHistory history;

@@ -285,4 +285,32 @@ TEST(Armed, MembershipPredictorTrainsNoLongerThanTheMainNetworks) {
   EXPECT_EQ(h.membership.at(0).held_out_rows, 200);  // the validation rows
 }
 
+// Early stopping keeps the epoch with the best validation loss, or with --early-stopping metric the
+// best validation AUROC, and stops `patience` epochs after it.
+TEST(Model, EarlyStoppingFollowsTheLossOrTheMetric) {
+  auto config = quick("conventional");
+  config.epochs = 200;
+  config.validation_fraction = 0.25;
+  config.patience = 4;
+  config.lr = 0.05;
+  std::vector<int64_t> best;
+  for (const std::string criterion : {"loss", "metric"}) {
+    config.early_stopping = criterion;
+    const auto h = MixedEffectsModel::fit(config, small_spiral(3)).history();
+    ASSERT_LT(h.epochs.size(), 200u) << criterion;
+    int64_t expected = 0;
+    for (const auto& e : h.epochs) {
+      const auto& at = h.epochs[static_cast<size_t>(expected == 0 ? 0 : expected - 1)];
+      const bool better = criterion == "loss" ? e.val_loss < at.val_loss : e.val_metric > at.val_metric;
+      if (expected == 0 || better) expected = e.epoch;
+    }
+    EXPECT_EQ(h.best_epoch, expected) << criterion;
+    EXPECT_EQ(static_cast<int64_t>(h.epochs.size()), h.best_epoch + config.patience) << criterion;
+    best.push_back(h.best_epoch);
+  }
+  EXPECT_NE(best[0], best[1]) << "the two criteria should disagree on this data";
+  config.early_stopping = "auroc";
+  EXPECT_THROW(MixedEffectsModel::fit(config, small_spiral(3)), Error);
+}
+
 }  // namespace armed
