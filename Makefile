@@ -40,10 +40,12 @@ bench: build
 	PYTHONPATH=$(BUILD_DIR)/python /usr/bin/python3 bench/python_fit.py $(BUILD_DIR) 5
 	$(BUILD_DIR)/armed benchmark glmm --quiet
 
-# The image models on real pictures: Fashion-MNIST spread over imaging sites (README, "Image models").
+# The image models on real pictures: Fashion-MNIST spread over imaging sites (README, "Image models"),
+# and what random effects in the convolution blocks cost per epoch.
 fashion: build
 	@scripts/setup.sh dataset-fashion-mnist
 	$(BUILD_DIR)/armed benchmark fashion --json $(BUILD_DIR)/fashion.json
+	bench/block_effects.sh $(BUILD_DIR)
 
 # The unit tests built with AddressSanitizer and UndefinedBehaviorSanitizer (clang).
 sanitize: setup
