@@ -77,10 +77,11 @@ void random_effects(HtmlReport& report, const MixedEffectsModel& model) {
   const json& factors = e.at("factors");
   for (size_t f = 0; f < factors.size(); ++f) {
     const json& factor = factors[f];
-    json rows = json::array();
+    json rows = json::array(), names = json::array();
     std::vector<std::vector<std::string>> table;
     for (const auto& effect : factor.at("random_effects")) {
       const std::string name = effect.at("name");
+      names.push_back(name);
       for (const auto& [cluster, post] : effect.at("clusters").items()) {
         const double m = post.at("mean"), s = post.at("sd");
         rows.push_back({{"effect", name}, {"cluster", cluster}, {"mean", m}, {"lo", m - 1.96 * s}, {"hi", m + 1.96 * s}});
@@ -92,7 +93,8 @@ void random_effects(HtmlReport& report, const MixedEffectsModel& model) {
     report.paragraph("Each cluster's posterior mean with its 95% interval (mean +- 1.96 posterior SD), on the " +
                      e.at("scale").get<std::string>() + " scale, sorted by mean: a caterpillar plot.");
     report.chart({{"data", {{"values", rows}}},
-                  {"facet", {{"field", "effect"}, {"type", "nominal"}, {"sort", nullptr}}},
+                  // The effects' own order: Vega-Lite sorts facets as text otherwise (h1, h10, h11, ..., h2).
+                  {"facet", {{"field", "effect"}, {"type", "nominal"}, {"sort", names}}},
                   {"columns", 4},
                   {"spec",
                    {{"width", 180},

@@ -15,11 +15,12 @@ size_t count(const std::string& text, const std::string& needle) {
 }
 
 // The report of an armed model trained for two epochs on `data`.
-std::string armed_model_report(const ClusteredData& data) {
+std::string armed_model_report(const ClusteredData& data, std::vector<int64_t> hidden = ModelConfig().hidden) {
   test::TempDir dir;
   ModelConfig config;
   config.model = "armed";
   config.epochs = 2;
+  config.hidden = std::move(hidden);
   write_model_report(MixedEffectsModel::fit(config, data), data, dir.file("r.html"));
   return test::read_text(dir.file("r.html"));
 }
@@ -52,6 +53,14 @@ TEST(ModelReport, HasEverySectionForAnArmedModelOnTwoFeatures) {
   EXPECT_NE(html.find("adversary accuracy"), std::string::npos);
   EXPECT_NE(html.find("cluster 2 (mixed)"), std::string::npos);
   EXPECT_EQ(count(html, "class=\"chart\""), 8u);
+}
+
+TEST(ModelReport, ShowsTheRandomEffectsPanelsInTheModelsOrder) {
+  SpiralOptions o;
+  o.clusters = 3;
+  o.points_per_cluster = 40;
+  const std::string html = armed_model_report(simulate_spiral(o).data, {12});
+  EXPECT_NE(html.find(R"x("sort":["(Intercept)","h1","h2","h3","h4","h5","h6","h7","h8","h9","h10","h11","h12"])x"), std::string::npos);
 }
 
 // Two features and two crossed factors: the decision-boundary panels show the first factor's
