@@ -18,9 +18,9 @@ namespace {
 namespace fs = std::filesystem;
 
 // A JSON config file (--config FILE) provides the values the flags then override, so it is read
-// before CLI11 parses the flags into the same struct. Returns whether the file names a model.
-bool preload_config(int argc, char** argv, ModelConfig& config) {
-  bool names_model = false;
+// before CLI11 parses the flags into the same struct. Returns the options the file sets (null without one).
+nlohmann::json preload_config(int argc, char** argv, ModelConfig& config) {
+  nlohmann::json options;
   for (int i = 1; i < argc; ++i) {
     std::string path;
     if (std::strcmp(argv[i], "--config") == 0 && i + 1 < argc) path = argv[i + 1];
@@ -35,11 +35,10 @@ bool preload_config(int argc, char** argv, ModelConfig& config) {
       throw Error(path + ": not valid JSON");
     }
     // A model's config.json holds the configuration under "config".
-    const nlohmann::json& options = j.contains("config") && j.contains("format") ? j.at("config") : j;
+    options = j.contains("config") && j.contains("format") ? j.at("config") : j;
     config = config_from_json(options, path);
-    names_model = options.is_object() && options.contains("model");
   }
-  return names_model;
+  return options;
 }
 
 std::vector<std::string> split_list(const std::string& s) {
@@ -142,20 +141,33 @@ void check_writable(const std::string& out) {
 }
 
 // Every rank reads the data and trains; rank 0 alone checks and writes the output directory.
-void train(const TrainInputs& inputs, const ModelConfig& config, bool resume, std::ostream* progress, const ProcessGroup& group) {
+// A formula without a family takes its task from the target (DataSpec::task_from_target), so the
+// configuration is checked after the data is read.
+void train(TrainInputs inputs, ModelConfig config, bool resume, std::ostream* progress, const ProcessGroup& group) {
   const bool writer = group.rank() == 0;
   if (writer) check_writable(inputs.out);
+  const std::string checkpoint_dir = (fs::path(inputs.out) / "checkpoint").string();
+  if (writer && !resume && fs::exists(checkpoint_dir))
+    throw Error(checkpoint_dir + ": a checkpoint of an earlier run; continue it with armed train --resume " + inputs.out +
+                ", or remove it to start afresh");
+  const bool images = !inputs.images.npy.empty() || !inputs.images.image_column.empty();
+  const ClusteredData data = images ? load_image_data(inputs.data, inputs.images, inputs.spec) : load_clustered_csv(inputs.data, inputs.spec);
+  if (inputs.spec.task_from_target) {
+    config.task = inputs.spec.task = data.task;
+    inputs.spec.task_from_target = false;
+    if (progress)
+      *progress << "no --family: the target '" << data.target_name << "' is "
+                << (data.task == "regression" ? "not 0/1: the Gaussian model (--family gaussian), as lmer fits it"
+                                              : "0/1: the binomial model (--family binomial), as glmer's; --family gaussian for lmer's")
+                << std::endl;
+    config.validate();
+  }
   Checkpointing checkpointing;
-  checkpointing.dir = (fs::path(inputs.out) / "checkpoint").string();
+  checkpointing.dir = checkpoint_dir;
   checkpointing.every = inputs.checkpoint_every;
   checkpointing.resume = resume;
   checkpointing.caller_state = inputs_to_json(inputs);
-  if (writer && !resume && fs::exists(checkpointing.dir))
-    throw Error(checkpointing.dir + ": a checkpoint of an earlier run; continue it with armed train --resume " + inputs.out +
-                ", or remove it to start afresh");
   const bool checkpoints = !config.linear_mixed_model();
-  const bool images = !inputs.images.npy.empty() || !inputs.images.image_column.empty();
-  const ClusteredData data = images ? load_image_data(inputs.data, inputs.images, inputs.spec) : load_clustered_csv(inputs.data, inputs.spec);
   clear_stop_request();
   StopOnSignals stop_on_signals;
   try {
@@ -190,6 +202,7 @@ void add_train(CLI::App& app, const GlobalOptions& global, int argc, char** argv
     int nproc = 0, dist_timeout = 300;
     ImageSource images;
     bool config_names_model = false;  // --config FILE sets "model": a formula then names its inputs
+    bool config_names_task = false;
   };
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("train", "train a model on a CSV file and save it to a directory");
@@ -215,7 +228,9 @@ void add_train(CLI::App& app, const GlobalOptions& global, int argc, char** argv
   add_image_options(cmd, a->images);
   cmd->add_option("--config", a->config_file, "JSON file of options (a model's config.json works); flags override it");
   try {
-    a->config_names_model = preload_config(argc, argv, a->config);
+    const nlohmann::json options = preload_config(argc, argv, a->config);
+    a->config_names_model = options.is_object() && options.contains("model");
+    a->config_names_task = options.is_object() && options.contains("task");
   } catch (const Error& e) {
     // Reported when the command runs, so `--help` still works.
     cmd->callback([a, msg = std::string(e.what())] { throw Error(msg); });  // a: the options write into it
@@ -251,6 +266,7 @@ void add_train(CLI::App& app, const GlobalOptions& global, int argc, char** argv
         throw Error("--family " + a->family + " contradicts --task " + a->config.task);
       a->config.task = task;
     }
+    const bool images = !a->images.npy.empty() || !a->images.image_column.empty();
     TrainInputs inputs;
     inputs.data = a->data;
     inputs.out = a->out;
@@ -265,11 +281,11 @@ void add_train(CLI::App& app, const GlobalOptions& global, int argc, char** argv
       for (const char* flag : {"--target", "--cluster", "--features", "--trials", "--categorical", "--random-slopes"})
         if (cmd->count(flag) > 0) throw Error(std::string(flag) + ": --formula says it; give one or the other");
       apply_formula(parse_formula(a->config.formula), /*network=*/cmd->count("--model") > 0 || a->config_names_model, a->config, spec);
+      spec.task_from_target = a->family.empty() && cmd->count("--task") == 0 && !a->config_names_task && !images;
     } else if (a->target.empty() || a->cluster.empty()) {
       throw Error("train needs --target and --cluster, or --formula");
     }
-    a->config.validate();
-    const bool images = !a->images.npy.empty() || !a->images.image_column.empty();
+    if (!spec.task_from_target) a->config.validate();
     if (images && !a->features.empty()) throw Error("--features: image models read the images, not feature columns");
     train(inputs, a->config, /*resume=*/false, global.progress(), group);
   });

@@ -87,11 +87,26 @@ const GroupingFactor* ClusteredData::factor(const std::string& name) const {
   return nullptr;
 }
 
+namespace {
+
+// DataSpec::task_from_target's rule for the target column `tc`.
+std::string task_of_target(const CsvTable& table, size_t tc) {
+  if (table.is_text(tc)) return "classification";
+  for (size_t r = 0; r < table.rows.size(); ++r) {
+    const double v = table.number(r, tc);
+    if (v != 0.0 && v != 1.0) return "regression";
+  }
+  return "classification";
+}
+
+}  // namespace
+
 void read_target_and_clusters(const CsvTable& table, const DataSpec& spec, ClusteredData& data) {
   data.source = table.path;
   data.target_name = spec.target;
   data.trials_name = spec.trials;
   data.exposure_name = spec.exposure;
+  data.task = spec.task;
   const bool has_target = !spec.target.empty() && table.has_column(spec.target);
   const int64_t n = static_cast<int64_t>(table.rows.size());
   if (!spec.trials.empty()) {
@@ -119,7 +134,8 @@ void read_target_and_clusters(const CsvTable& table, const DataSpec& spec, Clust
     data.y = torch::empty({n}, torch::kFloat32);
     auto* y = data.y.data_ptr<float>();
     const float* t = data.trials.defined() ? data.trials.data_ptr<float>() : nullptr;
-    const Likelihood* family = spec.task.empty() ? nullptr : &likelihood(spec.task);
+    if (spec.task_from_target && spec.trials.empty()) data.task = task_of_target(table, tc);
+    const Likelihood* family = data.task.empty() ? nullptr : &likelihood(data.task);
     data.target_levels = spec.target_levels;
     if (data.target_levels.empty() && family && family->one_column_per_class()) {
       data.target_levels = class_levels(table, tc);
@@ -311,6 +327,7 @@ ClusteredData subset(const ClusteredData& data, const std::vector<int64_t>& inde
   out.exposure_name = data.exposure_name;
   out.levels = data.levels;
   out.target_levels = data.target_levels;
+  out.task = data.task;
   out.feature_columns = data.feature_columns;
   out.feature_names = data.feature_names;
   auto idx = torch::tensor(index, torch::kInt64);

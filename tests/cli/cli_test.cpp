@@ -233,7 +233,6 @@ TEST_F(Cli, FormulaFitsWhatTheFlagsFitAndSaysWhatItCannot) {
   expect_error(train + " --formula 'Reaction ~ Days + (1 | Subject)' --family gamma", "--family: unknown family 'gamma' (binomial, gaussian, poisson, multinomial)");
   expect_error(train + " --formula 'Reaction ~ Days + (1 | Subject)' --family poisson",
                "line 2, column 'Reaction': '249.56' is not a count (a non-negative integer) as --task count needs");
-  expect_error(train + " --formula 'Reaction ~ Days + (1 | Subject)'", "'249.56' is not 0 or 1");  // classification unless told
   expect_error(train, "train needs --target and --cluster, or --formula");
 }
 
@@ -357,6 +356,28 @@ TEST_F(Cli, SeveralGroupingFactorsTrainPredictAndExplain) {
   r = run_cli("predict --model " + dir_.file("pen") + " --data " + penicillin + " --out " + dir_.file("pen.csv"));
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(read_csv(dir_.file("pen.csv")).rows.size(), 144u);
+}
+
+// As lmer and glmer users expect: a continuous target fits the Gaussian model, a 0/1 one the binomial.
+TEST_F(Cli, AFormulaWithoutAFamilyTakesItFromTheTarget) {
+  const std::string penicillin = std::string(ARMED_TEST_DATA) + "/penicillin.csv";
+  const std::string formula = " --formula 'diameter ~ 1 + (1 | plate) + (1 | sample)' --out ";
+  auto r = run_cli("train --data " + penicillin + formula + dir_.file("implicit"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("no --family: the target 'diameter' is not 0/1: the Gaussian model"), std::string::npos) << r.out;
+  ASSERT_EQ(run_cli("--quiet train --data " + penicillin + formula + dir_.file("gaussian") + " --family gaussian").exit_code, 0);
+  EXPECT_EQ(nlohmann::json::parse(run_cli("effects --model " + dir_.file("implicit")).out),
+            nlohmann::json::parse(run_cli("effects --model " + dir_.file("gaussian")).out));
+
+  const std::string binary = " --formula 'y ~ x1 + x2 + (1 | cluster)' --out ";
+  r = run_cli("train --data " + dir_.file("train.csv") + binary + dir_.file("implicit01"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("no --family: the target 'y' is 0/1: the binomial model"), std::string::npos) << r.out;
+  ASSERT_EQ(run_cli("--quiet train --data " + dir_.file("train.csv") + binary + dir_.file("binomial") + " --family binomial").exit_code, 0);
+  EXPECT_EQ(nlohmann::json::parse(run_cli("effects --model " + dir_.file("implicit01")).out),
+            nlohmann::json::parse(run_cli("effects --model " + dir_.file("binomial")).out));
+  // A given task is kept: a continuous target is still no classification target.
+  expect_error("--quiet train --data " + penicillin + formula + dir_.file("x") + " --task classification", "'27' is not 0 or 1");
 }
 
 // A network that learned nothing beyond the mean (here its one feature is the same on every row,

@@ -17,6 +17,9 @@ struct DataSpec {
   std::string cluster;
   std::vector<std::string> features;  // a:b: products of a's and b's inputs; empty: every column other than target, cluster and trials
   std::string task;                   // its outcome family checks the targets (classification: 0/1, or 0..trials); empty: no check
+  // The task follows the target as lmer/glmer users expect of a formula without a family: 0/1 or two
+  // text levels classification (binomial), other numbers regression (Gaussian). ClusteredData::task says which.
+  bool task_from_target = false;
   std::string trials;                 // binomial target: column of trials, the target counting successes
   // Counts: column of each row's exposure (time at risk, area, population): the expected count is
   // exposure x rate, log(exposure) an offset on the link scale.
@@ -49,6 +52,7 @@ struct ClusteredData {
   std::map<std::string, std::vector<std::string>> levels;  // levels of each categorical feature column
   // A text target's two levels, sorted as R's factor levels: the second is the event (y = 1).
   std::vector<std::string> target_levels;
+  std::string task;                          // the task the target was read for (DataSpec::task, or the one it chose)
   std::vector<std::string> feature_columns;  // the CSV columns the features come from
   std::vector<std::string> feature_names;    // one per column of x (categorical columns expanded)
   torch::Tensor x;                      // rows x features, float32
