@@ -40,7 +40,7 @@ bench: build
 	PYTHONPATH=$(BUILD_DIR)/python /usr/bin/python3 bench/python_fit.py $(BUILD_DIR) 5
 	$(BUILD_DIR)/armed benchmark glmm --quiet
 
-# The image models on real pictures: Fashion-MNIST spread over imaging sites (README, "Image models"),
+# The image models on real pictures: Fashion-MNIST spread over imaging sites (docs/images.md),
 # and what random effects in the convolution blocks cost per epoch.
 fashion: build
 	@scripts/setup.sh dataset-fashion-mnist

@@ -6,7 +6,7 @@ threads), REPEATS rounds of the three sides one after the other:
   train` process, which also starts, reads the CSV and writes the model). Target: at most 1.05.
 - bench/peer.py's PyTorch model (the same networks, losses and loop as bench/run.sh) trained in
   this process for the same epochs, each followed, as armed's are, by a pass over the training
-  rows in evaluation mode: the README's PyTorch comparison, made from Python.
+  rows in evaluation mode: the PyTorch comparison of docs/performance.md, made from Python.
 Prints medians over the rounds and the median of each round's ratio."""
 import os
 import re

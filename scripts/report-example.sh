@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's report: armed trained on 8 spiral clusters, reported on held-out rows of those and
+# The report in docs/models.md ("Reports"): armed trained on 8 spiral clusters, reported on held-out rows of those and
 # on 2 clusters it never saw. Writes OUT/report.html (and OUT/report.png with Chromium).
 set -euo pipefail
 A=${1:-build/armed}

@@ -22,7 +22,7 @@ std::string apply_error(const std::string& formula, bool network = false) {
   return "";
 }
 
-// The model the flags of the README's lme4 section describe, fitted from the same data.
+// The model the flags of docs/formulas-and-lme4.md ("Formula syntax") describe, fitted from the same data.
 nlohmann::json fit_effects(ModelConfig config, const DataSpec& spec) {
   const auto data = load_clustered_csv(std::string(ARMED_TEST_DATA) + "/" + (spec.target == "Reaction" ? "sleepstudy.csv" : "cbpp.csv"), spec);
   auto effects = MixedEffectsModel::fit(config, data).effects();
