@@ -55,15 +55,33 @@ class _ARMEDBase(BaseEstimator):
         config["task"] = task
         return json.dumps(config)
 
-    def fit(self, X, y, groups=None):
+    def fit(self, X, y, groups=None, checkpoint_dir=None, checkpoint_every=0, resume=False):
         """Trains on features X (NumPy array or DataFrame), targets y and each row's cluster
-        (groups: labels, a DataFrame of several factors, or with a DataFrame X its column names)."""
+        (groups: labels, a DataFrame of several factors, or with a DataFrame X its column names).
+
+        checkpoint_dir: a directory for checkpoints, written every checkpoint_every epochs (0: only
+        when Ctrl-C stops the fit); resume=True continues the run checkpointed there, given the same
+        parameters and data, to the model the uninterrupted fit gives (as `armed train --resume`)."""
         if groups is None:
             raise ValueError("groups: armed models need each row's cluster (groups=...)")
+        if checkpoint_dir is None and (checkpoint_every or resume):
+            raise ValueError("checkpoint_every, resume: give checkpoint_dir, the directory of the checkpoints")
+        if checkpoint_every < 0:
+            raise ValueError(f"checkpoint_every: {checkpoint_every} epochs; give 0 or more")
+        checkpoint_dir = "" if checkpoint_dir is None else os.fspath(checkpoint_dir)
+        if checkpoint_dir and not resume and os.path.exists(os.path.join(checkpoint_dir, "checkpoint.json")):
+            raise ValueError(f"checkpoint_dir {checkpoint_dir!r} holds a checkpoint of an earlier fit: continue it with "
+                             "resume=True, or remove it to start afresh")
         x, names, factor_names, labels = features_and_groups(X, groups)
         target, levels, task = self._encode_target(y, x.shape[0])
         data = _armed.data(x, names, factor_names, labels, target, "y", levels, task)
-        self.model_ = _armed.Model.fit(self._config_json(task), data, self.verbose)
+        try:
+            self.model_ = _armed.Model.fit(self._config_json(task), data, self.verbose, checkpoint_dir, checkpoint_every, resume)
+        except KeyboardInterrupt as stop:
+            if checkpoint_dir and os.path.exists(os.path.join(checkpoint_dir, "checkpoint.json")):
+                raise KeyboardInterrupt(f"{stop}; continue from its checkpoint with fit(..., checkpoint_dir={checkpoint_dir!r}, "
+                                        "resume=True)") from None
+            raise
         self._fitted_from(self.model_)
         return self
 

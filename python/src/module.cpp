@@ -214,14 +214,24 @@ PYBIND11_MODULE(_armed, m) {
       py::keep_alive<0, 1>(), py::keep_alive<0, 5>());
 
   py::class_<MixedEffectsModel>(m, "Model")
-      .def_static("fit",
-                  [](const std::string& config_json, const ClusteredData& data, bool verbose) {
-                    const ModelConfig config = config_from_json(parse_json(config_json), "parameters");
-                    Progress progress(verbose);
-                    py::gil_scoped_release release;
-                    StopOnSigint stop_on_sigint;
-                    return MixedEffectsModel::fit(config, data, progress.stream());
-                  })
+      // checkpoint_dir: checkpoints every checkpoint_every epochs and on Ctrl-C; resume continues
+      // the run they hold, which must have had these parameters and data (the CLI's checks).
+      .def_static(
+          "fit",
+          [](const std::string& config_json, const ClusteredData& data, bool verbose, const std::string& checkpoint_dir,
+             int64_t checkpoint_every, bool resume) {
+            const ModelConfig config = config_from_json(parse_json(config_json), "parameters");
+            Checkpointing checkpointing;
+            checkpointing.dir = checkpoint_dir;
+            checkpointing.every = checkpoint_every;
+            checkpointing.resume = resume;
+            Progress progress(verbose);
+            py::gil_scoped_release release;
+            StopOnSigint stop_on_sigint;
+            return MixedEffectsModel::fit(config, data, progress.stream(), {}, checkpointing);
+          },
+          py::arg("config_json"), py::arg("data"), py::arg("verbose"), py::arg("checkpoint_dir") = "", py::arg("checkpoint_every") = 0,
+          py::arg("resume") = false)
       // A formula model on a CSV file, as `armed train --formula` (network: a --model was given).
       .def_static("fit_formula",
                   [](const std::string& config_json, const std::string& family, const std::string& csv, bool network, bool verbose) {
