@@ -13,7 +13,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
 from . import _armed
 from ._effects import block_effects_frame, effects_frame, random_effects_sd
-from ._inputs import features_and_groups
+from ._inputs import TextColumns, features_and_groups
 
 # (name, default, help) of every ModelConfig field; lists become tuples (immutable defaults).
 _FIELDS = [(name, tuple(default) if isinstance(default, list) else default, help) for name, default, help in _armed.config_fields()]
@@ -42,6 +42,14 @@ def _with_parameters(cls, overrides):
         f"    {name} = {overrides.get(name, default)!r}: {help}" for name, default, help in _FIELDS
     ) + "\n    verbose = False: training progress lines on stderr"
     return cls
+
+
+def _make_data(x, names, levels, factor_names, labels, *target):
+    """The library's rows: from a NumPy array (borrowed), or from text columns coded as the CLI
+    codes a CSV file's, against `levels` where a model gives them."""
+    if isinstance(x, TextColumns):
+        return _armed.text_data(x.columns, x.cells, levels, factor_names, labels, *target)
+    return _armed.data(x, names, factor_names, labels, *target)
 
 
 class _ARMEDBase(BaseEstimator):
@@ -74,7 +82,7 @@ class _ARMEDBase(BaseEstimator):
                              "resume=True, or remove it to start afresh")
         x, names, factor_names, labels = features_and_groups(X, groups)
         target, levels, task = self._encode_target(y, x.shape[0])
-        data = _armed.data(x, names, factor_names, labels, target, "y", levels, task)
+        data = _make_data(x, names, {}, factor_names, labels, target, "y", levels, task)
         try:
             self.model_ = _armed.Model.fit(self._config_json(task), data, self.verbose, checkpoint_dir, checkpoint_every, resume)
         except KeyboardInterrupt as stop:
@@ -86,8 +94,8 @@ class _ARMEDBase(BaseEstimator):
         return self
 
     def _fitted_from(self, model):
-        self.feature_names_in_ = np.array(model.feature_names, dtype=object)
-        self.n_features_in_ = len(model.feature_names)
+        self.feature_names_in_ = np.array(model.feature_columns, dtype=object)
+        self.n_features_in_ = len(model.feature_columns)
         self.n_clusters_ = model.n_clusters[0] if len(model.n_clusters) == 1 else tuple(model.n_clusters)
         self.factor_names_ = list(model.factor_names)
         # Per epoch: loss, metric, validation loss and metric, samples per second, loss terms.
@@ -103,10 +111,13 @@ class _ARMEDBase(BaseEstimator):
     def _data(self, X, groups, y=None):
         """The rows as the model reads them; with y, its targets encoded as in fit."""
         x, names, factor_names, labels = self._inputs(X, groups)
+        coded = self.model_.levels
+        if coded and not isinstance(x, TextColumns):
+            raise ValueError(f"X: this model codes the text columns {', '.join(coded)}; pass X as a DataFrame with them")
         if y is None:
-            return _armed.data(x, names, factor_names, labels)
+            return _make_data(x, names, coded, factor_names, labels)
         target, levels, _ = self._encode_target(y, x.shape[0], refit=False)
-        return _armed.data(x, names, factor_names, labels, target, self.model_.target_name, levels, self.model_.task)
+        return _make_data(x, names, coded, factor_names, labels, target, self.model_.target_name, levels, self.model_.task)
 
     def _inputs(self, X, groups):
         self._check_fitted()

@@ -8,7 +8,8 @@ def _is_frame(obj):
 
 
 def features_and_groups(X, groups, feature_names=None):
-    """Returns (x float32 C-order, feature names, factor names, [labels per factor]).
+    """Returns (x float32 C-order, feature names, factor names, [labels per factor]); x is a
+    TextColumns when X is a DataFrame with text columns.
 
     groups: one label per row (array-like or Series), a DataFrame of several factors, or with a
     DataFrame X the name (or list of names) of its grouping columns, which are then not features.
@@ -21,11 +22,11 @@ def features_and_groups(X, groups, feature_names=None):
             raise ValueError(f"groups: no column {missing[0]!r} in X")
         groups = X[factor_columns]
         X = X.drop(columns=factor_columns)
+    if _is_frame(X) and any(not _is_numeric(X[column].dtype) for column in X.columns):
+        factor_names, labels = _factors(groups, len(X))
+        return TextColumns([str(c) for c in X.columns], [_cells(X[c]) for c in X.columns]), [str(c) for c in X.columns], factor_names, labels
     if _is_frame(X):
         names = [str(c) for c in X.columns]
-        for column in X.columns:
-            if not np.issubdtype(X[column].dtype, np.number) and not np.issubdtype(X[column].dtype, np.bool_):
-                raise ValueError(f"X column {column!r}: not numeric ({X[column].dtype}); encode it first or pass it as groups")
         x = X.to_numpy(dtype=np.float32)
     else:
         x = np.asarray(X)
@@ -40,6 +41,31 @@ def features_and_groups(X, groups, feature_names=None):
     x = np.ascontiguousarray(x, dtype=np.float32)
     factor_names, labels = _factors(groups, x.shape[0])
     return x, names, factor_names, labels
+
+
+class TextColumns:
+    """A DataFrame with text columns, every cell as text, for the C++ library to code as the CLI
+    codes a CSV file's columns: text as dummies against the first level (or a model's levels)."""
+
+    def __init__(self, columns, cells):
+        self.columns, self.cells = columns, cells
+        self.shape = (len(cells[0]) if cells else 0, len(columns))
+
+
+def _is_numeric(dtype):
+    return np.issubdtype(dtype, np.number) or np.issubdtype(dtype, np.bool_)
+
+
+def _cells(column):
+    if _is_numeric(column.dtype):
+        # repr round-trips a float64, so the library reads the value a numeric array would give it.
+        return [repr(float(v)) for v in column.to_numpy(dtype=np.float64)]
+    cells = []
+    for row, value in enumerate(column.tolist()):
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            raise ValueError(f"X column {column.name!r}, row {row + 1}: missing value")
+        cells.append(str(value))
+    return cells
 
 
 def _factors(groups, rows):

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <csignal>
 #include <iostream>
+#include <map>
 #include <optional>
 
 #include "armed/config.h"
@@ -29,9 +30,35 @@ using FloatArray = py::array_t<float, py::array::c_style | py::array::forcecast>
 
 nlohmann::json parse_json(const std::string& text) { return nlohmann::json::parse(text); }
 
-// The rows' features as given (float32, C order: no copy), named; their grouping factors' labels;
-// and, where given, the targets. Non-finite features and targets the task cannot take are errors
-// naming the row and column, as the CSV reader's are.
+// The rows' grouping factors' labels and, where given, their targets (borrowed from the array).
+// Targets the task cannot take are errors naming the row, as the CSV reader's are.
+void add_groups_and_target(ClusteredData& data, const std::vector<std::string>& factor_names, const std::vector<std::vector<std::string>>& groups,
+                           const std::optional<FloatArray>& y, const std::string& target_name, const std::vector<std::string>& target_levels,
+                           const std::string& task) {
+  const int64_t n = data.x.size(0);
+  if (groups.size() != factor_names.size()) throw Error("groups: " + std::to_string(groups.size()) + " columns for " + std::to_string(factor_names.size()) + " names");
+  for (size_t f = 0; f < groups.size(); ++f) {
+    if (static_cast<int64_t>(groups[f].size()) != n)
+      throw Error("groups: " + std::to_string(groups[f].size()) + " labels for '" + factor_names[f] + "', X has " + std::to_string(n) + " rows");
+    data.factors.push_back({factor_names[f], groups[f]});
+  }
+  if (!y) return;
+  if (y->ndim() != 1 || y->shape(0) != n)
+    throw Error("y: expected " + std::to_string(n) + " values (one per row of X), got shape " + std::to_string(y->size()));
+  data.target_name = target_name;
+  data.target_levels = target_levels;
+  data.y = torch::from_blob(const_cast<float*>(y->data()), {n}, torch::kFloat32);
+  const Likelihood& family = likelihood(task);
+  const float* target = y->data();
+  for (int64_t i = 0; i < n; ++i) {
+    if (!std::isfinite(target[i])) throw Error("y row " + std::to_string(i + 1) + ": not a finite number");
+    const std::string why = family.one_column_per_class() ? std::string() : family.invalid_target(target[i], 1.0, "");
+    if (!why.empty()) throw Error("y row " + std::to_string(i + 1) + ": " + why);
+  }
+}
+
+// The rows' features as given (float32, C order: no copy), named, with their factors and targets.
+// Non-finite features are errors naming the row and column, as the CSV reader's are.
 ClusteredData make_data(const FloatArray& x, const std::vector<std::string>& feature_names, const std::vector<std::string>& factor_names,
                         const std::vector<std::vector<std::string>>& groups, const std::optional<FloatArray>& y, const std::string& target_name,
                         const std::vector<std::string>& target_levels, const std::string& task) {
@@ -53,26 +80,34 @@ ClusteredData make_data(const FloatArray& x, const std::vector<std::string>& fea
   if (!images) data.feature_names = data.feature_columns = feature_names;
   // Borrowed from the array (kept alive with the Data): the model standardizes into tensors of its own.
   data.x = torch::from_blob(const_cast<float*>(values), std::vector<int64_t>(x.shape(), x.shape() + x.ndim()), torch::kFloat32);
-  if (groups.size() != factor_names.size()) throw Error("groups: " + std::to_string(groups.size()) + " columns for " + std::to_string(factor_names.size()) + " names");
-  for (size_t f = 0; f < groups.size(); ++f) {
-    if (static_cast<int64_t>(groups[f].size()) != n)
-      throw Error("groups: " + std::to_string(groups[f].size()) + " labels for '" + factor_names[f] + "', X has " + std::to_string(n) + " rows");
-    data.factors.push_back({factor_names[f], groups[f]});
+  add_groups_and_target(data, factor_names, groups, y, target_name, target_levels, task);
+  return data;
+}
+
+// A DataFrame with text columns, each column's cells as text: coded as the CLI codes a CSV file's
+// (text columns as dummies against their first level, or against `levels`, a model's), so the
+// CLI and Python read each other's models.
+ClusteredData make_text_data(const std::vector<std::string>& columns, const std::vector<std::vector<std::string>>& cells,
+                             const std::map<std::string, std::vector<std::string>>& levels, const std::vector<std::string>& factor_names,
+                             const std::vector<std::vector<std::string>>& groups, const std::optional<FloatArray>& y,
+                             const std::string& target_name, const std::vector<std::string>& target_levels, const std::string& task) {
+  if (cells.size() != columns.size()) throw Error("X: " + std::to_string(cells.size()) + " columns of cells for " + std::to_string(columns.size()) + " names");
+  CsvTable table;
+  table.path = "X";
+  table.header = columns;
+  const size_t n = cells.empty() ? 0 : cells.front().size();
+  table.rows.assign(n, std::vector<std::string>(columns.size()));
+  for (size_t c = 0; c < cells.size(); ++c) {
+    if (cells[c].size() != n) throw Error("X: column '" + columns[c] + "' has " + std::to_string(cells[c].size()) + " rows, not " + std::to_string(n));
+    for (size_t r = 0; r < n; ++r) table.rows[r][c] = cells[c][r];
   }
-  if (y) {
-    if (y->ndim() != 1 || y->shape(0) != n)
-      throw Error("y: expected " + std::to_string(n) + " values (one per row of X), got shape " + std::to_string(y->size()));
-    data.target_name = target_name;
-    data.target_levels = target_levels;
-    data.y = torch::from_blob(const_cast<float*>(y->data()), {n}, torch::kFloat32);
-    const Likelihood& family = likelihood(task);
-    const float* target = y->data();
-    for (int64_t i = 0; i < n; ++i) {
-      if (!std::isfinite(target[i])) throw Error("y row " + std::to_string(i + 1) + ": not a finite number");
-      const std::string why = family.one_column_per_class() ? std::string() : family.invalid_target(target[i], 1.0, "");
-      if (!why.empty()) throw Error("y row " + std::to_string(i + 1) + ": " + why);
-    }
-  }
+  for (size_t r = 0; r < n; ++r) table.lines.push_back(static_cast<int64_t>(r) + 1);  // messages say "X line <row>"
+  DataSpec spec;
+  spec.features = columns;
+  spec.text_is_categorical = true;
+  spec.levels = levels;
+  ClusteredData data = load_clustered_table(table, spec);
+  add_groups_and_target(data, factor_names, groups, y, target_name, target_levels, task);
   return data;
 }
 
@@ -212,6 +247,9 @@ PYBIND11_MODULE(_armed, m) {
       py::arg("x").noconvert(), py::arg("feature_names"), py::arg("factor_names"), py::arg("groups"), py::arg("y").noconvert() = std::nullopt,
       py::arg("target_name") = "y", py::arg("target_levels") = std::vector<std::string>{}, py::arg("task") = "",
       py::keep_alive<0, 1>(), py::keep_alive<0, 5>());
+  m.def("text_data", &make_text_data, py::arg("columns"), py::arg("cells"), py::arg("levels"), py::arg("factor_names"), py::arg("groups"),
+        py::arg("y").noconvert() = std::nullopt, py::arg("target_name") = "y", py::arg("target_levels") = std::vector<std::string>{},
+        py::arg("task") = "", py::keep_alive<0, 6>());
 
   py::class_<MixedEffectsModel>(m, "Model")
       // checkpoint_dir: checkpoints every checkpoint_every epochs and on Ctrl-C; resume continues
@@ -273,6 +311,8 @@ PYBIND11_MODULE(_armed, m) {
       .def("effects_json", [](const MixedEffectsModel& model) { return model.effects().dump(); })
       .def("config_json", [](const MixedEffectsModel& model) { return config_to_json(model.config()).dump(); })
       .def_property_readonly("feature_names", &MixedEffectsModel::feature_names)
+      .def_property_readonly("feature_columns", [](const MixedEffectsModel& model) { return model.data_spec().features; })
+      .def_property_readonly("levels", [](const MixedEffectsModel& model) { return model.data_spec().levels; })
       .def_property_readonly("factor_names", &MixedEffectsModel::factor_names)
       .def_property_readonly("target_name", &MixedEffectsModel::target_name)
       .def_property_readonly("target_levels", [](const MixedEffectsModel& model) { return model.data_spec().target_levels; })

@@ -227,8 +227,10 @@ EncodedColumn encode_column(const CsvTable& table, size_t c, bool is_categorical
 
 }  // namespace
 
-ClusteredData load_clustered_csv(const std::string& path, const DataSpec& spec) {
-  const CsvTable table = read_csv(path);
+ClusteredData load_clustered_csv(const std::string& path, const DataSpec& spec) { return load_clustered_table(read_csv(path), spec); }
+
+ClusteredData load_clustered_table(const CsvTable& table, const DataSpec& spec) {
+  const std::string& path = table.path;
   const std::set<std::string> categorical(spec.categorical.begin(), spec.categorical.end());
 
   // Each feature: one column, or an interaction a:b of several (their products).

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "armed/data/csv.h"
+
 namespace armed {
 
 struct CsvTable;
@@ -76,6 +78,8 @@ struct ClusteredData {
 // non-finite cell (naming line and column), a non-0/1 target for classification (or one outside
 // 0..trials), a categorical level not among the known levels.
 ClusteredData load_clustered_csv(const std::string& path, const DataSpec& spec);
+// The same from a table already read (or made in memory: the Python estimators' text columns).
+ClusteredData load_clustered_table(const CsvTable& table, const DataSpec& spec);
 
 // Fills data's source, y, trials and clusters, and their column names, from the table as `spec`
 // names them (each column optional, as for load_clustered_csv), checking them the same way.
