@@ -4,6 +4,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <chrono>
 #include <cmath>
 #include <csignal>
 #include <iostream>
@@ -11,6 +12,7 @@
 #include <optional>
 
 #include "armed/config.h"
+#include "armed/distributed.h"
 #include "armed/error.h"
 #include "armed/eval/report.h"
 #include "armed/formula.h"
@@ -265,8 +267,11 @@ PYBIND11_MODULE(_armed, m) {
             checkpointing.resume = resume;
             Progress progress(verbose);
             py::gil_scoped_release release;
+            // torchrun's variables (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT) make this process one
+            // rank of a data-parallel fit, as they do `armed train`.
+            const ProcessGroup group = ProcessGroup::from_environment(std::chrono::seconds(300));
             StopOnSigint stop_on_sigint;
-            return MixedEffectsModel::fit(config, data, progress.stream(), {}, checkpointing);
+            return MixedEffectsModel::fit(config, data, progress.stream(), {}, checkpointing, group);
           },
           py::arg("config_json"), py::arg("data"), py::arg("verbose"), py::arg("checkpoint_dir") = "", py::arg("checkpoint_every") = 0,
           py::arg("resume") = false)
