@@ -3,7 +3,8 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 DEB_PACKAGES = g++ make cmake libtorch-dev libopenblas0-openmp libcli11-dev nlohmann-json3-dev libpng-dev zlib1g-dev libsuitesparse-dev libgloo-dev \
-               libgtest-dev libbenchmark-dev chromium pybind11-dev python3-dev python3-numpy python3-pandas python3-sklearn python3-pytest
+               libgtest-dev libbenchmark-dev chromium pybind11-dev python3-dev python3-numpy python3-pandas python3-sklearn python3-pytest \
+               python3-venv python3-pip python3-setuptools python3-wheel
 
 PREFIX ?= /usr/local
 SANITIZE_DIR ?= build-sanitize
@@ -12,7 +13,7 @@ FUZZ_RUNS ?= 1000000
 FUZZ_SECONDS ?= 1200
 FUZZ_TARGETS = fuzz_csv fuzz_npy fuzz_idx fuzz_png_manifest fuzz_model_dir fuzz_formula
 
-.PHONY: setup build demo test bench fashion sanitize fuzz install clean
+.PHONY: setup build demo test wheel bench fashion sanitize fuzz install clean
 
 setup:
 	@scripts/setup.sh $(DEB_PACKAGES)
@@ -27,6 +28,10 @@ demo: build
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# The Python package as a wheel in dist/ (pip wheel ., the extension from the build tree).
+wheel: build
+	ARMED_CMAKE_BUILD_DIR=$(abspath $(BUILD_DIR)) /usr/bin/python3 -m pip wheel --no-index --no-build-isolation --no-deps -w dist .
 
 bench: build
 	@scripts/setup.sh python3-torch python3-numpy time r-cran-lme4 libeigen3-dev

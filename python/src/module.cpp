@@ -225,6 +225,8 @@ PYBIND11_MODULE(_armed, m) {
     }
   });
 
+  m.attr("__version__") = ARMED_VERSION;  // CMakeLists.txt's project(VERSION), as the wheel's
+
   m.def("config_fields", [] {
     // Every ModelConfig field: (name, default, help); the estimators' parameters come from here.
     ModelConfig defaults;
