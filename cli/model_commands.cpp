@@ -1,6 +1,7 @@
 // armed predict, evaluate.
 #include <fstream>
 #include <iostream>
+#include <limits>
 
 #include "armed/data/csv.h"
 #include "armed/data/images.h"
@@ -88,6 +89,7 @@ void add_predict(CLI::App& app, const GlobalOptions& global) {
 void add_evaluate(CLI::App& app, const GlobalOptions& global) {
   struct Args {
     std::string model, data, mode = "auto", unseen = "auto";
+    double threshold = std::numeric_limits<double>::quiet_NaN();
     ImageSource images;
   };
   auto a = std::make_shared<Args>();
@@ -97,32 +99,44 @@ void add_evaluate(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--data", a->data, "CSV with the model's feature and target columns")->required();
   cmd->add_option("--mode", a->mode, "auto | mixed | fixed | inferred (see predict)")->capture_default_str();
   cmd->add_option("--unseen", a->unseen, "auto | inferred | fixed (see predict)")->capture_default_str();
+  cmd->add_option("--threshold", a->threshold,
+                  "binary targets: the decision threshold to report sensitivity, specificity, PPV, NPV and F1 at (default: "
+                  "the Youden point of the model's validation rows, when it was trained with --validation-fraction)");
   cmd->callback([a, &global] {
     global.apply();
     const PredictMode mode = parse_predict_mode(a->mode);
     const UnseenMode unseen = parse_unseen_mode(a->unseen);
     const auto model = MixedEffectsModel::load(a->model);
-    std::cout << model.evaluate(load_for_model(model, a->data, a->images), mode, unseen).dump(2) << std::endl;
+    std::cout << model.evaluate(load_for_model(model, a->data, a->images), mode, unseen, a->threshold).dump(2) << std::endl;
   });
 }
 
 void add_report(CLI::App& app, const GlobalOptions& global) {
   struct Args {
-    std::string model, data, out;
+    std::string model, data, out, compare;
     uint64_t seed = kDefaultSeed;
+    ImageSource images;
   };
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand("report", "write a self-contained HTML report of a fitted model on a data file");
+  add_image_options(cmd, a->images);
   cmd->add_option("--model", a->model, "model directory written by armed train")->required();
   cmd->add_option("--data", a->data, "CSV to evaluate the model on (e.g. the test file)")->required();
   cmd->add_option("--out", a->out, "HTML file to write")->required();
-  cmd->add_option("--seed", a->seed, "random seed (permutation importance)")->capture_default_str();
+  cmd->add_option("--compare", a->compare,
+                  "another model directory of the same data (e.g. the conventional cnn): its metrics and, for image models, "
+                  "its saliency beside the model's");
+  cmd->add_option("--seed", a->seed, "random seed (permutation importance, saliency noise, the latent's probe split)")->capture_default_str();
   cmd->callback([a, &global] {
     global.apply();
     const auto model = MixedEffectsModel::load(a->model);
-    if (model.config().for_images())
-      throw Error("report: covers tabular models; for image models use evaluate, embed and reconstruct");
-    write_model_report(model, load_for_model(model, a->data, {}), a->out, a->seed);
+    const ClusteredData data = load_for_model(model, a->data, a->images);
+    if (a->compare.empty()) {
+      write_model_report(model, data, a->out, a->seed);
+    } else {
+      const auto compare = MixedEffectsModel::load(a->compare);
+      write_model_report(model, data, a->out, a->seed, &compare);
+    }
     if (global.progress()) *global.progress() << "wrote " << a->out << std::endl;
   });
 }

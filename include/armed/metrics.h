@@ -14,6 +14,29 @@ double accuracy(const std::vector<double>& score, const std::vector<double>& lab
 double balanced_accuracy(const std::vector<double>& score, const std::vector<double>& label, double threshold = 0.5);
 double binary_cross_entropy(const std::vector<double>& prob, const std::vector<double>& label);
 
+// A decision threshold on binary scores: rows scoring at least `threshold` are called positive.
+// Sensitivity (recall), specificity, PPV (precision), NPV, F1 and accuracy of those calls; a rate
+// without rows to count (no positives, no calls of one kind) is NaN.
+struct DecisionMetrics {
+  double threshold, sensitivity, specificity, ppv, npv, f1, accuracy;
+};
+DecisionMetrics decision_metrics(const std::vector<double>& score, const std::vector<double>& label, double threshold);
+// The threshold (one of the scores) of the ROC point farthest above the diagonal, the largest
+// sensitivity + specificity - 1 (Youden's J); of tied points the highest threshold, as
+// scikit-learn's argmax over roc_curve. NaN with one class.
+double youden_threshold(const std::vector<double>& score, const std::vector<double>& label);
+// The ROC curve read at a specificity (a sensitivity): the best sensitivity of the thresholds
+// whose specificity is at least `specificity`, and the other way round.
+double sensitivity_at_specificity(const std::vector<double>& score, const std::vector<double>& label, double specificity);
+double specificity_at_sensitivity(const std::vector<double>& score, const std::vector<double>& label, double sensitivity);
+// What clinical papers report of a binary classifier: {"at_0.5": {...}, "youden": {...} (its
+// threshold chosen on these rows, so optimistic), "sensitivity_at_specificity": {"0.9", "0.95"},
+// "specificity_at_sensitivity": {"0.9", "0.95"}}, and with a finite `threshold` chosen elsewhere
+// "at_threshold": {..., "chosen_by": chosen_by}. Each point: threshold, sensitivity, specificity,
+// ppv, npv, f1, accuracy.
+nlohmann::json decision_report(const std::vector<double>& score, const std::vector<double>& label, double threshold,
+                               const std::string& chosen_by);
+
 double rmse(const std::vector<double>& prediction, const std::vector<double>& target);
 double r_squared(const std::vector<double>& prediction, const std::vector<double>& target);
 

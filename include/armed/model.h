@@ -7,6 +7,7 @@
 
 #include <torch/torch.h>
 
+#include <limits>
 #include <memory>
 
 #include "armed/config.h"
@@ -95,9 +96,15 @@ class MixedEffectsModel {
                       UnseenMode unseen = UnseenMode::automatic, double interval = 0) const;
   // {"model", "rows", "modes": {...}, "overall": {...}, "clusters": {...}}; needs a target. "modes"
   // counts the rows per Predictions::combined_mode.
-  // "clusters" breaks the metrics down by the first grouping factor.
+  // "clusters" breaks the metrics down by the first grouping factor. Binary targets add
+  // "decisions" (decision_report of every row): at 0.5, at the Youden point of these rows, at
+  // `threshold` when given, else at decision_threshold() when the model has one.
   nlohmann::json evaluate(const ClusteredData& data, PredictMode mode = PredictMode::automatic,
-                          UnseenMode unseen = UnseenMode::automatic) const;
+                          UnseenMode unseen = UnseenMode::automatic,
+                          double threshold = std::numeric_limits<double>::quiet_NaN()) const;
+  // Binary targets of a model trained with validation rows: the Youden threshold of its
+  // predictions there, chosen on rows it did not train on; NaN otherwise.
+  double decision_threshold() const;
   // [rows, clusters] probabilities of each row belonging to each training cluster of a grouping
   // factor (armed models).
   torch::Tensor cluster_membership(const ClusteredData& data, size_t factor = 0) const;
@@ -109,6 +116,13 @@ class MixedEffectsModel {
   // (no cluster style); a training cluster's label: aec-armed's random-effects decoder, every
   // image in that cluster's style.
   torch::Tensor reconstruct(const ClusteredData& data, const std::string& cluster = "") const;
+  // Image models: [rows, H, W] where the prediction looks, by occlusion (Zeiler and Fergus): how far
+  // the link-scale prediction (binary: the logit; multiclass: the most probable class's, unoccluded)
+  // moves when a `window` x `window` square (0: a seventh of the picture's height, at least 2)
+  // takes the data's median pixel value, per pixel averaged over the squares covering it. `mode`
+  // fixed: the fixed effects; mixed: the row's own cluster, which must have been seen. It needs
+  // only the model's predictions, so it serves a user's own network as the built-in ones.
+  torch::Tensor saliency(const ClusteredData& data, PredictMode mode = PredictMode::fixed, int64_t window = 0) const;
 
   // Random effects as JSON: for every random effect (intercept, each slope), every cluster's
   // posterior mean and SD, the prior SD (fixed or learned) and the inter-cluster SD estimate.

@@ -140,13 +140,19 @@ class _ARMEDBase(BaseEstimator):
         self._check_fitted()
         self.model_.save(os.fspath(path))
 
-    def report(self, X, y, groups, path):
-        """Writes the HTML report of `armed report` for these rows."""
-        self.model_.report(self._data(X, groups, y), os.fspath(path))
+    def report(self, X, y, groups, path, compare=None):
+        """Writes the HTML report of `armed report` for these rows; `compare`, another fitted
+        estimator of the same data (`armed report --compare`), adds its metrics and, for image
+        models, its saliency beside this one's."""
+        other = None if compare is None else compare.model_
+        self.model_.report(self._data(X, groups, y), os.fspath(path), other)
 
-    def evaluate(self, X, y, groups=None, mode="auto"):
-        """The metrics of `armed evaluate`: overall, per mode and per cluster, as a dict."""
-        return json.loads(self.model_.evaluate(self._data(X, groups, y), mode))
+    def evaluate(self, X, y, groups=None, mode="auto", unseen="auto", threshold=None):
+        """The metrics of `armed evaluate`: overall, per mode and per cluster, as a dict. Binary
+        targets add overall["decisions"]: sensitivity, specificity, PPV, NPV and F1 at 0.5, at the
+        Youden point of these rows, and at `threshold` (default: the Youden point of the
+        validation rows of a model fitted with validation_fraction)."""
+        return json.loads(self.model_.evaluate(self._data(X, groups, y), mode, unseen, threshold))
 
     # Pickling (and so joblib and multiprocessing) through the model directory's bytes.
     def __getstate__(self):

@@ -305,14 +305,17 @@ PYBIND11_MODULE(_armed, m) {
              return predictions_dict(p);
            })
       .def("evaluate",
-           [](const MixedEffectsModel& model, const ClusteredData& data, const std::string& mode) {
+           [](const MixedEffectsModel& model, const ClusteredData& data, const std::string& mode, const std::string& unseen,
+              std::optional<double> threshold) {
              py::gil_scoped_release release;
-             return model.evaluate(data, parse_predict_mode(mode)).dump();
+             return model.evaluate(data, parse_predict_mode(mode), parse_unseen_mode(unseen),
+                                   threshold.value_or(std::numeric_limits<double>::quiet_NaN()))
+                 .dump();
            })
       .def("report",
-           [](const MixedEffectsModel& model, const ClusteredData& data, const std::string& path) {
+           [](const MixedEffectsModel& model, const ClusteredData& data, const std::string& path, const MixedEffectsModel* compare) {
              py::gil_scoped_release release;
-             write_model_report(model, data, path);
+             write_model_report(model, data, path, kDefaultSeed, compare);
            })
       .def_property_readonly("task", [](const MixedEffectsModel& model) { return model.config().task; })
       .def("effects_json", [](const MixedEffectsModel& model) { return model.effects().dump(); })

@@ -5,6 +5,7 @@
 
 #include "armed/error.h"
 #include "armed/eval/report.h"
+#include "eval/image_report.h"
 #include "likelihood/likelihood.h"
 #include "random.h"
 
@@ -321,12 +322,36 @@ void decision_boundaries(HtmlReport& report, const MixedEffectsModel& model, con
                                    {"color", {{"value", "black"}}}}}}}}}}});
 }
 
+void compared_metrics(HtmlReport& report, const MixedEffectsModel& model, const MixedEffectsModel& compare, const ClusteredData& data) {
+  if (!data.has_target()) return;
+  const auto headline = likelihood(model.config().task).headline_metrics();
+  std::vector<std::vector<std::string>> table;
+  for (const MixedEffectsModel* m : {&model, &compare}) {
+    const json overall = m->evaluate(data)["overall"];
+    table.push_back({m->config().model, fmt(overall.value(headline[0].first, NAN)), fmt(overall.value(headline[1].first, NAN))});
+  }
+  report.heading("Compared with " + compare.config().model);
+  report.paragraph("Both models on the same rows, each served as predict serves it by default.");
+  report.table({"model", headline[0].second, headline[1].second}, table);
+}
+
 }  // namespace
 
-void write_model_report(const MixedEffectsModel& model, const ClusteredData& data, const std::string& path, uint64_t seed) {
+void write_model_report(const MixedEffectsModel& model, const ClusteredData& data, const std::string& path, uint64_t seed,
+                        const MixedEffectsModel* compare) {
   const auto& cfg = model.config();
+  if (compare) {
+    if (compare->config().for_images() != cfg.for_images() || compare->input_shape() != model.input_shape())
+      throw Error("--compare: a '" + compare->config().model + "' model does not read the same inputs as the '" + cfg.model + "' model");
+    if (compare->target_name() != model.target_name())
+      throw Error("--compare: the models predict different targets ('" + compare->target_name() + "' and '" + model.target_name() + "')");
+  }
   HtmlReport report("armed report: " + cfg.model + " model");
   std::string features;
+  if (cfg.for_images()) {
+    const auto& shape = model.input_shape();
+    features = "images " + std::to_string(shape[1]) + " x " + std::to_string(shape[2]) + " x " + std::to_string(shape[0]);
+  }
   for (const auto& f : model.feature_names()) features += (features.empty() ? "" : ", ") + f;
   std::string clusters;  // per factor, with its name when there are several
   for (size_t f = 0; f < model.factor_names().size(); ++f)
@@ -339,8 +364,13 @@ void write_model_report(const MixedEffectsModel& model, const ClusteredData& dat
   training_curves(report, model);
   if (cfg.has_random_effects()) random_effects(report, model);
   cluster_metrics(report, model, data);
-  feature_sensitivity(report, model, data, seed);
-  decision_boundaries(report, model, data);
+  if (compare) compared_metrics(report, model, *compare, data);
+  if (cfg.for_images()) {
+    add_image_sections(report, model, data, compare, seed);
+  } else {
+    feature_sensitivity(report, model, data, seed);
+    decision_boundaries(report, model, data);
+  }
   report.write(path);
 }
 

@@ -7,6 +7,7 @@
 
 #include "armed/error.h"
 #include "io/atomic_file.h"
+#include "io/base64.h"
 
 namespace armed {
 namespace fs = std::filesystem;
@@ -60,7 +61,12 @@ std::string chart_library_dir() {
 
 HtmlReport::HtmlReport(std::string title) : title_(std::move(title)) {}
 
-void HtmlReport::heading(const std::string& text) { body_ += "<h2>" + escape(text) + "</h2>\n"; }
+// Each heading opens a <section> that runs to the next, so a page's parts can be shown alone.
+void HtmlReport::heading(const std::string& text) {
+  if (in_section_) body_ += "</section>\n";
+  body_ += "<section>\n<h2>" + escape(text) + "</h2>\n";
+  in_section_ = true;
+}
 
 void HtmlReport::paragraph(const std::string& text) { body_ += "<p class=\"note\">" + escape(text) + "</p>\n"; }
 
@@ -83,20 +89,45 @@ void HtmlReport::chart(const nlohmann::json& spec) {
   specs_.push_back(full);
 }
 
+void HtmlReport::picture_grid(const std::vector<std::string>& columns, const std::vector<std::string>& rows,
+                              const std::vector<std::vector<std::string>>& png, int display_px) {
+  body_ += "<table class=\"pictures\"><tr><th></th>";
+  for (const auto& c : columns) body_ += "<th>" + escape(c) + "</th>";
+  body_ += "</tr>\n";
+  const std::string size = std::to_string(display_px);
+  for (size_t r = 0; r < png.size(); ++r) {
+    body_ += "<tr><th>" + escape(r < rows.size() ? rows[r] : std::string()) + "</th>";
+    for (const auto& picture : png[r]) {
+      body_ += "<td>";
+      if (!picture.empty()) {
+        body_ += "<img width=\"" + size + "\" height=\"" + size + "\" src=\"data:image/png;base64," + base64(picture) + "\">";
+        ++pictures_;
+      }
+      body_ += "</td>";
+    }
+    body_ += "</tr>\n";
+  }
+  body_ += "</table>\n";
+}
+
 std::string HtmlReport::html() const {
   const fs::path dir = chart_library_dir();
   std::string page = "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>" + escape(title_) + "</title>\n";
   page += "<style>body{font-family:sans-serif;max-width:1200px;margin:auto;padding:1em;color:#222}"
           "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}"
-          ".note{color:#555;max-width:60em}.chart{margin:1em 0}</style>\n";
+          ".note{color:#555;max-width:60em}.chart{margin:1em 0}"
+          ".pictures td,.pictures th{border:none;padding:1px;text-align:center;font-weight:normal;font-size:12px}"
+          ".pictures img{image-rendering:pixelated;display:block}</style>\n";
   for (const char* lib : kLibraries) page += "<script>" + read_file(dir / lib) + "</script>\n";
   page += "</head><body data-status=\"rendering\">\n<h1>" + escape(title_) + "</h1>\n" + body_;
+  if (in_section_) page += "</section>\n";
   nlohmann::json specs = nlohmann::json::array();
   for (const auto& s : specs_) specs.push_back(s);
   page += "<script>\nconst specs = " + script_safe(specs.dump()) + ";\n";
   page +=
       "window.addEventListener('error', e => { document.body.dataset.status = 'error: ' + e.message; });\n"
-      "Promise.all(specs.map((spec, i) => vegaEmbed('#chart' + i, spec, {renderer: 'svg', actions: false})))\n"
+      "Promise.all(specs.map((spec, i) => vegaEmbed('#chart' + i, spec, {renderer: 'svg', actions: false}))\n"
+      "    .concat(Array.from(document.images, img => img.decode())))\n"
       "  .then(() => { if (document.body.dataset.status === 'rendering') document.body.dataset.status = 'ok'; })\n"
       "  .catch(e => { document.body.dataset.status = 'error: ' + e;\n"
       "    document.body.insertAdjacentHTML('afterbegin', '<p style=\"color:red\">Chart error: ' + e + '</p>'); });\n"

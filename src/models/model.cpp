@@ -1,5 +1,6 @@
 #include "armed/model.h"
 
+#include <cmath>
 #include <map>
 #include <sstream>
 
@@ -173,8 +174,15 @@ MixedEffectsModel MixedEffectsModel::fit(const ModelConfig& config_in, const Clu
       m.s_->history.membership.push_back(record);
     }
   }
+  if (valid.x.defined() && !valid.trials.defined() && family.predicts_probability() && !family.one_column_per_class()) {
+    const std::vector<int64_t> labels = target_labels(valid);
+    m.s_->decision_threshold = youden_threshold(m.predict(valid).value, std::vector<double>(labels.begin(), labels.end()));
+    if (progress) *progress << "decision threshold " << m.s_->decision_threshold << ": the Youden point of the validation rows" << std::endl;
+  }
   return m;
 }
+
+double MixedEffectsModel::decision_threshold() const { return s_->decision_threshold; }
 
 Predictions MixedEffectsModel::predict(const ClusteredData& data, PredictMode mode, UnseenMode unseen, double interval) const {
   if (interval != 0 && !(interval > 0 && interval < 1)) throw Error("--interval: must be a coverage between 0 and 1, e.g. 0.95");
@@ -284,7 +292,8 @@ torch::Tensor MixedEffectsModel::cluster_membership(const ClusteredData& data, s
   return s_->net->membership_probabilities(s_->model_input(data), factor);
 }
 
-nlohmann::json MixedEffectsModel::evaluate(const ClusteredData& data, PredictMode mode, UnseenMode unseen) const {
+nlohmann::json MixedEffectsModel::evaluate(const ClusteredData& data, PredictMode mode, UnseenMode unseen, double threshold) const {
+  if (!std::isnan(threshold) && !(threshold > 0 && threshold < 1)) throw Error("--threshold: must be a probability between 0 and 1");
   if (!data.has_target()) throw Error(data.source + ": no target column '" + s_->spec.target + "' to evaluate against");
   const Predictions p = predict(data, mode, unseen);
   auto y = data.y.to(torch::kFloat64).contiguous();
@@ -317,6 +326,13 @@ nlohmann::json MixedEffectsModel::evaluate(const ClusteredData& data, PredictMod
   for (size_t i = 0; i < p.value.size(); ++i) {
     const std::string combination = p.combined_mode(i);
     modes[combination] = modes.value(combination, 0) + 1;
+  }
+  if (family.predicts_probability() && !family.one_column_per_class()) {  // a binary target
+    const bool given = !std::isnan(threshold);
+    j["overall"]["decisions"] = decision_report(prediction, target, given ? threshold : s_->decision_threshold,
+                                                given ? "--threshold" : State::kDecisionThresholdChosenBy);
+  } else if (!std::isnan(threshold)) {
+    throw Error("--threshold: for binary targets; a '" + s_->config.task + "' model has no decision threshold");
   }
   j["model"] = s_->config.model;
   j["task"] = s_->config.task;

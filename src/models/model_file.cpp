@@ -1,5 +1,6 @@
 // Model directory format: config.json (configuration, columns, each grouping factor's clusters, standardization,
 // training history or a linear mixed model's exact fit, weight file size) and weights.pt (LibTorch archive of the network).
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -56,6 +57,7 @@ void MixedEffectsModel::save(const std::string& dir) const {
         {"weights", {{"file", "weights.pt"}, {"bytes", bytes.str().size()}, {"hash", content_hash(bytes.str())}}},
     };
     if (s_->lmm) j["linear_mixed_model"] = s_->lmm->to_json();
+    if (std::isfinite(s_->decision_threshold)) j["decision_threshold"] = {{"value", s_->decision_threshold}, {"chosen_by", State::kDecisionThresholdChosenBy}};
     write_file_atomic((fs::path(staged) / "config.json").string(), [&](std::ostream& out) { out << j.dump(2) << '\n'; });
   });
 }
@@ -113,6 +115,7 @@ MixedEffectsModel MixedEffectsModel::load(const std::string& dir, const FixedEff
     m.s_->target_mean = j.at("target_standardization").at("mean").get<double>();
     m.s_->target_sd = j.at("target_standardization").at("sd").get<double>();
     m.s_->history = history_from_json(j.at("training"));
+    if (j.contains("decision_threshold")) m.s_->decision_threshold = j.at("decision_threshold").at("value").get<double>();
     if (m.s_->standardizer.mean.size() != m.s_->features.size() || m.s_->standardizer.sd.size() != m.s_->features.size())
       throw Error(config_path.string() + ": corrupt model file (standardization does not match the features)");
     if (j.contains("linear_mixed_model")) {

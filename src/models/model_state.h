@@ -1,4 +1,5 @@
 #pragma once
+#include <limits>
 #include <optional>
 
 #include "armed/model.h"
@@ -21,6 +22,9 @@ struct MixedEffectsModel::State {
   std::vector<ClusterEncoder> encoders;    // per factor, the clusters seen in training
   Standardizer standardizer;
   double target_mean = 0.0, target_sd = 1.0;  // Gaussian targets are standardized for training
+  // Binary targets trained with validation rows: the Youden threshold of the predictions there.
+  double decision_threshold = std::numeric_limits<double>::quiet_NaN();
+  static constexpr const char* kDecisionThresholdChosenBy = "the Youden point of the model's validation rows";
   TrainingHistory history;
   Network net{nullptr};
   // A linear mixed model's exact fit (config.linear_mixed_model()); `net` then carries its estimates

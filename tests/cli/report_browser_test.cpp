@@ -1,5 +1,5 @@
 // Opens reports in headless Chromium (Debian's chromium, installed by make setup) and checks
-// that every chart rendered without a script error.
+// that every chart rendered and every picture decoded without a script error.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -49,6 +49,24 @@ TEST(ReportBrowser, ModelReportRendersInChromium) {
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const std::string dom = render(dir, dir.file("r.html"), dir.file("r.png"));
   expect_rendered(read_text(dir.file("r.html")), dom, dir.file("r.png"));
+}
+
+// An image model's report compared with the conventional CNN: saliency grids, the sites' styles,
+// the latent map; each picture is a PNG the page decodes before it says ok.
+TEST(ReportBrowser, ImageModelReportRendersItsPicturesInChromium) {
+  TempDir dir;
+  const std::string images = dir.file("shapes");
+  ASSERT_EQ(run_cli("--quiet simulate images --clusters 4 --images-per-cluster 40 --size 16 --out " + images).exit_code, 0);
+  const std::string data = " --data " + images + ".csv --images " + images + ".npy";
+  const std::string small = " --target y --cluster cluster --filters 4,8 --head-hidden 8 --latent 6 --epochs 2";
+  ASSERT_EQ(run_cli("--quiet train" + data + small + " --model aec-armed --out " + dir.file("aec")).exit_code, 0);
+  ASSERT_EQ(run_cli("--quiet train" + data + small + " --model aec --out " + dir.file("plain")).exit_code, 0);
+  auto r = run_cli("--quiet report --model " + dir.file("aec") + data + " --compare " + dir.file("plain") + " --out " + dir.file("r.html"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const std::string source = read_text(dir.file("r.html"));
+  EXPECT_GT(occurrences(source, "data:image/png;base64,"), 50u);
+  const std::string dom = render(dir, dir.file("r.html"), dir.file("r.png"));
+  expect_rendered(source, dom, dir.file("r.png"));
 }
 
 TEST(ReportBrowser, BenchmarkReportRendersInChromium) {

@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "armed/sim/glmm.h"
+#include "armed/sim/images.h"
 #include "armed/sim/spiral.h"
+#include "armed/error.h"
 #include "test_util.h"
 
 namespace armed {
@@ -74,6 +78,75 @@ TEST(ModelReport, DrawsDecisionBoundariesForSeveralFactors) {
   EXPECT_NE(html.find("<h2>Decision boundaries"), std::string::npos);
   EXPECT_NE(html.find("cluster 2 (mixed)"), std::string::npos);
   EXPECT_NE(html.find("<h2>Random effects of cluster2"), std::string::npos);
+}
+
+// Simulated shapes at four sites; small image models trained for two epochs.
+ClusteredData report_images() {
+  ImageSimOptions o;
+  o.clusters = 4;
+  o.images_per_cluster = 24;
+  o.size = 16;
+  return simulate_images(o).data;
+}
+
+ModelConfig small_image_model(const std::string& model) {
+  ModelConfig c;
+  c.model = model;
+  c.filters = {4, 8};
+  c.head_hidden = {8};
+  c.latent = 6;
+  c.membership_hidden = {8};
+  c.epochs = 2;
+  return c;
+}
+
+TEST(ModelReport, ShowsWhereACnnLooksBesideTheModelItIsComparedWith) {
+  const ClusteredData data = report_images();
+  auto config = small_image_model("cnn-armed");
+  config.block_effects = "all";
+  const auto model = MixedEffectsModel::fit(config, data);
+  const auto cnn = MixedEffectsModel::fit(small_image_model("cnn"), data);
+  test::TempDir dir;
+  write_model_report(model, data, dir.file("r.html"), kDefaultSeed, &cnn);
+  const std::string html = test::read_text(dir.file("r.html"));
+  for (const char* section : {"Training", "Random effects", "Metrics on", "Compared with cnn", "Where the network looks",
+                              "Block random effects"})
+    EXPECT_NE(html.find(std::string("<h2>") + section), std::string::npos) << section;
+  for (const char* absent : {"Feature sensitivity", "Decision boundaries", "The sites' styles", "The latent map"})
+    EXPECT_EQ(html.find(std::string("<h2>") + absent), std::string::npos) << absent;
+  // Eight sample pictures and six means (two classes, four sites), each as the picture and three saliency maps.
+  EXPECT_EQ(count(html, "src=\"data:image/png;base64,"), (8u + 6u) * 4u);
+  EXPECT_NE(html.find("<th>mixed (the picture's site)</th>"), std::string::npos);
+  EXPECT_NE(html.find("<th>cnn</th>"), std::string::npos);
+  EXPECT_NE(html.find("\"title\":\"block 2\""), std::string::npos);
+}
+
+TEST(ModelReport, ShowsAnAutoencodersSitesStylesAndLatentMap) {
+  const ClusteredData data = report_images();
+  const auto model = MixedEffectsModel::fit(small_image_model("aec-armed"), data);
+  test::TempDir dir;
+  write_model_report(model, data, dir.file("r.html"));
+  const std::string html = test::read_text(dir.file("r.html"));
+  for (const char* section : {"Where the network looks", "The sites' styles", "The latent map"})
+    EXPECT_NE(html.find(std::string("<h2>") + section), std::string::npos) << section;
+  // Saliency: (8 + 6) rows of the picture, fixed and mixed; styles: 4 pictures, the fixed decoder and each of 4 sites.
+  EXPECT_EQ(count(html, "src=\"data:image/png;base64,"), (8u + 6u) * 3u + 4u * 6u);
+  EXPECT_NE(html.find("site probe accuracy"), std::string::npos);
+  EXPECT_NE(html.find("<th>as site c3</th>"), std::string::npos);
+}
+
+TEST(ModelReport, RefusesToCompareModelsOfOtherInputs) {
+  const ClusteredData data = report_images();
+  const auto model = MixedEffectsModel::fit(small_image_model("cnn"), data);
+  SpiralOptions o;
+  o.clusters = 3;
+  o.points_per_cluster = 40;
+  ModelConfig tabular;
+  tabular.epochs = 1;
+  const auto other = MixedEffectsModel::fit(tabular, simulate_spiral(o).data);
+  test::TempDir dir;
+  EXPECT_THROW(write_model_report(model, data, dir.file("r.html"), kDefaultSeed, &other), Error);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("r.html")));
 }
 
 }  // namespace armed

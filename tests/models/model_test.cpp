@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <sstream>
 
 #include "armed/error.h"
+#include "armed/metrics.h"
 #include "armed/data/split.h"
 #include "armed/sim/spiral.h"
 #include "models/model_fixtures.h"
@@ -311,6 +313,53 @@ TEST(Model, EarlyStoppingFollowsTheLossOrTheMetric) {
   EXPECT_NE(best[0], best[1]) << "the two criteria should disagree on this data";
   config.early_stopping = "auroc";
   EXPECT_THROW(MixedEffectsModel::fit(config, small_spiral(3)), Error);
+}
+
+TEST(Model, ValidationRowsChooseTheDecisionThreshold) {
+  const auto data = small_spiral();
+  auto config = quick("conventional");
+  config.validation_fraction = 0.2;
+  const auto model = MixedEffectsModel::fit(config, data);
+  // The validation rows are the fit's own split: their Youden point is the model's threshold.
+  const auto labels = target_labels(data);
+  const Split split = split_within_clusters(data.clusters(), labels, config.validation_fraction, config.seed);
+  const auto valid = subset(data, split.test);
+  std::vector<double> valid_labels;
+  for (const int64_t i : split.test) valid_labels.push_back(static_cast<double>(labels[i]));
+  const double threshold = model.decision_threshold();
+  EXPECT_DOUBLE_EQ(threshold, youden_threshold(model.predict(valid).value, valid_labels));
+  EXPECT_NE(threshold, 0.5);
+
+  const auto chosen = model.evaluate(data)["overall"]["decisions"]["at_threshold"];
+  EXPECT_EQ(chosen["chosen_by"], "the Youden point of the model's validation rows");
+  EXPECT_DOUBLE_EQ(chosen["threshold"].get<double>(), threshold);
+  const auto given = model.evaluate(data, PredictMode::automatic, UnseenMode::automatic, 0.3)["overall"]["decisions"]["at_threshold"];
+  EXPECT_EQ(given["chosen_by"], "--threshold");
+  EXPECT_DOUBLE_EQ(given["threshold"].get<double>(), 0.3);
+
+  test::TempDir dir;
+  model.save(dir.file("m"));
+  EXPECT_DOUBLE_EQ(MixedEffectsModel::load(dir.file("m")).decision_threshold(), threshold);
+}
+
+TEST(Model, WithoutValidationRowsNoThresholdIsChosenForTheUser) {
+  const auto data = small_spiral();
+  const auto model = MixedEffectsModel::fit(quick("conventional"), data);
+  EXPECT_TRUE(std::isnan(model.decision_threshold()));
+  const auto decisions = model.evaluate(data)["overall"]["decisions"];
+  EXPECT_FALSE(decisions.contains("at_threshold"));
+  EXPECT_TRUE(decisions["youden"]["sensitivity"].is_number());
+  EXPECT_THROW(model.evaluate(data, PredictMode::automatic, UnseenMode::automatic, 1.5), Error);
+}
+
+TEST(Model, OnlyBinaryTargetsTakeAThreshold) {
+  auto data = small_spiral();
+  data.y = data.x.select(1, 0).clone();
+  auto config = quick("conventional");
+  config.task = "regression";
+  const auto model = MixedEffectsModel::fit(config, data);
+  EXPECT_FALSE(model.evaluate(data)["overall"].contains("decisions"));
+  EXPECT_THROW(model.evaluate(data, PredictMode::automatic, UnseenMode::automatic, 0.5), Error);
 }
 
 }  // namespace armed
