@@ -41,7 +41,7 @@ page, title, out = sys.argv[1:]
 html = open(page).read()
 n = re.findall(r"<section>\n<h2>(.*?)</h2>", html).index(title) + 1
 style = f"<style>body>h1,body>table,body>p,section{{display:none}}section:nth-of-type({n}){{display:block}}</style>"
-open(out, "w").write(html.replace("</head>", style + "</head>", 1))
+open(out, "w").write(html.replace("</head><body data-status", style + "</head><body data-status", 1))
 PY
   chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
     --disable-component-update --disable-sync --user-data-dir="$(mktemp -d)" --virtual-time-budget=30000 \

@@ -56,11 +56,18 @@ double top_of(const torch::Tensor& map) {
   return q > 0 ? q : 1.0;
 }
 
+// Each class's name: the target's levels where it has them ("class 0", "class 1" otherwise).
 std::vector<std::string> class_names(const MixedEffectsModel& model, const std::vector<int64_t>& labels) {
   std::vector<std::string> names = model.data_spec().target_levels;
   const int64_t classes = labels.empty() ? 0 : *std::max_element(labels.begin(), labels.end()) + 1;
-  for (int64_t c = static_cast<int64_t>(names.size()); c < classes; ++c) names.push_back(std::to_string(c));
+  for (int64_t c = static_cast<int64_t>(names.size()); c < classes; ++c) names.push_back("class " + std::to_string(c));
   return names;
+}
+
+// A site's label, led by the factor's name unless it already is (site01, not site site01).
+std::string site_label(const ClusteredData& data, const std::string& site) {
+  const std::string& factor = data.cluster_name();
+  return site.rfind(factor, 0) == 0 ? site : factor + " " + site;
 }
 
 // Whether every grouping factor of the row's was seen in training: its mixed prediction exists.
@@ -122,21 +129,21 @@ Picks pick_rows(const ClusteredData& data, const std::vector<int64_t>& labels, c
       }
       if (rows.size() == before) break;
     }
-    if (!rows.empty()) picks.groups.push_back({"class " + names[static_cast<size_t>(c)], rows});
+    if (!rows.empty()) picks.groups.push_back({names[static_cast<size_t>(c)], rows});
   }
   for (const auto& site : picks.sites) {
     std::vector<int64_t> rows;
     for (const auto& [c, r] : by_site_class[site]) rows.insert(rows.end(), r.begin(), r.end());
     std::sort(rows.begin(), rows.end());
     rows.resize(std::min<size_t>(rows.size(), kRowsPerMean));
-    picks.groups.push_back({"site " + site, rows});
+    picks.groups.push_back({site_label(data, site), rows});
   }
   return picks;
 }
 
 std::string row_label(const ClusteredData& data, const std::vector<int64_t>& labels, const std::vector<std::string>& names, int64_t i) {
   std::string label = labels.empty() ? "" : names[static_cast<size_t>(labels[i])];
-  if (data.has_clusters()) label += (label.empty() ? "" : ", ") + std::string("site ") + data.clusters()[i];
+  if (data.has_clusters()) label += (label.empty() ? "" : ", ") + site_label(data, data.clusters()[i]);
   return label;
 }
 
@@ -221,7 +228,7 @@ void sites_styles_section(HtmlReport& report, const MixedEffectsModel& model, co
   std::vector<torch::Tensor> decoded = {model.reconstruct(pictures)};
   for (const auto& site : sites) decoded.push_back(model.reconstruct(pictures, site));
   std::vector<std::string> header = {"picture", "fixed-effects decoder"};
-  for (const auto& site : sites) header.push_back("as site " + site);
+  for (const auto& site : sites) header.push_back("as " + site_label(data, site));
   std::vector<std::string> row_labels;
   std::vector<std::vector<std::string>> cells;
   for (size_t r = 0; r < rows.size(); ++r) {

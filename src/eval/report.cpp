@@ -117,7 +117,7 @@ std::string HtmlReport::html() const {
           "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}"
           ".note{color:#555;max-width:60em}.chart{margin:1em 0}"
           ".pictures td,.pictures th{border:none;padding:1px;text-align:center;font-weight:normal;font-size:12px}"
-          ".pictures img{image-rendering:pixelated;display:block}</style>\n";
+          ".pictures img{image-rendering:pixelated;display:block;margin:auto}</style>\n";
   for (const char* lib : kLibraries) page += "<script>" + read_file(dir / lib) + "</script>\n";
   page += "</head><body data-status=\"rendering\">\n<h1>" + escape(title_) + "</h1>\n" + body_;
   if (in_section_) page += "</section>\n";

@@ -132,7 +132,7 @@ TEST(ModelReport, ShowsAnAutoencodersSitesStylesAndLatentMap) {
   // Saliency: (8 + 6) rows of the picture, fixed and mixed; styles: 4 pictures, the fixed decoder and each of 4 sites.
   EXPECT_EQ(count(html, "src=\"data:image/png;base64,"), (8u + 6u) * 3u + 4u * 6u);
   EXPECT_NE(html.find("site probe accuracy"), std::string::npos);
-  EXPECT_NE(html.find("<th>as site c3</th>"), std::string::npos);
+  EXPECT_NE(html.find("<th>as cluster c3</th>"), std::string::npos);
 }
 
 TEST(ModelReport, RefusesToCompareModelsOfOtherInputs) {
