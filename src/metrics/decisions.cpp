@@ -71,23 +71,31 @@ double youden_threshold(const std::vector<double>& score, const std::vector<doub
   return best;
 }
 
-double sensitivity_at_specificity(const std::vector<double>& score, const std::vector<double>& label, double specificity) {
+namespace {
+
+// The ROC curve read at a floor on one rate: the best of the other over the thresholds that keep
+// the floor. Calling nobody positive (sensitivity 0, specificity 1) and everybody (1, 0) are
+// points of every curve, so the best is at least 0.
+double read_curve(const std::vector<double>& score, const std::vector<double>& label, double floor, bool floor_on_specificity) {
   const RocCurve roc = roc_curve(score, label);
   if (roc.positives == 0 || roc.negatives == 0) return kNaN;
-  // Calling nobody positive (sensitivity 0, specificity 1) is always a point of the curve.
   double best = 0;
-  for (const RocPoint& p : roc.points)
-    if (1 - p.false_positives / roc.negatives >= specificity - 1e-12) best = std::max(best, p.true_positives / roc.positives);
+  for (const RocPoint& p : roc.points) {
+    const double sensitivity = p.true_positives / roc.positives, specificity = 1 - p.false_positives / roc.negatives;
+    if ((floor_on_specificity ? specificity : sensitivity) >= floor - 1e-12)
+      best = std::max(best, floor_on_specificity ? sensitivity : specificity);
+  }
   return best;
 }
 
+}  // namespace
+
+double sensitivity_at_specificity(const std::vector<double>& score, const std::vector<double>& label, double specificity) {
+  return read_curve(score, label, specificity, /*floor_on_specificity=*/true);
+}
+
 double specificity_at_sensitivity(const std::vector<double>& score, const std::vector<double>& label, double sensitivity) {
-  const RocCurve roc = roc_curve(score, label);
-  if (roc.positives == 0 || roc.negatives == 0) return kNaN;
-  double best = 0;
-  for (const RocPoint& p : roc.points)
-    if (p.true_positives / roc.positives >= sensitivity - 1e-12) best = std::max(best, 1 - p.false_positives / roc.negatives);
-  return best;
+  return read_curve(score, label, sensitivity, /*floor_on_specificity=*/false);
 }
 
 nlohmann::json decision_report(const std::vector<double>& score, const std::vector<double>& label, double threshold,

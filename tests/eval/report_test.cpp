@@ -8,6 +8,7 @@
 #include "armed/sim/images.h"
 #include "armed/sim/spiral.h"
 #include "armed/error.h"
+#include "models/model_fixtures.h"
 #include "test_util.h"
 
 namespace armed {
@@ -89,16 +90,7 @@ ClusteredData report_images() {
   return simulate_images(o).data;
 }
 
-ModelConfig small_image_model(const std::string& model) {
-  ModelConfig c;
-  c.model = model;
-  c.filters = {4, 8};
-  c.head_hidden = {8};
-  c.latent = 6;
-  c.membership_hidden = {8};
-  c.epochs = 2;
-  return c;
-}
+ModelConfig small_image_model(const std::string& model) { return test::small_image_model(model, 2); }
 
 TEST(ModelReport, ShowsWhereACnnLooksBesideTheModelItIsComparedWith) {
   const ClusteredData data = report_images();

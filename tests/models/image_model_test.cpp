@@ -5,6 +5,7 @@
 #include "armed/error.h"
 #include "armed/model.h"
 #include "eval/effects_text.h"
+#include "models/model_fixtures.h"
 #include "test_util.h"
 
 namespace armed {
@@ -28,16 +29,7 @@ ClusteredData toy_images(int64_t clusters, int64_t per_cluster, uint64_t seed) {
   return d;
 }
 
-ModelConfig image_config(const std::string& model) {
-  ModelConfig c;
-  c.model = model;
-  c.filters = {4, 8};
-  c.head_hidden = {8};
-  c.latent = 6;
-  c.membership_hidden = {8};
-  c.epochs = 8;
-  return c;
-}
+ModelConfig image_config(const std::string& model) { return test::small_image_model(model, 8); }
 
 double accuracy(const Predictions& p, const ClusteredData& d) {
   double correct = 0;

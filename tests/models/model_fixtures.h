@@ -40,4 +40,16 @@ inline ModelConfig exact_stage_armed(const std::string& task, int64_t epochs) {
   return c;
 }
 
+// Image models small enough for 8 x 8 to 16 x 16 pictures: two blocks of 4 and 8 filters.
+inline ModelConfig small_image_model(const std::string& model, int64_t epochs) {
+  ModelConfig c;
+  c.model = model;
+  c.filters = {4, 8};
+  c.head_hidden = {8};
+  c.latent = 6;
+  c.membership_hidden = {8};
+  c.epochs = epochs;
+  return c;
+}
+
 }  // namespace armed::test

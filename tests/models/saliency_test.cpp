@@ -26,14 +26,7 @@ ClusteredData corner_patch(int64_t clusters, int64_t per_cluster, uint64_t seed)
   return d;
 }
 
-ModelConfig small_cnn(const std::string& model) {
-  ModelConfig c = test::quick(model);
-  c.filters = {4, 8};
-  c.head_hidden = {8};
-  c.membership_hidden = {8};
-  c.epochs = 10;
-  return c;
-}
+ModelConfig small_cnn(const std::string& model) { return test::small_image_model(model, 10); }
 
 }  // namespace
 
