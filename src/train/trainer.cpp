@@ -7,6 +7,8 @@
 
 #include "armed/interrupt.h"
 #include "dist/collective.h"
+#include "train/divergence.h"
+#include "train/module_snapshot.h"
 
 namespace armed {
 namespace {
@@ -21,20 +23,6 @@ NetworkOutput with_offset(NetworkOutput out, const torch::Tensor& offset) {
   out.output = plus_offset(out.output, offset);
   out.fixed = plus_offset(out.fixed, offset);
   return out;
-}
-
-std::vector<torch::Tensor> snapshot(torch::nn::Module& m) {
-  std::vector<torch::Tensor> out;
-  for (const auto& p : m.parameters()) out.push_back(p.detach().clone());
-  for (const auto& b : m.buffers()) out.push_back(b.detach().clone());
-  return out;
-}
-
-void restore(torch::nn::Module& m, const std::vector<torch::Tensor>& saved) {
-  torch::NoGradGuard no_grad;
-  size_t i = 0;
-  for (auto& p : m.parameters()) p.copy_(saved[i++]);
-  for (auto& b : m.buffers()) b.copy_(saved[i++]);
 }
 
 std::string progress_line(const EpochRecord& rec, int64_t epochs, const char* metric, bool has_valid) {
@@ -75,25 +63,6 @@ std::vector<torch::Tensor> without(std::vector<torch::Tensor> all, const std::ve
                            }),
             all.end());
   return all;
-}
-
-// What a replayed step found non-finite; locate_divergence turns it into the user's message.
-struct NonFinite {
-  std::string what;
-};
-
-const char* non_finite_kind(const torch::Tensor& t) {
-  return torch::isnan(t).any().item<bool>() ? "nan" : "infinite";
-}
-
-// The block of a sparse table's gradient rows a rank sends (reduce_sparse_gradients): a row of
-// (cluster, values) for each of at most `share_rows` rows, after a first row holding the count.
-std::vector<int64_t> sparse_block_shape(const torch::Tensor& table, int64_t share_rows) { return {share_rows + 1, table.size(1) + 1}; }
-
-std::string lr_hint(double lr) {
-  char text[64];
-  std::snprintf(text, sizeof text, " (a lower --lr than %g may help)", lr);
-  return text;
 }
 
 }  // namespace
@@ -313,149 +282,6 @@ TrainingTensors TrainingTensors::subset(const torch::Tensor& index) const {
   return {x.index_select(0, index), rows_of(y), rows_of(trials), rows_of(offset), rows};
 }
 
-namespace {
-
-// Held-out mean cross-entropy and accuracy of the membership predictor, in chunks.
-std::pair<double, double> membership_scores(MembershipPredictorImpl& membership, const TrainingTensors& rows, size_t factor,
-                                            int64_t chunk) {
-  torch::NoGradGuard no_grad;
-  membership.eval();
-  double loss = 0.0, correct = 0.0;
-  for (int64_t start = 0; start < rows.rows(); start += chunk) {
-    const int64_t len = std::min(chunk, rows.rows() - start);
-    const auto logits = membership.logits(rows.x.narrow(0, start, len));
-    const auto ids = rows.z[factor].ids.narrow(0, start, len);
-    loss += torch::cross_entropy_loss(logits, ids, {}, at::Reduction::Sum).item<double>();
-    correct += logits.argmax(1).eq(ids).sum().item<double>();
-  }
-  const auto n = static_cast<double>(rows.rows());
-  return {loss / n, correct / n};
-}
-
-}  // namespace
-
-MembershipRecord Trainer::fit_membership(MembershipPredictorImpl& membership, const TrainingTensors& train, const TrainingTensors& held_out,
-                                         size_t factor, int64_t max_epochs, const std::string& name, std::ostream* progress) {
-  TORCH_CHECK(factor < net_->factors(), "fit_membership: no grouping factor ", factor);
-  const torch::Tensor& train_ids = train.z[factor].ids;
-  const TrainerOptions& cfg = options_;
-  torch::optim::Adam optimizer(membership.parameters(), torch::optim::AdamOptions(cfg.lr));
-  const int64_t n = train.rows(), chunk = prediction_chunk(*net_, /*soft=*/true);
-  MembershipRecord record;
-  record.held_out_rows = held_out.rows();
-  double best_loss = INFINITY;
-  int64_t since_best = 0;
-  std::vector<torch::Tensor> best_weights;
-  // What a predictor that learned nothing from the inputs scores on the held-out rows: the
-  // cross-entropy of the training clusters' shares. No better than that after an epoch, it has
-  // nothing to learn (the inputs do not tell the clusters apart), and training stops.
-  double sizes_only = INFINITY;
-  if (held_out.rows() > 0) {
-    const int64_t clusters = net_->options.factors[factor].clusters;
-    const auto share = (torch::bincount(train_ids, {}, clusters).to(torch::kFloat64) + 0.5) / (static_cast<double>(n) + 0.5 * static_cast<double>(clusters));
-    sizes_only = -share.log().index_select(0, held_out.z[factor].ids).mean().item<double>();
-  }
-  // The compute budget, counted as rows x parameters (each row passes every weight once forward).
-  int64_t main_per_row = parameter_count(net_->fixed_effects->parameters());
-  for (auto& adversary : net_->adversaries) main_per_row += parameter_count(adversary->parameters());
-  const auto budget_rows = static_cast<int64_t>(std::ceil(static_cast<double>(max_epochs) * static_cast<double>(n) *
-                                                          static_cast<double>(main_per_row) /
-                                                          static_cast<double>(parameter_count(membership.parameters()))));
-  int64_t rows_trained = 0;
-  for (int64_t epoch = 1; epoch <= max_epochs && rows_trained < budget_rows; ++epoch) {
-    membership.train();
-    auto order = torch::randperm(n, torch::kInt64);
-    for (int64_t b = 0; b < n && rows_trained < budget_rows; b += cfg.batch_size) {
-      if (group_ ? stop_agreed_ : stop_requested()) throw Interrupted();
-      const auto index = order.narrow(0, b, std::min(cfg.batch_size, n - b));
-      rows_trained += index.size(0);
-      const TrainingTensors batch = share_of_batch(train, index);
-      auto loss = torch::cross_entropy_loss(membership.logits(batch.x), batch.z[factor].ids);
-      optimizer.zero_grad();
-      loss.backward();
-      if (group_) stop_agreed_ = reduce_gradients(membership.parameters(), "summing the membership predictor's gradients");
-      optimizer.step();
-    }
-    record.epochs = epoch;
-    for (const auto& p : membership.parameters())
-      if (!torch::isfinite(p).all().item<bool>())
-        throw Error("training the cluster-membership predictor diverged in its epoch " + std::to_string(epoch) + ": its weights are " +
-                    non_finite_kind(p) + lr_hint(cfg.lr));
-    if (record.held_out_rows == 0) continue;
-    const auto [loss, accuracy] = membership_scores(membership, held_out, factor, chunk);
-    if (loss < best_loss) {
-      best_loss = loss;
-      best_weights = snapshot(membership);
-      record.best_epoch = epoch;
-      record.held_out_accuracy = accuracy;
-      since_best = 0;
-    } else if (++since_best >= cfg.patience) {
-      break;
-    }
-    if (best_loss >= sizes_only) break;
-  }
-  if (!best_weights.empty()) restore(membership, best_weights);
-  membership.eval();
-  if (record.held_out_rows > 0) {
-    const auto held = static_cast<double>(record.held_out_rows);
-    record.chance = torch::bincount(held_out.z[factor].ids, {}, net_->options.factors[factor].clusters).max().item<double>() / held;
-    record.beats_chance = record.held_out_accuracy > record.chance + 2.0 * std::sqrt(record.chance * (1 - record.chance) / held);
-  }
-  if (progress) {
-    *progress << "cluster-membership predictor" << (name.empty() ? "" : " for '" + name + "'") << ": " << record.epochs << " epochs";
-    if (rows_trained >= budget_rows && rows_trained < record.epochs * n)
-      *progress << " (stopped after " << rows_trained << " rows: the main networks' compute)";
-    if (record.held_out_rows == 0)
-      *progress << ", no held-out rows to assess it";
-    else
-      *progress << " (best " << record.best_epoch << "), held-out accuracy " << record.held_out_accuracy << " (chance " << record.chance
-                << ", " << record.held_out_rows << " rows" << (record.beats_chance ? "" : ": does not beat it") << ")";
-    *progress << std::endl;
-  }
-  return record;
-}
-
-void Trainer::check_finite(const std::vector<torch::Tensor>& tensors, const std::string& what) const {
-  // 0: finite, 1: infinite, 2: nan; with a group, the worst over the ranks, so that all agree.
-  static const char* const kinds[] = {"finite", "infinite", "nan"};
-  int worst = 0;
-  for (const auto& t : tensors)
-    if (!torch::isfinite(t).all().item<bool>()) worst = std::max(worst, torch::isnan(t).any().item<bool>() ? 2 : 1);
-  if (group_) {
-    auto found = torch::full({1}, worst, torch::kInt32);
-    group_->max(found, "checking where training diverged");
-    worst = found.item<int>();
-  }
-  if (worst > 0) throw NonFinite{what + " is " + kinds[worst]};
-}
-
-std::vector<torch::Tensor> Trainer::state_tensors() const {
-  std::vector<torch::Tensor> out;
-  for (const auto& p : net_->parameters()) out.push_back(p);
-  for (const auto& b : net_->buffers()) out.push_back(b);
-  return out;
-}
-
-void Trainer::locate_divergence(const TrainingTensors& train, const std::string& epoch_start) {
-  std::istringstream in(epoch_start);
-  load_state(in, "the epoch's start");
-  const FitProgress& s = progress_;
-  const int64_t epoch = s.epoch, n = train.x.size(0);
-  const auto steps = (n + options_.batch_size - 1) / options_.batch_size;
-  const std::string where = "training diverged at epoch " + std::to_string(epoch), hint = lr_hint(options_.lr);
-  checking_ = true;
-  try {
-    run_epoch_steps(train);
-  } catch (const NonFinite& found) {
-    checking_ = false;
-    throw Error(where + ", step " + std::to_string(s.next_row / options_.batch_size + 1) + " of " + std::to_string(steps) + ": " +
-                found.what + hint);
-  }
-  checking_ = false;
-  // Not reproduced step by step (with several threads a reduction may sum in another order).
-  throw Error(where + ": its loss or weights became non-finite" + hint);
-}
-
 void Trainer::run_epoch_steps(const TrainingTensors& train) {
   FitProgress& s = progress_;
   const int64_t n = train.x.size(0);
@@ -480,74 +306,6 @@ void Trainer::run_epoch_steps(const TrainingTensors& train) {
   }
 }
 
-TrainingTensors Trainer::share_of_batch(const TrainingTensors& train, const torch::Tensor& batch) {
-  if (!group_) return train.subset(batch);
-  const int64_t rows = batch.size(0);
-  auto [begin, end] = share_of(rows, group_->rank, group_->size);
-  share_ = static_cast<double>(end - begin) / static_cast<double>(rows);
-  // A batch with fewer rows than ranks leaves some without: they step through a stand-in row at
-  // weight 0, making the same collectives as the others.
-  if (end == begin) ++end;
-  max_share_rows_ = largest_share(rows, group_->size);
-  TrainingTensors mine = train.subset(batch.narrow(0, begin, end - begin));
-  for (auto& design : mine.z) {
-    design.batch_offset = begin;
-    design.batch_rows = rows;
-  }
-  return mine;
-}
-
-bool Trainer::reduce_gradients(const std::vector<torch::Tensor>& parameters, const char* during) {
-  if (!group_) return stop_requested();
-  torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> parts;
-  for (const auto& p : parameters) parts.push_back(p.grad().reshape(-1) * share_);
-  parts.push_back(torch::full({1}, stop_requested() ? 1.0f : 0.0f));
-  auto all = torch::cat(parts);
-  group_->sum(all, during);
-  int64_t offset = 0;
-  for (const auto& p : parameters) {
-    p.grad().copy_(all.narrow(0, offset, p.numel()).view_as(p));
-    offset += p.numel();
-  }
-  return all[offset].item<float>() > 0;
-}
-
-void Trainer::reduce_sparse_gradients() {
-  // Each rank's rows of each table's gradient, as (cluster, values) rows in a block of
-  // max_share_rows_ + 1 rows whose first holds the count; every rank gathers every block.
-  // Doubles hold cluster ids exactly and float values unchanged.
-  torch::NoGradGuard no_grad;
-  const auto tables = net_->sparse_cluster_tables();
-  std::vector<torch::Tensor> blocks;
-  for (const auto& table : tables) {
-    auto block = torch::zeros(sparse_block_shape(table, max_share_rows_), torch::kFloat64);
-    if (table.grad().defined()) {
-      const auto grad = table.grad().coalesce();
-      const int64_t rows = grad.indices().size(1);
-      block[0][0] = static_cast<double>(rows);
-      block.narrow(0, 1, rows).select(1, 0).copy_(grad.indices()[0]);
-      block.narrow(0, 1, rows).narrow(1, 1, table.size(1)).copy_(grad.values() * share_);
-    }
-    blocks.push_back(block.reshape(-1));
-  }
-  const auto gathered = group_->gather(torch::cat(blocks), "gathering the random effects' gradients");
-  int64_t offset = 0;
-  for (const auto& table : tables) {
-    const auto shape = sparse_block_shape(table, max_share_rows_);
-    const int64_t width = shape[1], length = shape[0] * width;
-    std::vector<torch::Tensor> ids, values;
-    for (int r = 0; r < group_->size; ++r) {
-      const auto block = gathered[r].narrow(0, offset, length).view(shape);
-      const auto rows = static_cast<int64_t>(block[0][0].item<double>());
-      ids.push_back(block.narrow(0, 1, rows).select(1, 0).to(torch::kInt64));
-      values.push_back(block.narrow(0, 1, rows).narrow(1, 1, width - 1).to(table.scalar_type()));
-    }
-    table.mutable_grad() = torch::sparse_coo_tensor(torch::cat(ids).unsqueeze(0), torch::cat(values), table.sizes());
-    offset += length;
-  }
-}
-
 torch::Tensor Trainer::outputs(const TrainingTensors& data, bool fixed) {
   const auto evaluate = [&](const TrainingTensors& rows) {
     return plus_offset(fixed ? network_outputs(net_, rows.x, rows.z).fixed : network_output(net_, rows.x, rows.z), rows.offset);
@@ -567,56 +325,6 @@ torch::Tensor Trainer::outputs(const TrainingTensors& data, bool fixed) {
     parts.push_back(gathered[r].narrow(0, 0, e - b));
   }
   return torch::cat(parts);
-}
-
-void Trainer::start_from_rank_zero() {
-  std::ostringstream mine;
-  if (group_->rank == 0) save_state(mine);
-  const std::string state = group_->broadcast(mine.str(), "taking rank 0's starting state");
-  if (group_->rank == 0) return;
-  std::istringstream in(state);
-  load_state(in, "rank 0's starting state");
-  // The epoch's loss terms so far count once, on rank 0.
-  if (progress_.sums.defined()) progress_.sums.zero_();
-}
-
-std::string Trainer::communication_per_step() {
-  const auto bytes = [](const std::vector<torch::Tensor>& tensors) {
-    int64_t sum = 0;
-    for (const auto& t : tensors) sum += t.numel() * static_cast<int64_t>(t.element_size());
-    return sum;
-  };
-  const int64_t flag = 4;  // the stop flag travelling with each gradient buffer
-  const int64_t main = bytes(main_flat_->optimized()) + flag;
-  const int64_t adversary = adversary_flat_ ? bytes(adversary_flat_->optimized()) + flag : 0;
-  const int64_t share = largest_share(options_.batch_size, group_->size);
-  int64_t rows = 0;
-  for (const auto& table : net_->sparse_cluster_tables()) {
-    const auto shape = sparse_block_shape(table, share);
-    rows += shape[0] * shape[1] * static_cast<int64_t>(sizeof(double));
-  }
-  char line[256];
-  std::snprintf(line, sizeof line, "data parallel over %d ranks, per step: all-reduce of %.1f KiB (main %.1f, adversary %.1f)",
-                group_->size, (main + adversary) / 1024.0, main / 1024.0, adversary / 1024.0);
-  std::string text = line;
-  if (rows > 0) {
-    std::snprintf(line, sizeof line, ", all-gather of %.1f KiB of random-effect rows from each rank", rows / 1024.0);
-    text += line;
-  }
-  return text;
-}
-
-void Trainer::average_running_statistics() {
-  torch::NoGradGuard no_grad;
-  for (auto& item : net_->named_buffers()) {
-    const std::string& name = item.key();
-    auto& buffer = item.value();
-    const auto dot = name.rfind('.');
-    const std::string leaf = dot == std::string::npos ? name : name.substr(dot + 1);
-    if (leaf != "running_mean" && leaf != "running_var") continue;
-    group_->sum(buffer, "averaging batch-normalization statistics");
-    buffer.div_(group_->size);
-  }
 }
 
 TrainingHistory Trainer::fit(const TrainingTensors& train, const TrainingTensors* valid, double target_scale,
