@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <map>
 #include <numeric>
-#include <set>
 
 #include "armed/error.h"
 #include "eval/probe.h"
@@ -19,7 +18,7 @@ namespace {
 using nlohmann::json;
 
 constexpr int64_t kSamplePictures = 8;   // sample pictures per grid (at least one per class)
-constexpr int64_t kSitesShown = 6;       // sites per grid
+constexpr size_t kSitesShown = 6;        // sites per grid
 constexpr int64_t kRowsPerMean = 48;     // pictures averaged per class or site
 constexpr int64_t kLatentPoints = 2000;  // points drawn in the latent map
 constexpr int kDisplayPx = 84;
@@ -27,8 +26,18 @@ constexpr int kDisplayPx = 84;
 // The value range pictures are drawn in: the data's, so every picture shares one scale.
 struct Range {
   double lo, hi;
-  double scale(double v) const { return std::clamp((v - lo) / std::max(hi - lo, 1e-12), 0.0, 1.0); }
+  torch::Tensor unit(const torch::Tensor& values) const {  // in [0, 1]
+    return ((values.to(torch::kFloat64) - lo) / std::max(hi - lo, 1e-12)).clamp(0, 1);
+  }
 };
+
+// `count` of the labels, spread over their order rather than the first few; all when fewer.
+std::vector<std::string> evenly_spread(const std::vector<std::string>& labels, size_t count) {
+  if (labels.size() <= count) return labels;
+  std::vector<std::string> spread;
+  for (size_t k = 0; k < count; ++k) spread.push_back(labels[k * labels.size() / count]);
+  return spread;
+}
 
 std::string to_png(torch::Tensor hwc) {  // [H, W, channels] in [0, 1]
   hwc = hwc.mul(255).round().clamp(0, 255).to(torch::kUInt8).contiguous();
@@ -39,12 +48,12 @@ std::string to_png(torch::Tensor hwc) {  // [H, W, channels] in [0, 1]
 std::string picture_png(const torch::Tensor& image, const Range& range) {
   torch::Tensor chw = image.to(torch::kFloat64);
   if (chw.size(0) != 1 && chw.size(0) != 3) chw = chw.mean(0, /*keepdim=*/true);
-  return to_png(((chw - range.lo) / std::max(range.hi - range.lo, 1e-12)).clamp(0, 1).permute({1, 2, 0}));
+  return to_png(range.unit(chw).permute({1, 2, 0}));
 }
 
 // The picture in dimmed gray under a heat map of `map` (0: none; `top` and above: full), from red to yellow.
 std::string saliency_png(const torch::Tensor& image, const torch::Tensor& map, const Range& range, double top) {
-  const auto gray = ((image.to(torch::kFloat64).mean(0) - range.lo) / std::max(range.hi - range.lo, 1e-12)).clamp(0, 1) * 0.6;
+  const auto gray = range.unit(image.to(torch::kFloat64).mean(0)) * 0.6;
   const auto heat = (map.to(torch::kFloat64) / top).clamp(0, 1);
   const auto under = gray * (1 - heat);
   return to_png(torch::stack({under + heat, under + heat * heat, under}, 2));
@@ -96,13 +105,9 @@ Picks pick_rows(const ClusteredData& data, const std::vector<int64_t>& labels, c
     if (seen[static_cast<size_t>(i)] || !any_seen)
       by_site_class[data.has_clusters() ? data.clusters()[i] : std::string()][labels.empty() ? 0 : labels[i]].push_back(i);
   Picks picks;
-  for (const auto& [site, classes] : by_site_class) picks.sites.push_back(site);
-  // Spread the shown sites over the sorted labels rather than taking the first few.
-  if (picks.sites.size() > static_cast<size_t>(kSitesShown)) {
-    std::vector<std::string> spread;
-    for (int64_t k = 0; k < kSitesShown; ++k) spread.push_back(picks.sites[static_cast<size_t>(k) * picks.sites.size() / kSitesShown]);
-    picks.sites = spread;
-  }
+  std::vector<std::string> sites;
+  for (const auto& [site, classes] : by_site_class) sites.push_back(site);
+  picks.sites = evenly_spread(sites, kSitesShown);
   // Sample pictures from one site after another, the class shifting with the site, so the rows
   // cover the classes and as many sites as they can.
   const int64_t classes = std::max<int64_t>(1, static_cast<int64_t>(names.size()));
@@ -220,9 +225,7 @@ void saliency_section(HtmlReport& report, const MixedEffectsModel& model, const 
 void sites_styles_section(HtmlReport& report, const MixedEffectsModel& model, const ClusteredData& data, const Picks& picks,
                           const Range& range, const std::vector<int64_t>& labels, const std::vector<std::string>& names) {
   const auto& vocabulary = model.clusters().vocabulary();
-  std::vector<std::string> sites;
-  const size_t shown = std::min<size_t>(vocabulary.size(), kSitesShown);
-  for (size_t k = 0; k < shown; ++k) sites.push_back(vocabulary[k * vocabulary.size() / shown]);
+  const std::vector<std::string> sites = evenly_spread(vocabulary, kSitesShown);
   std::vector<int64_t> rows(picks.samples.begin(), picks.samples.begin() + std::min<size_t>(picks.samples.size(), 4));
   const ClusteredData pictures = subset(data, rows);
   std::vector<torch::Tensor> decoded = {model.reconstruct(pictures)};

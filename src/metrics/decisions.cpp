@@ -60,8 +60,10 @@ DecisionMetrics decision_metrics(const std::vector<double>& score, const std::ve
           ratio(2 * tp, 2 * tp + fp + fn), ratio(tp + tn, tp + tn + fp + fn)};
 }
 
-double youden_threshold(const std::vector<double>& score, const std::vector<double>& label) {
-  const RocCurve roc = roc_curve(score, label);
+namespace {
+
+// The threshold of the largest sensitivity + specificity - 1 on the curve (the first, highest, of ties).
+double youden_of(const RocCurve& roc) {
   if (roc.positives == 0 || roc.negatives == 0) return kNaN;
   double best = kNaN, best_j = -std::numeric_limits<double>::infinity();
   for (const RocPoint& p : roc.points) {
@@ -71,13 +73,10 @@ double youden_threshold(const std::vector<double>& score, const std::vector<doub
   return best;
 }
 
-namespace {
-
 // The ROC curve read at a floor on one rate: the best of the other over the thresholds that keep
 // the floor. Calling nobody positive (sensitivity 0, specificity 1) and everybody (1, 0) are
 // points of every curve, so the best is at least 0.
-double read_curve(const std::vector<double>& score, const std::vector<double>& label, double floor, bool floor_on_specificity) {
-  const RocCurve roc = roc_curve(score, label);
+double read_curve(const RocCurve& roc, double floor, bool floor_on_specificity) {
   if (roc.positives == 0 || roc.negatives == 0) return kNaN;
   double best = 0;
   for (const RocPoint& p : roc.points) {
@@ -90,18 +89,23 @@ double read_curve(const std::vector<double>& score, const std::vector<double>& l
 
 }  // namespace
 
+double youden_threshold(const std::vector<double>& score, const std::vector<double>& label) {
+  return youden_of(roc_curve(score, label));
+}
+
 double sensitivity_at_specificity(const std::vector<double>& score, const std::vector<double>& label, double specificity) {
-  return read_curve(score, label, specificity, /*floor_on_specificity=*/true);
+  return read_curve(roc_curve(score, label), specificity, /*floor_on_specificity=*/true);
 }
 
 double specificity_at_sensitivity(const std::vector<double>& score, const std::vector<double>& label, double sensitivity) {
-  return read_curve(score, label, sensitivity, /*floor_on_specificity=*/false);
+  return read_curve(roc_curve(score, label), sensitivity, /*floor_on_specificity=*/false);
 }
 
 nlohmann::json decision_report(const std::vector<double>& score, const std::vector<double>& label, double threshold,
                                const std::string& chosen_by) {
   nlohmann::json j = {{"at_0.5", to_json(decision_metrics(score, label, 0.5))}};
-  const double youden = youden_threshold(score, label);
+  const RocCurve roc = roc_curve(score, label);  // sorted once for every reading below
+  const double youden = youden_of(roc);
   j["youden"] = std::isnan(youden) ? nlohmann::json(nullptr) : to_json(decision_metrics(score, label, youden));
   if (std::isfinite(threshold)) {
     j["at_threshold"] = to_json(decision_metrics(score, label, threshold));
@@ -109,8 +113,8 @@ nlohmann::json decision_report(const std::vector<double>& score, const std::vect
   }
   for (const double level : {0.9, 0.95}) {
     const std::string key = level == 0.9 ? "0.9" : "0.95";
-    j["sensitivity_at_specificity"][key] = number_or_null(sensitivity_at_specificity(score, label, level));
-    j["specificity_at_sensitivity"][key] = number_or_null(specificity_at_sensitivity(score, label, level));
+    j["sensitivity_at_specificity"][key] = number_or_null(read_curve(roc, level, /*floor_on_specificity=*/true));
+    j["specificity_at_sensitivity"][key] = number_or_null(read_curve(roc, level, /*floor_on_specificity=*/false));
   }
   return j;
 }

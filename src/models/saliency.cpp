@@ -24,6 +24,7 @@ torch::Tensor MixedEffectsModel::saliency(const ClusteredData& data, PredictMode
     throw Error("saliency of the mixed prediction: a '" + s_->config.model + "' model has no cluster-specific part");
   const torch::Tensor x = s_->model_input(data);
   const int64_t n = x.size(0), height = x.size(2), width = x.size(3);
+  if (n == 0) throw Error(data.source + ": no pictures to find the saliency of");
   if (window == 0) window = std::max<int64_t>(2, height / 7);
   if (window < 1 || window > std::min(height, width))
     throw Error("saliency: the occluding square's side must be between 1 and the pictures' " + std::to_string(std::min(height, width)) + " pixels");

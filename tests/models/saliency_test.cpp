@@ -62,6 +62,7 @@ TEST(Saliency, FollowsTheMixedPrediction) {
   EXPECT_NO_THROW(model.saliency(unseen, PredictMode::fixed));
   EXPECT_THROW(model.saliency(data, PredictMode::inferred), Error);
   EXPECT_THROW(model.saliency(data, PredictMode::fixed, 13), Error);
+  EXPECT_THROW(model.saliency(subset(data, {})), Error);
 }
 
 TEST(Saliency, IsForImageModels) {
